@@ -1,0 +1,63 @@
+//! Calendar arithmetic as the policy defines it: windows run forward from a record's date, months
+//! clamp to the month's last day, and every window includes its edges.
+
+use time::{Date, Duration, Month};
+
+/// Parses a strict `YYYY-MM-DD` date that exists in the calendar.
+pub fn parse_date(s: &str) -> Option<Date> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    let year = digits(0..4)?;
+    let month = Month::try_from(u8::try_from(digits(5..7)?).ok()?).ok()?;
+    let day = u8::try_from(digits(8..10)?).ok()?;
+    Date::from_calendar_date(year as i32, month, day).ok()
+}
+
+/// Formats a date as `YYYY-MM-DD`.
+pub fn format_date(d: Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// `d + n months`: the same day of the month, clamped to the last day of the target month.
+pub fn add_months(d: Date, n: u32) -> Date {
+    let total = i64::from(d.year()) * 12 + i64::from(u8::from(d.month()) - 1) + i64::from(n);
+    let year = total.div_euclid(12) as i32;
+    let month = Month::try_from((total.rem_euclid(12) + 1) as u8).unwrap_or(Month::December);
+    let last = month.length(year);
+    Date::from_calendar_date(year, month, d.day().min(last)).unwrap_or(Date::MAX)
+}
+
+/// `d + n days`, saturating at the end of the calendar.
+pub fn add_days(d: Date, n: u32) -> Date {
+    d.checked_add(Duration::days(i64::from(n))).unwrap_or(Date::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn parses_only_real_dates() {
+        assert_eq!(parse_date("2024-02-29"), Some(date!(2024 - 02 - 29)));
+        for bad in ["2025-02-29", "2025-13-01", "2025-00-10", "2025-1-01", "25-01-01", "2025/01/01", "2025-01-01T00:00"] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn months_clamp_to_month_end() {
+        assert_eq!(add_months(date!(2024 - 02 - 29), 12), date!(2025 - 02 - 28));
+        assert_eq!(add_months(date!(2025 - 01 - 31), 1), date!(2025 - 02 - 28));
+        assert_eq!(add_months(date!(2023 - 12 - 31), 2), date!(2024 - 02 - 29));
+        assert_eq!(add_months(date!(2025 - 11 - 30), 12), date!(2026 - 11 - 30));
+        assert_eq!(add_months(date!(2025 - 12 - 15), 1), date!(2026 - 01 - 15));
+    }
+}

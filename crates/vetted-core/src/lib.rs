@@ -1,0 +1,18 @@
+//! Vetted's domain: the supplier register, the supplier policy and the engine that evaluates one
+//! against the other. Pure: no I/O, no async, no database, no HTTP.
+//!
+//! - [`model`]: the register document's types (`shared/spec/register-format.md`).
+//! - [`read`] and [`write`]: the JSON and YAML documents, with precise errors.
+//! - [`policy`]: the policy as data, read from TOML; [`Policy::default`](policy::Policy) is the seed.
+//! - [`engine`]: every rule of `shared/spec/policy.md`; [`report`]: the check report.
+//! - [`same`]: "the same register" as the spec defines it.
+
+pub mod country;
+pub mod date;
+pub mod engine;
+pub mod model;
+pub mod policy;
+pub mod read;
+pub mod report;
+pub mod same;
+pub mod write;

@@ -1,0 +1,648 @@
+//! The register model: one [`Register`] of [`Supplier`]s, exactly the document of
+//! `shared/spec/register-format.md`.
+//!
+//! Values here are already valid (dates exist, countries are assigned codes, enums are known);
+//! the readers in [`crate::read`] are the only way in from untrusted text. Optional values are
+//! `Option`, lists default to empty and booleans to their documented default, so two registers
+//! that the spec calls "the same" differ here only in list order (see [`crate::same`]).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Serialize;
+use time::Date;
+
+use crate::country::Country;
+
+/// The `format` value of every register document this version reads and writes.
+pub const FORMAT: &str = "supplier-register/1";
+
+/// Declares a closed set of snake_case values with their wire names.
+macro_rules! value_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $wire:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            /// Every value, in the order the spec lists them.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The wire name.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $wire),+ }
+            }
+
+            /// Parses a wire name.
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($wire => Some($name::$variant),)+ _ => None }
+            }
+
+            /// The wire names joined for an error message: `a, b or c`.
+            pub fn expected() -> String {
+                crate::model::one_of(Self::ALL.iter().map(|v| v.as_str()))
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                $name::parse(&s).ok_or_else(|| serde::de::Error::custom(
+                    format!("unknown value `{s}`: expected {}", $name::expected())))
+            }
+        }
+    };
+}
+
+/// `a, b or c`, for "expected one of" messages.
+pub fn one_of<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    let items: Vec<&str> = items.collect();
+    match items.split_last() {
+        None => String::new(),
+        Some((last, [])) => (*last).to_string(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+value_enum!(
+    /// What a supplier does for us.
+    Category {
+        CloudInfrastructure = "cloud_infrastructure",
+        ModelProvider = "model_provider",
+        DataProvider = "data_provider",
+        Annotation = "annotation",
+        Saas = "saas",
+        Observability = "observability",
+        Communications = "communications",
+        ProfessionalServices = "professional_services",
+        Subcontractor = "subcontractor",
+        Other = "other",
+    }
+);
+
+value_enum!(
+    /// Where a supplier stands in its life cycle.
+    Status {
+        Proposed = "proposed",
+        DueDiligence = "due_diligence",
+        Approved = "approved",
+        Active = "active",
+        Offboarding = "offboarding",
+        Terminated = "terminated",
+        Rejected = "rejected",
+    }
+);
+
+impl Status {
+    /// Engaged suppliers (approved, active, offboarding) are held to the engaged-only rules.
+    pub fn is_engaged(self) -> bool {
+        matches!(self, Status::Approved | Status::Active | Status::Offboarding)
+    }
+
+    /// Rejected and terminated suppliers are inactive: only `register.incomplete` applies.
+    pub fn is_inactive(self) -> bool {
+        matches!(self, Status::Rejected | Status::Terminated)
+    }
+}
+
+value_enum!(
+    /// What a location is used for.
+    Purpose { Storage = "storage", Processing = "processing", Inference = "inference", Access = "access" }
+);
+
+value_enum!(
+    /// A documented transfer mechanism. It documents a transfer; it never makes it allowed.
+    Mechanism { Scc = "scc", Adequacy = "adequacy", Bcr = "bcr", Derogation = "derogation" }
+);
+
+value_enum!(
+    /// The kind of an assurance item.
+    AssuranceKind {
+        Iso27001 = "iso27001",
+        Soc2Type2 = "soc2_type2",
+        Soc2Type1 = "soc2_type1",
+        Iso27701 = "iso27701",
+        Iso42001 = "iso42001",
+        C5 = "c5",
+        Questionnaire = "questionnaire",
+        Pentest = "pentest",
+        Other = "other",
+    }
+);
+
+value_enum!(
+    /// The kind of an agreement.
+    AgreementKind {
+        Msa = "msa",
+        Dpa = "dpa",
+        Sla = "sla",
+        Nda = "nda",
+        Scc = "scc",
+        OrderForm = "order_form",
+        Other = "other",
+    }
+);
+
+value_enum!(
+    /// Risk input: how much the business suffers when the supplier fails.
+    BusinessImpact { Low = "low", Medium = "medium", High = "high" }
+);
+
+value_enum!(
+    /// Risk input: which data the supplier can reach.
+    DataAccess { None = "none", Internal = "internal", Customer = "customer" }
+);
+
+value_enum!(
+    /// Risk input: how hard the supplier is to replace.
+    Replaceability { Easy = "easy", Moderate = "moderate", Hard = "hard" }
+);
+
+value_enum!(
+    /// The outcome of a due-diligence assessment.
+    AssessmentOutcome {
+        Approved = "approved",
+        ApprovedWithConditions = "approved_with_conditions",
+        Rejected = "rejected",
+    }
+);
+
+value_enum!(
+    /// Why a review took place.
+    ReviewTrigger {
+        Scheduled = "scheduled",
+        Incident = "incident",
+        OwnershipChange = "ownership_change",
+        LocationChange = "location_change",
+        ServiceChange = "service_change",
+        Manual = "manual",
+    }
+);
+
+value_enum!(
+    /// What a review concluded.
+    ReviewOutcome { Pass = "pass", Remediate = "remediate", Replace = "replace", Escalate = "escalate" }
+);
+
+value_enum!(
+    /// One of the four things a review re-checks.
+    ReviewCheck { Assurance = "assurance", Dpa = "dpa", Residency = "residency", Risk = "risk" }
+);
+
+value_enum!(
+    /// The kind of an event in a supplier's life.
+    EventKind {
+        Incident = "incident",
+        OwnershipChange = "ownership_change",
+        LocationChange = "location_change",
+        ServiceChange = "service_change",
+        Other = "other",
+    }
+);
+
+value_enum!(
+    /// The state of a risk entry.
+    RiskStatus { Open = "open", Treated = "treated", Accepted = "accepted", Closed = "closed" }
+);
+
+value_enum!(
+    /// How a risk is treated.
+    Treatment { Remediate = "remediate", Replace = "replace", Escalate = "escalate", Accept = "accept" }
+);
+
+value_enum!(
+    /// A supplier's risk tier, from the three risk inputs.
+    Tier { Critical = "critical", High = "high", Medium = "medium", Low = "low" }
+);
+
+value_enum!(
+    /// The one verdict per supplier, in the order the policy tries them.
+    Verdict {
+        Inactive = "inactive",
+        OutOfScope = "out_of_scope",
+        Ineligible = "ineligible",
+        NonCompliant = "non_compliant",
+        Attention = "attention",
+        Compliant = "compliant",
+    }
+);
+
+impl Verdict {
+    /// Worst first, for human output: ineligible, non-compliant, attention, compliant, then the
+    /// suppliers the policy does not judge (out of scope, inactive).
+    pub const WORST_FIRST: [Verdict; 6] = [
+        Verdict::Ineligible,
+        Verdict::NonCompliant,
+        Verdict::Attention,
+        Verdict::Compliant,
+        Verdict::OutOfScope,
+        Verdict::Inactive,
+    ];
+
+    /// Rank in [`Verdict::WORST_FIRST`] (0 is worst).
+    pub fn badness_rank(self) -> usize {
+        Verdict::WORST_FIRST.iter().position(|v| *v == self).unwrap_or(0)
+    }
+}
+
+/// A supplier id: non-empty, case-sensitive, no whitespace and no `/` (ids appear in URLs).
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize)]
+#[serde(transparent)]
+pub struct SupplierId(String);
+
+impl SupplierId {
+    /// Validates an id; the error says what is wrong with it.
+    pub fn parse(s: &str) -> Result<SupplierId, &'static str> {
+        if s.is_empty() {
+            Err("must not be empty")
+        } else if s.chars().any(char::is_whitespace) {
+            Err("must not contain whitespace")
+        } else if s.contains('/') {
+            Err("must not contain `/`")
+        } else {
+            Ok(SupplierId(s.to_string()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for SupplierId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A non-negative number as written in the document. `48` and `48.0` are the same number and
+/// both are written back as `48`.
+#[derive(Clone, Copy, PartialEq, PartialOrd, Debug)]
+pub struct Number(pub f64);
+
+impl Serialize for Number {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let v = self.0;
+        if v.fract() == 0.0 && v.abs() < 9_007_199_254_740_992.0 {
+            s.serialize_i64(v as i64)
+        } else {
+            s.serialize_f64(v)
+        }
+    }
+}
+
+/// A clause parameter's value: a number or a text, as the policy's clause catalogue types it.
+#[derive(Clone, PartialEq, Debug, Serialize)]
+#[serde(untagged)]
+pub enum ParamValue {
+    Number(Number),
+    Text(String),
+}
+
+/// The parameters of one clause (`{"hours": 48}`); keys and types come from the policy.
+pub type ClauseParams = BTreeMap<String, ParamValue>;
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
+/// The whole register document.
+#[derive(Clone, PartialEq, Debug, Default, Serialize)]
+pub struct Register {
+    pub suppliers: Vec<Supplier>,
+}
+
+/// One supplier with everything the register knows of it.
+#[derive(Clone, PartialEq, Debug, Serialize)]
+pub struct Supplier {
+    pub id: SupplierId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<Category>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub website: Option<String>,
+    #[serde(skip_serializing_if = "DataHandling::is_default")]
+    pub data: DataHandling,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub locations: Vec<Location>,
+    #[serde(skip_serializing_if = "Inference::is_default")]
+    pub inference: Inference,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub assurance: Vec<Assurance>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub agreements: Vec<Agreement>,
+    #[serde(skip_serializing_if = "RiskInputs::is_default")]
+    pub risk: RiskInputs,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub assessments: Vec<Assessment>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reviews: Vec<Review>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<Event>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub risks: Vec<RiskEntry>,
+    #[serde(skip_serializing_if = "Subprocessors::is_default")]
+    pub subprocessors: Subprocessors,
+    #[serde(skip_serializing_if = "PublicListing::is_default")]
+    pub public_listing: PublicListing,
+}
+
+impl Supplier {
+    /// A supplier with only its id: every other field absent.
+    pub fn new(id: SupplierId) -> Supplier {
+        Supplier {
+            id,
+            name: None,
+            category: None,
+            services: Vec::new(),
+            status: None,
+            owner: None,
+            website: None,
+            data: DataHandling::default(),
+            locations: Vec::new(),
+            inference: Inference::default(),
+            assurance: Vec::new(),
+            agreements: Vec::new(),
+            risk: RiskInputs::default(),
+            assessments: Vec::new(),
+            reviews: Vec::new(),
+            events: Vec::new(),
+            risks: Vec::new(),
+            subprocessors: Subprocessors::default(),
+            public_listing: PublicListing::default(),
+        }
+    }
+}
+
+/// Which data the supplier handles.
+#[derive(Clone, PartialEq, Debug, Default, Serialize)]
+pub struct DataHandling {
+    #[serde(skip_serializing_if = "is_false")]
+    pub personal_data: bool,
+    #[serde(skip_serializing_if = "is_false")]
+    pub customer_data: bool,
+    #[serde(skip_serializing_if = "is_false")]
+    pub confidential: bool,
+    #[serde(skip_serializing_if = "is_false")]
+    pub production_dependency: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub categories: Vec<String>,
+}
+
+impl DataHandling {
+    fn is_default(&self) -> bool {
+        *self == DataHandling::default()
+    }
+}
+
+/// Where the supplier stores, processes, infers or accesses our data.
+#[derive(Clone, PartialEq, Debug, Serialize)]
+pub struct Location {
+    pub country: Country,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    pub purpose: Purpose,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mechanism: Option<Mechanism>,
+}
+
+/// Whether the supplier runs model inference on our or our customers' data.
+#[derive(Clone, PartialEq, Debug, Default, Serialize)]
+pub struct Inference {
+    #[serde(skip_serializing_if = "is_false")]
+    pub provides: bool,
+}
+
+impl Inference {
+    fn is_default(&self) -> bool {
+        *self == Inference::default()
+    }
+}
+
+/// One piece of assurance evidence: a certificate, a report, a questionnaire, a test.
+#[derive(Clone, PartialEq, Debug, Serialize)]
+pub struct Assurance {
+    pub kind: AssuranceKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", with = "opt_date")]
+    pub valid_from: Option<Date>,
+    #[serde(skip_serializing_if = "Option::is_none", with = "opt_date")]
+    pub valid_until: Option<Date>,
+    #[serde(skip_serializing_if = "Option::is_none", with = "opt_date")]
+    pub period_start: Option<Date>,
+    #[serde(skip_serializing_if = "Option::is_none", with = "opt_date")]
+    pub period_end: Option<Date>,
+    #[serde(skip_serializing_if = "Option::is_none", with = "opt_date")]
+    pub completed: Option<Date>,
+    #[serde(skip_serializing_if = "is_true")]
+    pub covers_service: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exceptions: Vec<String>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub exceptions_acknowledged: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub compensating_controls: Vec<String>,
+}
+
+impl Assurance {
+    /// An item of `kind` with every other field absent (and `covers_service` true).
+    pub fn new(kind: AssuranceKind) -> Assurance {
+        Assurance {
+            kind,
+            issuer: None,
+            scope: None,
+            valid_from: None,
+            valid_until: None,
+            period_start: None,
+            period_end: None,
+            completed: None,
+            covers_service: true,
+            exceptions: Vec::new(),
+            exceptions_acknowledged: false,
+            compensating_controls: Vec::new(),
+        }
+    }
+}
+
+/// A contract with the supplier and the security clauses it contains.
+#[derive(Clone, PartialEq, Debug, Default, Serialize)]
+pub struct Agreement {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<AgreementKind>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", with = "opt_date")]
+    pub signed: Option<Date>,
+    #[serde(skip_serializing_if = "Option::is_none", with = "opt_date")]
+    pub expires: Option<Date>,
+    #[serde(skip_serializing_if = "Option::is_none", with = "opt_date")]
+    pub terminated: Option<Date>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub gdpr_art28: bool,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub clauses: BTreeMap<String, ClauseParams>,
+}
+
+/// The three risk inputs; the tier follows from them.
+#[derive(Clone, PartialEq, Debug, Default, Serialize)]
+pub struct RiskInputs {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub business_impact: Option<BusinessImpact>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_access: Option<DataAccess>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replaceability: Option<Replaceability>,
+}
+
+impl RiskInputs {
+    fn is_default(&self) -> bool {
+        *self == RiskInputs::default()
+    }
+}
+
+/// A due-diligence assessment before engagement.
+#[derive(Clone, PartialEq, Debug, Serialize)]
+pub struct Assessment {
+    #[serde(with = "date")]
+    pub date: Date,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assessor: Option<String>,
+    pub outcome: AssessmentOutcome,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+
+/// A periodic or triggered review.
+#[derive(Clone, PartialEq, Debug, Serialize)]
+pub struct Review {
+    #[serde(with = "date")]
+    pub date: Date,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reviewer: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trigger: Option<ReviewTrigger>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<ReviewOutcome>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<ReviewCheck>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+
+/// Something that happened to the supplier: an incident, a change of owner, location or service.
+#[derive(Clone, PartialEq, Debug, Serialize)]
+pub struct Event {
+    #[serde(with = "date")]
+    pub date: Date,
+    pub kind: EventKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+}
+
+/// An entry of the risk register linked to this supplier.
+#[derive(Clone, PartialEq, Debug, Default, Serialize)]
+pub struct RiskEntry {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<RiskStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub treatment: Option<Treatment>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", with = "opt_date")]
+    pub due: Option<Date>,
+}
+
+/// The supplier's own subprocessors (our fourth parties).
+#[derive(Clone, PartialEq, Debug, Default, Serialize)]
+pub struct Subprocessors {
+    #[serde(skip_serializing_if = "is_false")]
+    pub known: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub list: Vec<Subprocessor>,
+}
+
+impl Subprocessors {
+    fn is_default(&self) -> bool {
+        *self == Subprocessors::default()
+    }
+}
+
+/// One fourth party.
+#[derive(Clone, PartialEq, Debug, Default, Serialize)]
+pub struct Subprocessor {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub countries: Vec<Country>,
+}
+
+/// Whether and how the supplier appears on the public subprocessor list.
+#[derive(Clone, PartialEq, Debug, Default, Serialize)]
+pub struct PublicListing {
+    #[serde(skip_serializing_if = "is_false")]
+    pub listed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", with = "opt_date")]
+    pub since: Option<Date>,
+}
+
+impl PublicListing {
+    fn is_default(&self) -> bool {
+        *self == PublicListing::default()
+    }
+}
+
+/// Dates as `YYYY-MM-DD` on the wire.
+pub(crate) mod date {
+    use time::Date;
+
+    pub fn serialize<S: serde::Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&crate::date::format_date(*d))
+    }
+}
+
+/// Optional dates as `YYYY-MM-DD` on the wire.
+pub(crate) mod opt_date {
+    use time::Date;
+
+    #[expect(clippy::ref_option, reason = "serde's `with` passes a reference to the field")]
+    pub fn serialize<S: serde::Serializer>(d: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => super::date::serialize(d, s),
+            None => s.serialize_none(),
+        }
+    }
+}

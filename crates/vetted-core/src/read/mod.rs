@@ -1,0 +1,69 @@
+//! Readers for the register document (JSON and YAML): untrusted text in, a valid
+//! [`Register`](crate::model::Register) or every problem in the text out.
+//!
+//! STUB: being implemented (see the interface below).
+
+use crate::model::{Register, Supplier};
+use crate::policy::ClauseDef;
+
+/// The syntax of a register document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Syntax {
+    Json,
+    Yaml,
+}
+
+/// What the reader accepts beyond the fixed format.
+#[derive(Clone, Copy, Debug)]
+pub struct ReadOptions<'a> {
+    /// The clause catalogue of the active policy: clause keys outside it are an error and
+    /// parameters are typed by it. `None` accepts any clause key, typing parameters by their
+    /// JSON type (used for data the store wrote itself).
+    pub clauses: Option<&'a [ClauseDef]>,
+}
+
+/// One problem in a document: where (path, and line and column where the syntax gives them) and
+/// what was expected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// `suppliers[3].agreements[0].clauses.incident_notification.hours`; empty for the root.
+    pub path: String,
+    /// 1-based.
+    pub line: Option<usize>,
+    /// 1-based, in characters.
+    pub column: Option<usize>,
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let (Some(l), Some(c)) = (self.line, self.column) {
+            write!(f, "{l}:{c}: ")?;
+        }
+        if !self.path.is_empty() {
+            write!(f, "{}: ", self.path)?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// Reads a whole register document.
+pub fn read_register(text: &str, syntax: Syntax, options: &ReadOptions<'_>) -> Result<Register, Vec<Problem>> {
+    let _ = (text, syntax, options);
+    todo!("read_register")
+}
+
+/// Reads one supplier object in JSON (as the store keeps it); paths are relative to it.
+pub fn read_supplier_json(text: &str, options: &ReadOptions<'_>) -> Result<Supplier, Vec<Problem>> {
+    let _ = (text, options);
+    todo!("read_supplier_json")
+}
+
+/// 1-based line and column (in characters) of a byte offset in `text`.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.bytes().filter(|b| *b == b'\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}

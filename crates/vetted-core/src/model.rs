@@ -2,14 +2,16 @@
 //! `shared/spec/register-format.md`.
 //!
 //! Values here are already valid (dates exist, countries are assigned codes, enums are known);
-//! the readers in [`crate::read`] are the only way in from untrusted text. Optional values are
+//! the readers in [`crate::read`] are the way in from untrusted text: they report every problem
+//! with its path and position. The serde `Deserialize` impls are for data Vetted wrote itself
+//! (the store's rows): fast, strict, and stopping at the first problem. Optional values are
 //! `Option`, lists default to empty and booleans to their documented default, so two registers
 //! that the spec calls "the same" differ here only in list order (see [`crate::same`]).
 
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use time::Date;
 
 use crate::country::Country;
@@ -256,9 +258,16 @@ impl Verdict {
 }
 
 /// A supplier id: non-empty, case-sensitive, no whitespace and no `/` (ids appear in URLs).
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize)]
-#[serde(transparent)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[serde(try_from = "String")]
 pub struct SupplierId(String);
+
+impl TryFrom<String> for SupplierId {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        SupplierId::parse(&s).map_err(|e| format!("supplier id {e}"))
+    }
+}
 
 impl SupplierId {
     /// Validates an id; the error says what is wrong with it.
@@ -287,7 +296,8 @@ impl fmt::Display for SupplierId {
 
 /// A non-negative number as written in the document. `48` and `48.0` are the same number and
 /// both are written back as `48`.
-#[derive(Clone, Copy, PartialEq, PartialOrd, Debug)]
+#[derive(Clone, Copy, PartialEq, PartialOrd, Debug, Deserialize)]
+#[serde(transparent)]
 pub struct Number(pub f64);
 
 impl Serialize for Number {
@@ -302,7 +312,7 @@ impl Serialize for Number {
 }
 
 /// A clause parameter's value: a number or a text, as the policy's clause catalogue types it.
-#[derive(Clone, PartialEq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum ParamValue {
     Number(Number),
@@ -320,51 +330,57 @@ fn is_true(b: &bool) -> bool {
     *b
 }
 
+fn default_true() -> bool {
+    true
+}
+
 /// The whole register document.
-#[derive(Clone, PartialEq, Debug, Default, Serialize)]
+#[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Register {
     pub suppliers: Vec<Supplier>,
 }
 
 /// One supplier with everything the register knows of it.
-#[derive(Clone, PartialEq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Supplier {
     pub id: SupplierId,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<Category>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub services: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
-    #[serde(skip_serializing_if = "DataHandling::is_default")]
+    #[serde(default, skip_serializing_if = "DataHandling::is_default")]
     pub data: DataHandling,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub locations: Vec<Location>,
-    #[serde(skip_serializing_if = "Inference::is_default")]
+    #[serde(default, skip_serializing_if = "Inference::is_default")]
     pub inference: Inference,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub assurance: Vec<Assurance>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub agreements: Vec<Agreement>,
-    #[serde(skip_serializing_if = "RiskInputs::is_default")]
+    #[serde(default, skip_serializing_if = "RiskInputs::is_default")]
     pub risk: RiskInputs,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub assessments: Vec<Assessment>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reviews: Vec<Review>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<Event>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub risks: Vec<RiskEntry>,
-    #[serde(skip_serializing_if = "Subprocessors::is_default")]
+    #[serde(default, skip_serializing_if = "Subprocessors::is_default")]
     pub subprocessors: Subprocessors,
-    #[serde(skip_serializing_if = "PublicListing::is_default")]
+    #[serde(default, skip_serializing_if = "PublicListing::is_default")]
     pub public_listing: PublicListing,
 }
 
@@ -396,17 +412,18 @@ impl Supplier {
 }
 
 /// Which data the supplier handles.
-#[derive(Clone, PartialEq, Debug, Default, Serialize)]
+#[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct DataHandling {
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub personal_data: bool,
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub customer_data: bool,
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub confidential: bool,
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub production_dependency: bool,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub categories: Vec<String>,
 }
 
@@ -417,22 +434,24 @@ impl DataHandling {
 }
 
 /// Where the supplier stores, processes, infers or accesses our data.
-#[derive(Clone, PartialEq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Location {
     pub country: Country,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     pub purpose: Purpose,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mechanism: Option<Mechanism>,
 }
 
 /// Whether the supplier runs model inference on our or our customers' data.
-#[derive(Clone, PartialEq, Debug, Default, Serialize)]
+#[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Inference {
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub provides: bool,
 }
 
@@ -443,30 +462,31 @@ impl Inference {
 }
 
 /// One piece of assurance evidence: a certificate, a report, a questionnaire, a test.
-#[derive(Clone, PartialEq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Assurance {
     pub kind: AssuranceKind,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issuer: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none", with = "opt_date")]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_date")]
     pub valid_from: Option<Date>,
-    #[serde(skip_serializing_if = "Option::is_none", with = "opt_date")]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_date")]
     pub valid_until: Option<Date>,
-    #[serde(skip_serializing_if = "Option::is_none", with = "opt_date")]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_date")]
     pub period_start: Option<Date>,
-    #[serde(skip_serializing_if = "Option::is_none", with = "opt_date")]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_date")]
     pub period_end: Option<Date>,
-    #[serde(skip_serializing_if = "Option::is_none", with = "opt_date")]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_date")]
     pub completed: Option<Date>,
-    #[serde(skip_serializing_if = "is_true")]
+    #[serde(default = "default_true", skip_serializing_if = "is_true")]
     pub covers_service: bool,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exceptions: Vec<String>,
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub exceptions_acknowledged: bool,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub compensating_controls: Vec<String>,
 }
 
@@ -491,32 +511,34 @@ impl Assurance {
 }
 
 /// A contract with the supplier and the security clauses it contains.
-#[derive(Clone, PartialEq, Debug, Default, Serialize)]
+#[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Agreement {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<AgreementKind>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none", with = "opt_date")]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_date")]
     pub signed: Option<Date>,
-    #[serde(skip_serializing_if = "Option::is_none", with = "opt_date")]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_date")]
     pub expires: Option<Date>,
-    #[serde(skip_serializing_if = "Option::is_none", with = "opt_date")]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_date")]
     pub terminated: Option<Date>,
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub gdpr_art28: bool,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub clauses: BTreeMap<String, ClauseParams>,
 }
 
 /// The three risk inputs; the tier follows from them.
-#[derive(Clone, PartialEq, Debug, Default, Serialize)]
+#[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct RiskInputs {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_impact: Option<BusinessImpact>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_access: Option<DataAccess>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaceability: Option<Replaceability>,
 }
 
@@ -527,67 +549,72 @@ impl RiskInputs {
 }
 
 /// A due-diligence assessment before engagement.
-#[derive(Clone, PartialEq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Assessment {
     #[serde(with = "date")]
     pub date: Date,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assessor: Option<String>,
     pub outcome: AssessmentOutcome,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
 }
 
 /// A periodic or triggered review.
-#[derive(Clone, PartialEq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Review {
     #[serde(with = "date")]
     pub date: Date,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reviewer: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trigger: Option<ReviewTrigger>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<ReviewOutcome>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<ReviewCheck>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
 }
 
 /// Something that happened to the supplier: an incident, a change of owner, location or service.
-#[derive(Clone, PartialEq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Event {
     #[serde(with = "date")]
     pub date: Date,
     pub kind: EventKind,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
 }
 
 /// An entry of the risk register linked to this supplier.
-#[derive(Clone, PartialEq, Debug, Default, Serialize)]
+#[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct RiskEntry {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<RiskStatus>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub treatment: Option<Treatment>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none", with = "opt_date")]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_date")]
     pub due: Option<Date>,
 }
 
 /// The supplier's own subprocessors (our fourth parties).
-#[derive(Clone, PartialEq, Debug, Default, Serialize)]
+#[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Subprocessors {
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub known: bool,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub list: Vec<Subprocessor>,
 }
 
@@ -598,24 +625,26 @@ impl Subprocessors {
 }
 
 /// One fourth party.
-#[derive(Clone, PartialEq, Debug, Default, Serialize)]
+#[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Subprocessor {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purpose: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub countries: Vec<Country>,
 }
 
 /// Whether and how the supplier appears on the public subprocessor list.
-#[derive(Clone, PartialEq, Debug, Default, Serialize)]
+#[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct PublicListing {
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub listed: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purpose: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none", with = "opt_date")]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_date")]
     pub since: Option<Date>,
 }
 
@@ -627,10 +656,17 @@ impl PublicListing {
 
 /// Dates as `YYYY-MM-DD` on the wire.
 pub(crate) mod date {
+    use serde::Deserialize;
     use time::Date;
 
     pub fn serialize<S: serde::Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&crate::date::format_date(*d))
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        crate::date::parse_date(&s)
+            .ok_or_else(|| serde::de::Error::custom(format!("`{s}` is not a date (YYYY-MM-DD)")))
     }
 }
 
@@ -644,5 +680,31 @@ pub(crate) mod opt_date {
             Some(d) => super::date::serialize(d, s),
             None => s.serialize_none(),
         }
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
+        #[derive(serde::Deserialize)]
+        struct Wrap(#[serde(with = "super::date")] Date);
+        Ok(<Option<Wrap> as serde::Deserialize>::deserialize(d)?.map(|w| w.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_round_trip_of_a_stored_supplier() {
+        let json = r#"{"id":"aws","name":"AWS","status":"active","data":{"personal_data":true},
+            "locations":[{"country":"DE","purpose":"storage"}],
+            "assurance":[{"kind":"iso27001","valid_from":"2025-11-01","valid_until":"2028-10-31","covers_service":false}],
+            "agreements":[{"signed":"2025-01-10","gdpr_art28":true,"clauses":{"incident_notification":{"hours":48.0},"bcdr":{"backup_location":"DE"}}}]}"#;
+        let s: Supplier = serde_json::from_str(json).unwrap();
+        assert!(!s.assurance[0].covers_service);
+        let again: Supplier = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
+        assert_eq!(s, again);
+        assert!(serde_json::to_string(&s).unwrap().contains(r#""hours":48}"#));
+        assert!(serde_json::from_str::<Supplier>(r#"{"id":"a b"}"#).is_err());
+        assert!(serde_json::from_str::<Supplier>(r#"{"id":"a","colour":1}"#).is_err());
     }
 }

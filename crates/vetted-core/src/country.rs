@@ -87,7 +87,9 @@ impl<'de> serde::Deserialize<'de> for Country {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         Country::parse(&s).ok_or_else(|| {
-            let hint = Country::hint(&s).map(|h| format!(" ({h})")).unwrap_or_default();
+            let hint = Country::hint(&s)
+                .map(|h| format!(" ({h})"))
+                .unwrap_or_default();
             serde::de::Error::custom(format!(
                 "`{s}` is not an ISO 3166-1 alpha-2 country code{hint}"
             ))
@@ -106,7 +108,10 @@ mod tests {
 
     #[test]
     fn parses_assigned_codes_only() {
-        assert_eq!(Country::parse("GR").map(|c| c.to_string()), Some("GR".into()));
+        assert_eq!(
+            Country::parse("GR").map(|c| c.to_string()),
+            Some("GR".into())
+        );
         for bad in ["EL", "UK", "EU", "de", "D", "DEU", ""] {
             assert_eq!(Country::parse(bad), None, "{bad}");
         }

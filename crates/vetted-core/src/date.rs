@@ -36,7 +36,8 @@ pub fn add_months(d: Date, n: u32) -> Date {
 
 /// `d + n days`, saturating at the end of the calendar.
 pub fn add_days(d: Date, n: u32) -> Date {
-    d.checked_add(Duration::days(i64::from(n))).unwrap_or(Date::MAX)
+    d.checked_add(Duration::days(i64::from(n)))
+        .unwrap_or(Date::MAX)
 }
 
 #[cfg(test)]
@@ -47,7 +48,15 @@ mod tests {
     #[test]
     fn parses_only_real_dates() {
         assert_eq!(parse_date("2024-02-29"), Some(date!(2024 - 02 - 29)));
-        for bad in ["2025-02-29", "2025-13-01", "2025-00-10", "2025-1-01", "25-01-01", "2025/01/01", "2025-01-01T00:00"] {
+        for bad in [
+            "2025-02-29",
+            "2025-13-01",
+            "2025-00-10",
+            "2025-1-01",
+            "25-01-01",
+            "2025/01/01",
+            "2025-01-01T00:00",
+        ] {
             assert_eq!(parse_date(bad), None, "{bad}");
         }
     }

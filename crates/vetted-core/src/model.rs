@@ -108,7 +108,10 @@ value_enum!(
 impl Status {
     /// Engaged suppliers (approved, active, offboarding) are held to the engaged-only rules.
     pub fn is_engaged(self) -> bool {
-        matches!(self, Status::Approved | Status::Active | Status::Offboarding)
+        matches!(
+            self,
+            Status::Approved | Status::Active | Status::Offboarding
+        )
     }
 
     /// Rejected and terminated suppliers are inactive: only `register.incomplete` applies.
@@ -253,7 +256,10 @@ impl Verdict {
 
     /// Rank in [`Verdict::WORST_FIRST`] (0 is worst).
     pub fn badness_rank(self) -> usize {
-        Verdict::WORST_FIRST.iter().position(|v| *v == self).unwrap_or(0)
+        Verdict::WORST_FIRST
+            .iter()
+            .position(|v| *v == self)
+            .unwrap_or(0)
     }
 }
 
@@ -674,7 +680,10 @@ pub(crate) mod date {
 pub(crate) mod opt_date {
     use time::Date;
 
-    #[expect(clippy::ref_option, reason = "serde's `with` passes a reference to the field")]
+    #[expect(
+        clippy::ref_option,
+        reason = "serde's `with` passes a reference to the field"
+    )]
     pub fn serialize<S: serde::Serializer>(d: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
         match d {
             Some(d) => super::date::serialize(d, s),
@@ -703,7 +712,11 @@ mod tests {
         assert!(!s.assurance[0].covers_service);
         let again: Supplier = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
         assert_eq!(s, again);
-        assert!(serde_json::to_string(&s).unwrap().contains(r#""hours":48}"#));
+        assert!(
+            serde_json::to_string(&s)
+                .unwrap()
+                .contains(r#""hours":48}"#)
+        );
         assert!(serde_json::from_str::<Supplier>(r#"{"id":"a b"}"#).is_err());
         assert!(serde_json::from_str::<Supplier>(r#"{"id":"a","colour":1}"#).is_err());
     }

@@ -210,7 +210,12 @@ impl Policy {
     /// The clause keys required of a supplier of `tier` and `category`: tier clauses in their
     /// listed order, then category clauses not already listed.
     pub fn required_clauses(&self, tier: Option<Tier>, category: Option<Category>) -> Vec<&str> {
-        let mut keys: Vec<&str> = self.required_by_tier.get(tier).iter().map(String::as_str).collect();
+        let mut keys: Vec<&str> = self
+            .required_by_tier
+            .get(tier)
+            .iter()
+            .map(String::as_str)
+            .collect();
         if let Some(extra) = category.and_then(|c| self.required_by_category.get(&c)) {
             for k in extra {
                 if !keys.contains(&k.as_str()) {
@@ -224,13 +229,16 @@ impl Policy {
     /// Reads and validates a policy from TOML text.
     pub fn from_toml(text: &str) -> Result<Policy, Vec<PolicyProblem>> {
         let raw: raw::PolicyFile = toml::from_str(text).map_err(|e| {
-            let (line, column) = e
-                .span()
-                .map_or((None, None), |s| {
-                    let (l, c) = crate::read::line_col(text, s.start);
-                    (Some(l), Some(c))
-                });
-            vec![PolicyProblem { line, column, path: None, message: e.message().trim().to_string() }]
+            let (line, column) = e.span().map_or((None, None), |s| {
+                let (l, c) = crate::read::line_col(text, s.start);
+                (Some(l), Some(c))
+            });
+            vec![PolicyProblem {
+                line,
+                column,
+                path: None,
+                message: e.message().trim().to_string(),
+            }]
         })?;
         raw.validate(text)
     }
@@ -239,9 +247,9 @@ impl Policy {
 /// The policy file as written, before cross-field validation.
 mod raw {
     use super::{
-        AgreementPolicy, AssurancePolicy, BTreeMap, Category, ClauseDef, Country, ParamKind,
-        PerTier, Policy, PolicyProblem, ReviewPolicy, TierPolicy, INCIDENT_NOTIFICATION,
-        NO_TRAINING,
+        AgreementPolicy, AssurancePolicy, BTreeMap, Category, ClauseDef, Country,
+        INCIDENT_NOTIFICATION, NO_TRAINING, ParamKind, PerTier, Policy, PolicyProblem,
+        ReviewPolicy, TierPolicy,
     };
     use serde::Deserialize;
     use toml::Spanned;
@@ -330,7 +338,12 @@ mod raw {
             let mut problems = Vec::new();
             let at = |span: std::ops::Range<usize>, path: String, message: String| {
                 let (l, c) = crate::read::line_col(text, span.start);
-                PolicyProblem { line: Some(l), column: Some(c), path: Some(path), message }
+                PolicyProblem {
+                    line: Some(l),
+                    column: Some(c),
+                    path: Some(path),
+                    message,
+                }
             };
             let nowhere = |path: &str, message: String| PolicyProblem {
                 line: None,
@@ -359,15 +372,29 @@ mod raw {
             let mut clauses = Vec::new();
             for (key, value) in &self.clauses {
                 let path = format!("clauses.{key}");
-                if !key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') || key.is_empty() {
-                    problems.push(nowhere(&path, "clause keys use lower-case letters, digits and `_`".into()));
+                if !key
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                    || key.is_empty()
+                {
+                    problems.push(nowhere(
+                        &path,
+                        "clause keys use lower-case letters, digits and `_`".into(),
+                    ));
                 }
                 match ClauseFile::deserialize(value.clone()) {
-                    Ok(c) => clauses.push(ClauseDef { key: key.clone(), title: c.title, params: c.params }),
+                    Ok(c) => clauses.push(ClauseDef {
+                        key: key.clone(),
+                        title: c.title,
+                        params: c.params,
+                    }),
                     Err(e) => problems.push(nowhere(&path, e.message().trim().to_string())),
                 }
             }
-            clauses.sort_by_key(|c| text.find(&format!("[clauses.{}]", c.key)).unwrap_or(usize::MAX));
+            clauses.sort_by_key(|c| {
+                text.find(&format!("[clauses.{}]", c.key))
+                    .unwrap_or(usize::MAX)
+            });
             match clauses.iter().find(|c| c.key == INCIDENT_NOTIFICATION) {
                 Some(c) if c.params.get("hours") == Some(&ParamKind::Number) => {}
                 _ => problems.push(nowhere(
@@ -383,25 +410,33 @@ mod raw {
             }
 
             let known = |k: &str| clauses.iter().any(|c| c.key == k);
-            let check_list = |list: &[Spanned<String>], path: &str, problems: &mut Vec<PolicyProblem>| {
-                list.iter()
-                    .filter_map(|k| {
-                        if known(k.get_ref()) {
-                            Some(k.get_ref().clone())
-                        } else {
-                            problems.push(at(
-                                k.span(),
-                                path.to_string(),
-                                format!("`{}` is not a clause defined under [clauses]", k.get_ref()),
-                            ));
-                            None
-                        }
-                    })
-                    .collect::<Vec<String>>()
-            };
+            let check_list =
+                |list: &[Spanned<String>], path: &str, problems: &mut Vec<PolicyProblem>| {
+                    list.iter()
+                        .filter_map(|k| {
+                            if known(k.get_ref()) {
+                                Some(k.get_ref().clone())
+                            } else {
+                                problems.push(at(
+                                    k.span(),
+                                    path.to_string(),
+                                    format!(
+                                        "`{}` is not a clause defined under [clauses]",
+                                        k.get_ref()
+                                    ),
+                                ));
+                                None
+                            }
+                        })
+                        .collect::<Vec<String>>()
+                };
             let bt = &self.required_clauses.by_tier;
             let required_by_tier = PerTier {
-                critical: check_list(&bt.critical, "required_clauses.by_tier.critical", &mut problems),
+                critical: check_list(
+                    &bt.critical,
+                    "required_clauses.by_tier.critical",
+                    &mut problems,
+                ),
                 high: check_list(&bt.high, "required_clauses.by_tier.high", &mut problems),
                 medium: check_list(&bt.medium, "required_clauses.by_tier.medium", &mut problems),
                 low: check_list(&bt.low, "required_clauses.by_tier.low", &mut problems),
@@ -442,10 +477,16 @@ mod raw {
                 ));
             }
             if self.allowed_countries.is_empty() {
-                problems.push(nowhere("allowed_countries", "must list at least one country".into()));
+                problems.push(nowhere(
+                    "allowed_countries",
+                    "must list at least one country".into(),
+                ));
             }
             if self.model_regions.is_empty() {
-                problems.push(nowhere("model_regions", "must list at least one country".into()));
+                problems.push(nowhere(
+                    "model_regions",
+                    "must list at least one country".into(),
+                ));
             }
 
             let s = &self.tiers.scores;
@@ -488,7 +529,10 @@ mod tests {
     #[test]
     fn default_policy_matches_the_spec() {
         let p = Policy::default();
-        assert_eq!((p.name.as_str(), p.version.as_str(), p.owner.as_str()), ("default", "1", "ciso"));
+        assert_eq!(
+            (p.name.as_str(), p.version.as_str(), p.owner.as_str()),
+            ("default", "1", "ciso")
+        );
         assert_eq!(p.last_review, date!(2026 - 11 - 01));
         assert_eq!(p.allowed_countries.len(), 27);
         assert_eq!(p.clauses.len(), 10);
@@ -496,7 +540,12 @@ mod tests {
         assert_eq!(p.clauses[9].key, "data_sourcing_transparency");
         assert_eq!(
             p.required_clauses(Some(Tier::Low), Some(Category::ModelProvider)),
-            ["data_protection_confidentiality", "incident_notification", "subcontractors", "ai_security_testing"]
+            [
+                "data_protection_confidentiality",
+                "incident_notification",
+                "subcontractors",
+                "ai_security_testing"
+            ]
         );
         assert_eq!(p.required_clauses(Some(Tier::Critical), None).len(), 7);
     }
@@ -506,13 +555,26 @@ mod tests {
         let text = DEFAULT_POLICY_TOML.replace("due_soon_days = 30", "due_soon_days = -3");
         let err = Policy::from_toml(&text).unwrap_err();
         assert_eq!(err.len(), 1);
-        let line = text.lines().position(|l| l.starts_with("due_soon_days")).unwrap() + 1;
+        let line = text
+            .lines()
+            .position(|l| l.starts_with("due_soon_days"))
+            .unwrap()
+            + 1;
         assert_eq!(err[0].line, Some(line), "{err:?}");
 
-        let text = DEFAULT_POLICY_TOML.replace("medium = [\"data_protection_confidentiality\"", "medium = [\"nda_clause\"");
+        let text = DEFAULT_POLICY_TOML.replace(
+            "medium = [\"data_protection_confidentiality\"",
+            "medium = [\"nda_clause\"",
+        );
         let err = Policy::from_toml(&text).unwrap_err();
-        assert!(err[0].message.contains("`nda_clause` is not a clause"), "{err:?}");
-        assert_eq!(err[0].path.as_deref(), Some("required_clauses.by_tier.medium"));
+        assert!(
+            err[0].message.contains("`nda_clause` is not a clause"),
+            "{err:?}"
+        );
+        assert_eq!(
+            err[0].path.as_deref(),
+            Some("required_clauses.by_tier.medium")
+        );
         assert!(err[0].line.is_some());
     }
 

@@ -48,7 +48,11 @@ impl std::fmt::Display for Problem {
 }
 
 /// Reads a whole register document.
-pub fn read_register(text: &str, syntax: Syntax, options: &ReadOptions<'_>) -> Result<Register, Vec<Problem>> {
+pub fn read_register(
+    text: &str,
+    syntax: Syntax,
+    options: &ReadOptions<'_>,
+) -> Result<Register, Vec<Problem>> {
     let _ = (text, syntax, options);
     todo!("read_register")
 }

@@ -1,1 +1,5 @@
-//! placeholder
+//! Vetted's use cases over the core and the store: loading and writing register files in every
+//! format (JSON, YAML, CSV, XLSX), the flat spreadsheet layout, and synthetic registers for
+//! benchmarks.
+
+pub mod files;

@@ -9,6 +9,7 @@
 
 pub mod country;
 pub mod date;
+pub mod due;
 pub mod engine;
 pub mod model;
 pub mod policy;

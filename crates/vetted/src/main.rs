@@ -1,1 +1,81 @@
-fn main() {}
+//! `vetted`: the supplier register that knows your supplier policy.
+//!
+//! One file per subcommand under [`commands`], each with its `Opts` and `run`. Exit codes:
+//! 0 success (for `check`: no supplier has a `fail` finding), 1 `check` found a `fail`,
+//! 2 invalid input, policy, usage or any other error.
+
+mod commands;
+mod context;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::context::Global;
+
+/// Vetted: the supplier register that knows your supplier policy (ISO/IEC 27001:2022 A.5.19–5.23).
+#[derive(Parser, Debug)]
+#[command(name = "vetted", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    Check(commands::check::Opts),
+    #[command(subcommand)]
+    Policy(commands::policy::Command),
+    Import(commands::import::Opts),
+    Export(commands::export::Opts),
+    #[command(subcommand)]
+    Supplier(commands::supplier::Command),
+    Due(commands::due::Opts),
+    #[command(hide = true)]
+    Generate(commands::generate::Opts),
+}
+
+fn main() -> ExitCode {
+    // The local date must be read before any thread starts (the offset is unknowable after).
+    let today = context::local_today();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let ctx = context::Context::new(cli.global, today);
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Check(o) => commands::check::run(&ctx, o).await,
+            Command::Policy(c) => commands::policy::run(&ctx, c),
+            Command::Import(o) => commands::import::run(&ctx, o).await,
+            Command::Export(o) => commands::export::run(&ctx, o).await,
+            Command::Supplier(c) => commands::supplier::run(&ctx, c).await,
+            Command::Due(o) => commands::due::run(&ctx, o).await,
+            Command::Generate(o) => commands::generate::run(&o),
+        }
+    });
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            output::print_error(&e);
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_valid() {
+        super::Cli::command().debug_assert();
+    }
+}

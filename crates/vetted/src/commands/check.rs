@@ -1,0 +1,76 @@
+//! `vetted check`: evaluate every supplier against the policy on a date.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use anyhow::{bail, Result};
+use time::Date;
+use vetted_core::engine::check_register;
+use vetted_core::model::{Supplier, Verdict};
+
+use super::OutputFormat;
+use crate::context::{parse_as_of, Context};
+use crate::output::{check_text, Paint};
+
+/// Evaluate the register against the policy: what holds, what fails, why, and what to do.
+///
+/// Exit status: 0 when no supplier has a `fail` finding, 1 when one has, 2 when the input or
+/// the policy is invalid.
+#[derive(clap::Args, Debug)]
+pub struct Opts {
+    /// Check a register file (JSON, YAML, XLSX, CSV) instead of the database.
+    #[arg(long, value_name = "FILE")]
+    pub register: Option<PathBuf>,
+    /// The date to evaluate on (default: today).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_as_of)]
+    pub as_of: Option<Date>,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// Only these suppliers (repeatable).
+    #[arg(long = "supplier", value_name = "ID")]
+    pub suppliers: Vec<String>,
+    /// Only suppliers with these verdicts (repeatable).
+    #[arg(long = "verdict", value_name = "VERDICT", value_parser = parse_verdict)]
+    pub verdicts: Vec<Verdict>,
+}
+
+pub fn parse_verdict(s: &str) -> Result<Verdict, String> {
+    Verdict::parse(s).ok_or_else(|| format!("expected {}", Verdict::expected()))
+}
+
+pub async fn run(ctx: &Context, o: Opts) -> Result<u8> {
+    let (policy, _, _) = ctx.policy()?;
+    let register = match &o.register {
+        Some(path) => super::load_file(path, None, &policy)?,
+        None => super::load_db(ctx).await?,
+    };
+    for id in &o.suppliers {
+        if !register.suppliers.iter().any(|s| s.id.as_str() == id) {
+            bail!("no supplier `{id}` in the register");
+        }
+    }
+    let selected: Vec<&Supplier> = register
+        .suppliers
+        .iter()
+        .filter(|s| o.suppliers.is_empty() || o.suppliers.iter().any(|id| id == s.id.as_str()))
+        .collect();
+    let as_of = o.as_of.unwrap_or(ctx.today);
+    let mut report = check_register(selected, &policy, as_of);
+    if !o.verdicts.is_empty() {
+        report.suppliers.retain(|s| o.verdicts.contains(&s.verdict));
+        report.summary = Default::default();
+        for s in &report.suppliers {
+            report.summary.add(s.verdict);
+        }
+    }
+    let mut stdout = std::io::stdout().lock();
+    match o.format {
+        OutputFormat::Json => {
+            serde_json::to_writer_pretty(&mut stdout, &report)?;
+            writeln!(stdout)?;
+        }
+        OutputFormat::Text => stdout.write_all(check_text(&report, Paint::new(ctx.global.color)).as_bytes())?,
+    }
+    stdout.flush()?;
+    Ok(report.exit_code() as u8)
+}

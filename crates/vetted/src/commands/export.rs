@@ -1,0 +1,89 @@
+//! `vetted export`: the register in any format, to standard output or a file.
+
+use std::io::{IsTerminal, Write as _};
+use std::path::PathBuf;
+
+use anyhow::{bail, Context as _, Result};
+use vetted_app::files::FileFormat;
+use vetted_app::tabular;
+use vetted_core::write::{to_json, to_yaml};
+
+use super::import::parse_format;
+use crate::context::Context;
+
+/// Export the register (or an empty spreadsheet template) as JSON, YAML, CSV or XLSX.
+#[derive(clap::Args, Debug)]
+pub struct Opts {
+    /// Output format (default: from --out's extension, else json).
+    #[arg(long, value_parser = parse_format)]
+    pub format: Option<FileFormat>,
+    /// Write to this file (for csv: a directory of sheet files) instead of standard output.
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+    /// Write the spreadsheet template (headers, instructions, an example row) instead of the
+    /// register. Only `xlsx` is supported.
+    #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
+    pub template: Option<FileFormat>,
+}
+
+pub async fn run(ctx: &Context, o: Opts) -> Result<u8> {
+    let (policy, _, _) = ctx.policy()?;
+    if let Some(t) = o.template {
+        if t != FileFormat::Xlsx {
+            bail!("only an xlsx template is available (--template xlsx)");
+        }
+        let bytes = tabular::template_xlsx(&policy)?;
+        return write_bytes(o.out.as_ref(), &bytes, "xlsx");
+    }
+    let format = o
+        .format
+        .or_else(|| o.out.as_deref().and_then(FileFormat::from_path))
+        .unwrap_or(FileFormat::Json);
+    let register = super::load_db(ctx).await?;
+    match format {
+        FileFormat::Json => write_bytes(o.out.as_ref(), to_json(&register).as_bytes(), "json"),
+        FileFormat::Yaml => write_bytes(o.out.as_ref(), to_yaml(&register).as_bytes(), "yaml"),
+        FileFormat::Xlsx => write_bytes(o.out.as_ref(), &tabular::write_xlsx(&register, &policy)?, "xlsx"),
+        FileFormat::Csv => {
+            let sheets = tabular::write_csv_sheets(&register, &policy)?;
+            match &o.out {
+                Some(dir) => {
+                    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+                    for (sheet, bytes) in &sheets {
+                        let file = dir.join(format!("{sheet}.csv"));
+                        std::fs::write(&file, bytes).with_context(|| format!("cannot write {}", file.display()))?;
+                    }
+                    eprintln!("Wrote {} sheets to {}", sheets.len(), dir.display());
+                    Ok(0)
+                }
+                None => {
+                    let (_, suppliers) = sheets.first().context("no suppliers sheet")?;
+                    std::io::stdout().lock().write_all(suppliers)?;
+                    let rest: Vec<&str> = sheets.iter().skip(1).filter(|(_, b)| b.iter().filter(|c| **c == b'\n').count() > 1).map(|(s, _)| s.as_str()).collect();
+                    if !rest.is_empty() {
+                        eprintln!("note: standard output holds the suppliers sheet only; the {} sheets need --out DIR", rest.join(", "));
+                    }
+                    Ok(0)
+                }
+            }
+        }
+    }
+}
+
+fn write_bytes(out: Option<&PathBuf>, bytes: &[u8], kind: &str) -> Result<u8> {
+    match out {
+        Some(path) => {
+            std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("Wrote {}", path.display());
+        }
+        None => {
+            if kind == "xlsx" && std::io::stdout().is_terminal() {
+                bail!("an xlsx workbook is binary: give --out FILE.xlsx or redirect standard output");
+            }
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(bytes)?;
+            stdout.flush()?;
+        }
+    }
+    Ok(0)
+}

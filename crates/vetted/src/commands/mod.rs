@@ -1,0 +1,48 @@
+//! One module per subcommand, each with its `Opts` (clap) and `run`.
+
+pub mod check;
+pub mod due;
+pub mod export;
+pub mod generate;
+pub mod import;
+pub mod policy;
+pub mod supplier;
+
+use std::path::Path;
+
+use anyhow::Result;
+use vetted_app::files::{load_register, FileFormat, LoadError};
+use vetted_core::model::Register;
+use vetted_core::policy::Policy;
+
+use crate::context::{Context, Reported};
+
+/// Loads a register file, or reports every problem in it (exit 2).
+pub fn load_file(path: &Path, format: Option<FileFormat>, policy: &Policy) -> Result<Register> {
+    load_register(path, format, policy).map_err(|e| match e {
+        LoadError::Problems(problems) => {
+            let n = problems.len();
+            let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            anyhow::Error::new(Reported(format!(
+                "{n} problem{} in the input; nothing was changed:\n  {}",
+                if n == 1 { "" } else { "s" },
+                lines.join("\n  ")
+            )))
+        }
+        other => anyhow::Error::new(other),
+    })
+}
+
+/// The register held in the database, in register order.
+pub async fn load_db(ctx: &Context) -> Result<Register> {
+    let store = ctx.store().await?;
+    let suppliers = store.list_suppliers().await?;
+    Ok(Register { suppliers: suppliers.into_iter().map(|s| s.supplier).collect() })
+}
+
+/// `--format text|json`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}

@@ -1,0 +1,117 @@
+//! What every command shares: global options (database, policy, colour), today's date, and the
+//! loading of the active policy and the store.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context as _, Result};
+use time::Date;
+use vetted_core::policy::{Policy, DEFAULT_POLICY_TOML};
+use vetted_store::Store;
+
+use crate::output::ColorChoice;
+
+/// Options every command takes.
+#[derive(clap::Args, Debug)]
+pub struct Global {
+    /// The database: a SQLite file path (created on first use). Default:
+    /// $XDG_DATA_HOME/vetted/vetted.db, else ~/.local/share/vetted/vetted.db.
+    #[arg(long, global = true, env = "VETTED_DB", value_name = "PATH")]
+    pub db: Option<String>,
+    /// A policy file (TOML) to use instead of the built-in default policy.
+    #[arg(long, global = true, env = "VETTED_POLICY", value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// When to colour the output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+/// The per-invocation context.
+pub struct Context {
+    pub global: Global,
+    pub today: Date,
+}
+
+/// An error that has already been reported as a list of problems: exit 2 without more noise.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Reported(pub String);
+
+impl Context {
+    pub fn new(global: Global, today: Date) -> Context {
+        Context { global, today }
+    }
+
+    /// The active policy and its TOML text: `--policy FILE` or the built-in default.
+    pub fn policy(&self) -> Result<(Policy, String, String)> {
+        match &self.global.policy {
+            None => Ok((Policy::default(), DEFAULT_POLICY_TOML.to_string(), "built-in default policy".into())),
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read the policy file {}", path.display()))?;
+                let policy = load_policy_text(&text, path)?;
+                Ok((policy, text, path.display().to_string()))
+            }
+        }
+    }
+
+    /// The database path or URL in effect.
+    pub fn db_location(&self) -> Result<String> {
+        if let Some(db) = &self.global.db {
+            return Ok(db.clone());
+        }
+        default_db_path().map(|p| p.display().to_string())
+    }
+
+    /// Opens (and creates on first use) the store.
+    pub async fn store(&self) -> Result<Arc<dyn Store>> {
+        let location = self.db_location()?;
+        vetted_store::open(&location)
+            .await
+            .with_context(|| format!("cannot open the database {location}"))
+    }
+}
+
+/// Parses a policy, turning problems into one error that lists them with file, line and column.
+pub fn load_policy_text(text: &str, path: &Path) -> Result<Policy> {
+    Policy::from_toml(text).map_err(|problems| {
+        let lines: Vec<String> = problems
+            .iter()
+            .map(|p| match (p.line, p.column) {
+                (Some(l), Some(c)) => format!("{}:{l}:{c}: {}", path.display(), problem_text(p)),
+                _ => format!("{}: {}", path.display(), problem_text(p)),
+            })
+            .collect();
+        anyhow::Error::new(Reported(format!("invalid policy:\n  {}", lines.join("\n  "))))
+    })
+}
+
+fn problem_text(p: &vetted_core::policy::PolicyProblem) -> String {
+    match &p.path {
+        Some(path) => format!("{path}: {}", p.message),
+        None => p.message.clone(),
+    }
+}
+
+/// `$XDG_DATA_HOME/vetted/vetted.db`, else `~/.local/share/vetted/vetted.db`.
+pub fn default_db_path() -> Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir).join("vetted").join("vetted.db"));
+    }
+    let home = std::env::var_os("HOME")
+        .filter(|d| !d.is_empty())
+        .context("neither --db, VETTED_DB, XDG_DATA_HOME nor HOME is set: give the database with --db PATH")?;
+    Ok(PathBuf::from(home).join(".local/share/vetted/vetted.db"))
+}
+
+/// Today's date in the machine's local time zone (`TZ` configures it), falling back to UTC.
+pub fn local_today() -> Date {
+    time::OffsetDateTime::now_local()
+        .unwrap_or_else(|_| time::OffsetDateTime::now_utc())
+        .date()
+}
+
+/// Parses `--as-of`.
+pub fn parse_as_of(s: &str) -> Result<Date, String> {
+    vetted_core::date::parse_date(s).ok_or_else(|| format!("`{s}` is not a date: expected YYYY-MM-DD"))
+}

@@ -3,3 +3,4 @@
 //! benchmarks.
 
 pub mod files;
+pub mod generate;

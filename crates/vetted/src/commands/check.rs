@@ -63,7 +63,7 @@ pub async fn run(ctx: &Context, o: Opts) -> Result<u8> {
             report.summary.add(s.verdict);
         }
     }
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     match o.format {
         OutputFormat::Json => {
             serde_json::to_writer_pretty(&mut stdout, &report)?;

@@ -46,7 +46,7 @@ pub async fn run(ctx: &Context, o: Opts) -> Result<u8> {
     let mut items: Vec<DueItem> =
         register.suppliers.iter().flat_map(|s| due_items(s, &policy, as_of, within)).collect();
     sort_due(&mut items);
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     match o.format {
         OutputFormat::Json => {
             serde_json::to_writer_pretty(&mut stdout, &items)?;

@@ -163,7 +163,7 @@ async fn list(ctx: &Context, o: ListOpts) -> Result<u8> {
         SortKey::Tier => rows.sort_by_key(|(i, r)| (r.tier.map_or(4, |t| t as usize), *i)),
         SortKey::NextReview => rows.sort_by_key(|(i, r)| (r.next_review.is_none(), r.next_review, *i)),
     }
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     if o.format == OutputFormat::Json {
         let rows: Vec<&Row<'_>> = rows.iter().map(|(_, r)| r).collect();
         serde_json::to_writer_pretty(&mut stdout, &rows)?;
@@ -237,7 +237,7 @@ async fn show(ctx: &Context, o: ShowOpts) -> Result<u8> {
     let as_of = o.as_of.unwrap_or(ctx.today);
     let e = evaluate(s, &policy, as_of);
     let next = next_review(s, &policy, as_of, &e);
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     if o.format == OutputFormat::Json {
         let view = ShowJson { supplier: s, version: stored.version, as_of, tier: e.tier, verdict: e.verdict, next_review: next, findings: &e.findings };
         serde_json::to_writer_pretty(&mut stdout, &view)?;

@@ -1,0 +1,190 @@
+//! The CLI as its users meet it: the real binary, a temporary database, the example register.
+//! Outputs are insta snapshots with `--as-of` pinned, so they never drift with the calendar.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use vetted_core::policy::Policy;
+use vetted_core::read::{read_register, ReadOptions, Syntax};
+use vetted_core::same::same_register;
+
+const AS_OF: &str = "2026-11-25";
+
+fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/register.json")
+}
+
+/// Runs `vetted` with a database in `dir` and no colour.
+fn vetted(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vetted"))
+        .args(args)
+        .env("VETTED_DB", dir.join("vetted.db"))
+        .env_remove("VETTED_POLICY")
+        .env("NO_COLOR", "1")
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+        .output()
+        .expect("the vetted binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().expect("a temporary directory")
+}
+
+fn export_json(dir: &Path) -> String {
+    let o = vetted(dir, &["export", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    stdout(&o)
+}
+
+#[test]
+fn check_example_text() {
+    let dir = tmp();
+    let ex = example();
+    let o = vetted(dir.path(), &["check", "--register", ex.to_str().unwrap(), "--as-of", AS_OF]);
+    assert_eq!(o.status.code(), Some(1), "some supplier fails: exit 1; {}", stderr(&o));
+    insta::assert_snapshot!("check_example_text", stdout(&o));
+}
+
+#[test]
+fn check_example_json_has_every_verdict() {
+    let dir = tmp();
+    let ex = example();
+    let o = vetted(dir.path(), &["check", "--register", ex.to_str().unwrap(), "--as-of", AS_OF, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for v in ["inactive", "out_of_scope", "ineligible", "non_compliant", "attention", "compliant"] {
+        assert!(report["summary"][v].as_u64().unwrap() > 0, "no {v} supplier in the example");
+    }
+    insta::assert_snapshot!("check_example_json", stdout(&o));
+}
+
+#[test]
+fn filters_narrow_report_summary_and_exit_status() {
+    let dir = tmp();
+    let ex = example();
+    let ex = ex.to_str().unwrap();
+    let o = vetted(dir.path(), &["check", "--register", ex, "--as-of", AS_OF, "--format", "json", "--verdict", "compliant"]);
+    assert_eq!(o.status.code(), Some(0), "only compliant suppliers: nothing fails");
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(report["suppliers"].as_array().unwrap().iter().all(|s| s["verdict"] == "compliant"));
+    assert_eq!(report["summary"]["non_compliant"], 0);
+
+    let o = vetted(dir.path(), &["check", "--register", ex, "--supplier", "no-such-supplier"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no supplier `no-such-supplier`"), "{}", stderr(&o));
+}
+
+#[test]
+fn import_then_check_the_database_equals_checking_the_file() {
+    let dir = tmp();
+    let ex = example();
+    let ex = ex.to_str().unwrap();
+    let o = vetted(dir.path(), &["import", ex]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("created"), "{}", stdout(&o));
+    let db = vetted(dir.path(), &["check", "--as-of", AS_OF, "--format", "json"]);
+    let file = vetted(dir.path(), &["check", "--register", ex, "--as-of", AS_OF, "--format", "json"]);
+    assert_eq!(stdout(&db), stdout(&file));
+
+    // A second import changes nothing.
+    let o = vetted(dir.path(), &["import", ex]);
+    assert!(stdout(&o).contains("0 created, 0 updated"), "{}", stdout(&o));
+}
+
+#[test]
+fn export_is_lossless_in_every_format() {
+    let dir = tmp();
+    let ex = example();
+    let original = std::fs::read_to_string(&ex).unwrap();
+    let policy = Policy::default();
+    let opts = ReadOptions { clauses: Some(&policy.clauses) };
+    let original = read_register(&original, Syntax::Json, &opts).unwrap();
+    assert_eq!(vetted(dir.path(), &["import", ex.to_str().unwrap()]).status.code(), Some(0));
+
+    for (format, file) in [("json", "out.json"), ("yaml", "out.yaml"), ("xlsx", "out.xlsx"), ("csv", "csv-out")] {
+        let out = dir.path().join(file);
+        let o = vetted(dir.path(), &["export", "--format", format, "--out", out.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{format}: {}", stderr(&o));
+        let other = tmp();
+        let o = vetted(other.path(), &["import", out.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{format}: {}", stderr(&o));
+        let back = read_register(&export_json(other.path()), Syntax::Json, &opts).unwrap();
+        assert!(same_register(&original, &back), "{format} export lost something");
+    }
+}
+
+#[test]
+fn bad_input_reports_every_problem_exits_2_and_changes_nothing() {
+    let dir = tmp();
+    let ex = example();
+    assert_eq!(vetted(dir.path(), &["import", ex.to_str().unwrap()]).status.code(), Some(0));
+    let before = export_json(dir.path());
+
+    let bad = dir.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        r#"{"format": "supplier-register/1", "suppliers": [
+  {"id": "new-one", "name": "New"},
+  {"id": "x", "locations": [{"country": "UK", "purpose": "storage"}]},
+  {"id": "y", "status": "actve", "assessments": [{"date": "2025-02-30", "outcome": "approved"}]}
+]}
+"#,
+    )
+    .unwrap();
+    let o = vetted(dir.path(), &["import", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("3 problems in the input; nothing was changed"), "{err}");
+    assert!(err.contains("bad.json:3:38: suppliers[1].locations[0].country:"), "{err}");
+    assert!(err.contains("the United Kingdom is GB"), "{err}");
+    assert!(err.contains("suppliers[2].status"), "{err}");
+    assert!(err.contains("suppliers[2].assessments[0].date"), "{err}");
+    assert_eq!(export_json(dir.path()), before, "the database is unchanged");
+
+    let o = vetted(dir.path(), &["check", "--register", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "check of an invalid file exits 2");
+}
+
+#[test]
+fn policy_show_and_check() {
+    let dir = tmp();
+    let o = vetted(dir.path(), &["policy", "show"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o), vetted_core::policy::DEFAULT_POLICY_TOML);
+
+    let file = dir.path().join("p.toml");
+    std::fs::write(&file, vetted_core::policy::DEFAULT_POLICY_TOML.replace("due_soon_days = 30", "due_soon_days = \"soon\"")).unwrap();
+    let o = vetted(dir.path(), &["policy", "check", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let line = vetted_core::policy::DEFAULT_POLICY_TOML.lines().position(|l| l.starts_with("due_soon_days")).unwrap() + 1;
+    assert!(stderr(&o).contains(&format!("p.toml:{line}:17:")), "{}", stderr(&o));
+
+    // A custom policy changes the outcome without code changes: allow the US.
+    std::fs::write(&file, vetted_core::policy::DEFAULT_POLICY_TOML.replace("allowed_countries = [", "allowed_countries = [\"US\", ")).unwrap();
+    let o = vetted(dir.path(), &["policy", "check", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn supplier_list_show_and_due() {
+    let dir = tmp();
+    let ex = example();
+    assert_eq!(vetted(dir.path(), &["import", ex.to_str().unwrap()]).status.code(), Some(0));
+    let o = vetted(dir.path(), &["supplier", "list", "--as-of", AS_OF, "--sort", "verdict"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    insta::assert_snapshot!("supplier_list", stdout(&o));
+    let o = vetted(dir.path(), &["due", "--as-of", AS_OF, "--within", "60d"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    insta::assert_snapshot!("due", stdout(&o));
+    let o = vetted(dir.path(), &["supplier", "show", "no-such", "--as-of", AS_OF]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no supplier `no-such`"));
+}

@@ -91,16 +91,31 @@ fn parse(
         .from_reader(bytes);
     let mut records = Vec::new();
     let mut numbers = Vec::new();
-    let (mut row, mut next_line) = (0usize, 1u64);
+    let (mut row, mut blank_lines) = (0usize, 0usize);
     let mut record = csv::ByteRecord::new();
     loop {
         match reader.read_byte_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
-                let line = record.position().map_or(next_line, csv::Position::line);
-                row += 1 + usize::try_from(line.saturating_sub(next_line)).unwrap_or(0);
-                let breaks = record.as_slice().split(|b| *b == b'\n').count() - 1;
-                next_line = line + 1 + breaks as u64;
+                row += 1;
+                // The reader skips blank lines; a spreadsheet shows them as rows, so count them
+                // in the gap between the previous record's end and this one's first byte.
+                let from = record
+                    .position()
+                    .map_or(0, |p| p.byte() as usize)
+                    .min(bytes.len());
+                let gap = &bytes[from..];
+                let gap = &gap[..gap
+                    .iter()
+                    .position(|b| !matches!(b, b'\r' | b'\n'))
+                    .unwrap_or(gap.len())];
+                let breaks = gap.split(|b| *b == b'\n').count() - 1;
+                // After a CRLF the reader stops between CR and LF: that LF ends the previous record.
+                let pending = usize::from(
+                    from > 0 && bytes[from - 1] == b'\r' && gap.first() == Some(&b'\n'),
+                );
+                blank_lines += breaks.saturating_sub(pending);
+                row += std::mem::take(&mut blank_lines);
                 for (index, field) in record.iter().enumerate() {
                     if std::str::from_utf8(field).is_err() {
                         problems.push(TabularProblem {
@@ -208,5 +223,19 @@ mod tests {
             String::from_utf8_lossy(&out),
             "plain|\"a,b\"|\"say \"\"hi\"\"\"|\"two\nlines\"|\" lead\"|"
         );
+    }
+
+    #[test]
+    fn rows_count_blank_lines_but_not_line_breaks_in_cells() {
+        for input in [
+            "h\na\n\"x\ny\"\n\nb\n\n\nc",
+            "\r\nh\r\na\r\n\"x\r\ny\"\r\n\r\nb\r\n\r\n\r\nc\r\n",
+        ] {
+            let mut problems = Vec::new();
+            let (records, rows) = parse("f.csv", "s", input.as_bytes(), &mut problems);
+            assert_eq!(records.len(), 5);
+            let start = usize::from(input.starts_with('\r'));
+            assert_eq!(rows, [1, 2, 3, 5, 8].map(|r| r + start), "{input:?}");
+        }
     }
 }

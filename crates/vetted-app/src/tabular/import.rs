@@ -119,6 +119,9 @@ fn sheet_problem(sheet: &SheetIn<'_>, message: String) -> TabularProblem {
 struct Ids {
     /// Id → index in the register, and the row it is on.
     index: HashMap<String, (usize, usize)>,
+    /// The suppliers sheet was read (it exists and has an id column): a child row naming an id
+    /// it lacks is an error. Otherwise that error would only repeat the sheet's own problem.
+    read: bool,
 }
 
 /// The problems of one sheet, sorted by row and column when done.
@@ -465,6 +468,7 @@ fn read_suppliers(
     if def.position("id").and_then(|p| header.cells[p]).is_none() {
         return;
     }
+    ids.read = true;
     for row in rows {
         let mut r = Row {
             cells: &row.cells,
@@ -575,7 +579,7 @@ fn read_children(
         let owner = match r.supplier_id(SUPPLIER_COLUMN) {
             Ok(id) => {
                 let found = ids.index.get(id.as_str()).map(|(index, _)| *index);
-                if found.is_none() {
+                if found.is_none() && ids.read {
                     let message = format!(
                         "unknown supplier {}: no row of the {} sheet has this id",
                         quoted(id.as_str()),

@@ -185,6 +185,8 @@ impl<'s> Sink<'s> {
 struct Header {
     /// Per layout column: its cell index, when the sheet has it.
     cells: Vec<Option<usize>>,
+    /// The same by column name, for the lookups of every row.
+    by_name: HashMap<String, usize>,
     /// The header row's number.
     row: usize,
 }
@@ -203,6 +205,7 @@ fn read_header<'r, 'a>(
     let head = rows.next()?;
     let mut header = Header {
         cells: vec![None; def.columns.len()],
+        by_name: HashMap::new(),
         row: head.number,
     };
     let mut unnamed: Vec<bool> = Vec::with_capacity(head.cells.len());
@@ -242,6 +245,12 @@ fn read_header<'r, 'a>(
             ),
         }
     }
+    header.by_name = def
+        .columns
+        .iter()
+        .zip(&header.cells)
+        .filter_map(|(column, index)| Some((column.name.clone(), (*index)?)))
+        .collect();
     let data: Vec<&RowIn<'a>> = rows
         .filter(|r| !r.cells.iter().all(Cell::is_blank))
         .collect();
@@ -308,8 +317,7 @@ impl<'r, 'a> Row<'r, 'a, '_, '_> {
     /// The column's position in the layout and, when the sheet has the column and the cell is
     /// not blank, the cell index and the cell.
     fn get(&self, name: &str) -> Option<(usize, &'r Cell<'a>)> {
-        let pos = self.def.position(name)?;
-        let index = self.header.cells[pos]?;
+        let index = *self.header.by_name.get(name)?;
         let cell = self.cells.get(index)?;
         (!cell.is_blank()).then_some((index, cell))
     }
@@ -418,8 +426,7 @@ impl<'r, 'a> Row<'r, 'a, '_, '_> {
     /// header, a bad value where it was parsed).
     fn require<T>(&mut self, name: &str, value: Option<T>) -> Option<T> {
         if value.is_none()
-            && let Some(pos) = self.def.position(name)
-            && let Some(index) = self.header.cells[pos]
+            && let Some(&index) = self.header.by_name.get(name)
             && self.cells.get(index).is_none_or(Cell::is_blank)
         {
             let message = format!("missing {name}: every {} needs one", self.def.noun);

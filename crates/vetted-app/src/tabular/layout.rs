@@ -239,7 +239,7 @@ fn supplier_column() -> Column {
 impl Layout {
     /// The layout for reading under `policy`: its clause catalogue makes the agreements columns.
     pub(crate) fn new(policy: &Policy) -> Layout {
-        let mut clauses: Vec<ClauseColumns> = policy
+        let clauses: Vec<ClauseColumns> = policy
             .clauses
             .iter()
             .map(|c| ClauseColumns {
@@ -257,11 +257,7 @@ impl Layout {
             .iter()
             .map(|c| (c.key.as_str(), c.title.as_str()))
             .collect();
-        Layout {
-            sheets: Vec::new(),
-            clauses: Vec::new(),
-        }
-        .build(&mut clauses, &titles)
+        Layout::with_clauses(clauses, &titles)
     }
 
     /// The layout for writing `register`: the policy's, plus columns for any clause or
@@ -316,11 +312,7 @@ impl Layout {
             .iter()
             .map(|c| (c.key.as_str(), c.title.as_str()))
             .collect();
-        Layout {
-            sheets: Vec::new(),
-            clauses: Vec::new(),
-        }
-        .build(&mut clauses, &titles)
+        Layout::with_clauses(clauses, &titles)
     }
 
     /// The sheet named `name` (lower case).
@@ -328,7 +320,8 @@ impl Layout {
         self.sheets.iter().find(|s| s.name == name)
     }
 
-    fn build(mut self, clauses: &mut Vec<ClauseColumns>, titles: &BTreeMap<&str, &str>) -> Layout {
+    /// The sheets, with the agreements sheet's clause columns from `clauses`.
+    fn with_clauses(clauses: Vec<ClauseColumns>, titles: &BTreeMap<&str, &str>) -> Layout {
         let mut agreement_columns = vec![
             supplier_column(),
             col(
@@ -358,7 +351,7 @@ impl Layout {
                 "It meets GDPR Article 28 (processor terms).",
             ),
         ];
-        for c in clauses.iter() {
+        for c in &clauses {
             let title = titles
                 .get(c.key.as_str())
                 .copied()
@@ -382,8 +375,7 @@ impl Layout {
                 });
             }
         }
-        self.clauses = std::mem::take(clauses);
-        self.sheets = vec![
+        let sheets = vec![
             Sheet {
                 name: SUPPLIERS,
                 noun: "supplier",
@@ -677,7 +669,7 @@ impl Layout {
                 ],
             },
         ];
-        self
+        Layout { sheets, clauses }
     }
 }
 

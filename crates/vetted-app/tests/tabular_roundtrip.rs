@@ -677,3 +677,18 @@ proptest! {
         prop_assert_eq!(via_csv(&register, &policy), register);
     }
 }
+
+#[test]
+fn a_text_too_long_for_an_xlsx_cell_is_an_error_naming_it() {
+    let mut s = Supplier::new(id("a"));
+    s.risks = vec![RiskEntry {
+        title: Some("x".repeat(40_000)),
+        ..RiskEntry::default()
+    }];
+    let err = write_xlsx(&Register { suppliers: vec![s] }, &Policy::default()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "sheet risks, row 2, column title: the text is 40000 characters long, and an XLSX cell holds \
+         at most 32,767 (export as JSON or YAML instead)"
+    );
+}

@@ -472,9 +472,9 @@ fn read_suppliers(
         );
         return;
     };
-    if def.position("id").and_then(|p| header.cells[p]).is_none() {
+    let Some(id_index) = def.position("id").and_then(|p| header.cells[p]) else {
         return;
-    }
+    };
     ids.read = true;
     for row in rows {
         let mut r = Row {
@@ -498,15 +498,11 @@ fn read_suppliers(
         match id {
             Ok(id) => {
                 if let Some((_, first_row)) = ids.index.get(id.as_str()) {
-                    let index = def
-                        .position("id")
-                        .and_then(|p| header.cells[p])
-                        .unwrap_or(0);
                     let message = format!(
                         "duplicate supplier id {}: already on row {first_row}",
                         quoted(id.as_str())
                     );
-                    r.problem(index, "id", message);
+                    r.problem(id_index, "id", message);
                 } else {
                     ids.index.insert(
                         id.as_str().to_string(),
@@ -517,11 +513,11 @@ fn read_suppliers(
             }
             // An invalid id was reported where it was read.
             Err(Some(_)) => {}
-            Err(None) => {
-                if let Some(index) = def.position("id").and_then(|p| header.cells[p]) {
-                    r.problem(index, "id", "missing id: every supplier needs one".into());
-                }
-            }
+            Err(None) => r.problem(
+                id_index,
+                "id",
+                "missing id: every supplier needs one".into(),
+            ),
         }
     }
 }

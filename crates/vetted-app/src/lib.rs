@@ -1,6 +1,7 @@
 //! Vetted's use cases over the core and the store: loading and writing register files in every
-//! format (JSON, YAML, CSV, XLSX), the flat spreadsheet layout, and synthetic registers for
-//! benchmarks.
+//! format (JSON, YAML, CSV, XLSX), the flat spreadsheet layout ([`tabular`]), and synthetic
+//! registers for benchmarks ([`generate`]).
 
 pub mod files;
 pub mod generate;
+pub mod tabular;

@@ -138,26 +138,41 @@ fn tabular_problems(problems: Vec<tabular::TabularProblem>) -> LoadError {
     )
 }
 
-/// The CSV sheets of a register: every `<sheet>.csv` of a directory, or a `suppliers.csv` and
-/// its siblings named after the other sheets; any other single file is the suppliers sheet alone.
+/// The CSV sheets of a register: every `*.csv` file of a directory (an unknown sheet name is a
+/// problem), or a `suppliers.csv` and its siblings named after the other sheets; any other single
+/// file is the suppliers sheet alone.
 pub fn csv_sheet_files(path: &Path) -> Result<Vec<(String, String, Vec<u8>)>, LoadError> {
-    let (dir, suppliers): (PathBuf, PathBuf) = if path.is_dir() {
-        (path.to_path_buf(), path.join("suppliers.csv"))
-    } else {
-        (path.parent().unwrap_or(Path::new(".")).to_path_buf(), path.to_path_buf())
-    };
-    let mut sheets = vec![(
-        "suppliers".to_string(),
-        suppliers.display().to_string(),
-        std::fs::read(&suppliers).map_err(io(&suppliers))?,
-    )];
-    let with_siblings = path.is_dir() || suppliers.file_name().is_some_and(|n| n == "suppliers.csv");
-    if with_siblings {
-        for sheet in tabular::CHILD_SHEETS {
+    let read = |file: &Path| std::fs::read(file).map_err(io(file));
+    let mut sheets = Vec::new();
+    if path.is_dir() {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(io(path))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_file())
+            .filter(|p| p.file_name().and_then(|n| n.to_str()).and_then(tabular::csv_sheet_name).is_some())
+            .collect();
+        files.sort();
+        for file in files {
+            let name = file.file_name().and_then(|n| n.to_str()).and_then(tabular::csv_sheet_name).unwrap_or_default();
+            sheets.push((name.to_string(), file.display().to_string(), read(&file)?));
+        }
+        if !sheets.iter().any(|(s, _, _)| s.eq_ignore_ascii_case("suppliers")) {
+            let missing = path.join("suppliers.csv");
+            return Err(LoadError::Io {
+                path: missing.display().to_string(),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "a directory of CSV sheets needs suppliers.csv"),
+            });
+        }
+        return Ok(sheets);
+    }
+    sheets.push(("suppliers".to_string(), path.display().to_string(), read(path)?));
+    if path.file_name().is_some_and(|n| n == "suppliers.csv") {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        for sheet in tabular::SHEETS.iter().skip(1) {
             let file = dir.join(format!("{sheet}.csv"));
             if file.is_file() {
-                let bytes = std::fs::read(&file).map_err(io(&file))?;
-                sheets.push(((*sheet).to_string(), file.display().to_string(), bytes));
+                sheets.push(((*sheet).to_string(), file.display().to_string(), read(&file)?));
             }
         }
     }

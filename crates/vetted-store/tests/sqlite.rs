@@ -224,3 +224,30 @@ async fn open_refuses_other_urls_clearly_and_without_passwords() {
     assert!(unsupported("sqlite::memory:").await.contains("in-memory"));
     assert!(unsupported("").await.contains("names no SQLite file"));
 }
+
+#[tokio::test]
+async fn a_row_that_no_longer_decodes_is_an_error_that_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB);
+    let store = SqliteStore::open(&path).await.unwrap();
+    import(&store, &register([supplier("a", "A"), supplier("b", "B")])).await;
+    sqlx::query(r#"UPDATE suppliers SET doc = '{"id":"b","colour":1}' WHERE id = 'b'"#)
+        .execute(&mut raw(&path).await)
+        .await
+        .unwrap();
+
+    for error in [
+        store.list_suppliers().await.unwrap_err(),
+        store.find_supplier(&id("b")).await.unwrap_err(),
+    ] {
+        assert!(matches!(error, StoreError::Other { .. }), "{error:?}");
+        assert_eq!(error.to_string(), "decoding stored supplier `b`");
+    }
+    assert!(store.find_supplier(&id("a")).await.unwrap().is_some());
+
+    // Importing the supplier again replaces what could not be read.
+    let summary = import(&store, &register([supplier("b", "B")])).await;
+    assert_eq!(summary.updated, 1);
+    assert_eq!(listing(&store).await, [("a".into(), 1), ("b".into(), 2)]);
+    store.close().await;
+}

@@ -76,7 +76,8 @@ pub trait Store: Send + Sync {
         progress: &(dyn Fn(usize) + Send + Sync),
     ) -> Result<ImportSummary, StoreError>;
 
-    /// Closes the backend's connections and waits until they are closed. Calls made after
-    /// this fail. Dropping the store closes it too, without waiting.
+    /// Closes the backend's connections and waits until they are closed; calls made after
+    /// this fail. Call it before the process exits: dropping the store does not wait, and a
+    /// `SQLite` database left with its write-ahead log makes the next open replay it.
     async fn close(&self);
 }

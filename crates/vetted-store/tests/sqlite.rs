@@ -251,3 +251,33 @@ async fn a_row_that_no_longer_decodes_is_an_error_that_names_it() {
     assert_eq!(listing(&store).await, [("a".into(), 1), ("b".into(), 2)]);
     store.close().await;
 }
+
+#[tokio::test]
+async fn a_row_the_import_could_not_replace_is_a_conflict_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB);
+    let store = SqliteStore::open(&path).await.unwrap();
+    import(&store, &register([supplier("a", "A"), supplier("b", "B")])).await;
+    // Stands for a concurrent writer: the update of `b` is skipped, as when its version moved.
+    sqlx::raw_sql(
+        "CREATE TRIGGER skip_b BEFORE UPDATE ON suppliers WHEN OLD.id = 'b' \
+         BEGIN SELECT RAISE(IGNORE); END",
+    )
+    .execute(&mut raw(&path).await)
+    .await
+    .unwrap();
+
+    let changed = register([supplier("a", "A2"), supplier("b", "B2"), supplier("c", "C")]);
+    match store.upsert_register(&changed, &|_| {}).await {
+        Err(StoreError::Conflict { what, id, .. }) => {
+            assert_eq!((what, id.as_str()), ("supplier", "b"));
+        }
+        other => panic!("expected Conflict, got {other:?}"),
+    }
+    assert_eq!(listing(&store).await, [("a".into(), 1), ("b".into(), 1)]);
+    assert_eq!(
+        store.get_supplier(&id("a")).await.unwrap().supplier,
+        supplier("a", "A")
+    );
+    store.close().await;
+}

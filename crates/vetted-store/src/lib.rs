@@ -1,1 +1,38 @@
-//! placeholder
+//! Vetted's storage: the [`Store`] trait and its backends.
+//!
+//! - [`store`]: the trait, taking and returning domain types ([`vetted_core::model`]).
+//! - [`sqlite`]: [`SqliteStore`], one `SQLite` file (schema in `migrations/sqlite/`).
+//! - [`url`]: [`DatabaseUrl`], how configuration names the database; [`open`] picks the backend.
+//! - [`error`]: the [`StoreError`] type.
+//!
+//! The conformance suite in `tests/conformance/` is written against `&dyn Store`, so every
+//! backend passes the same tests. `PostgreSQL` joins with the server.
+
+pub mod error;
+mod import;
+pub mod sqlite;
+pub mod store;
+pub mod url;
+
+use std::sync::Arc;
+
+pub use error::StoreError;
+pub use sqlite::SqliteStore;
+pub use store::{ImportSummary, Store, StoredSupplier};
+pub use url::DatabaseUrl;
+
+use url::Target;
+
+/// Opens the database that `url_or_path` names: `sqlite:PATH`, `sqlite://PATH` or a plain
+/// path is a `SQLite` file (created on first use). Other schemes, `PostgreSQL` included for now,
+/// are [`StoreError::Unsupported`] with a message that says why; passwords never appear in it.
+pub async fn open(url_or_path: &str) -> Result<Arc<dyn Store>, StoreError> {
+    open_url(&DatabaseUrl::new(url_or_path)).await
+}
+
+/// [`open`] for a [`DatabaseUrl`] from configuration.
+pub async fn open_url(url: &DatabaseUrl) -> Result<Arc<dyn Store>, StoreError> {
+    match url.target()? {
+        Target::Sqlite(path) => Ok(Arc::new(SqliteStore::open(&path).await?)),
+    }
+}

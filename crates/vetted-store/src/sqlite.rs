@@ -1,0 +1,397 @@
+//! [`SqliteStore`]: the [`Store`] in one `SQLite` file, the default for the CLI and small teams.
+//!
+//! The file is opened in WAL mode with foreign keys on, a 5 s busy timeout and `synchronous =
+//! NORMAL` (durable at every checkpoint, safe against corruption; a power cut may lose the last
+//! commits, never half of one). The schema lives in `migrations/sqlite/`, embedded and applied
+//! on open. Imports take the write lock up front (`BEGIN IMMEDIATE`) so that what they read
+//! cannot change before they write.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use futures_util::TryStreamExt;
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{AssertSqlSafe, Row, SqliteConnection};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use vetted_core::model::{Register, Supplier, SupplierId};
+
+use crate::error::context;
+use crate::import::{self, Existing, Write};
+use crate::{ImportSummary, Store, StoreError, StoredSupplier};
+
+/// The schema, from `migrations/sqlite/`; files there are never edited once applied.
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// How long a connection waits for another one's write lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Connections in the pool: readers run side by side in WAL mode; writers queue on the lock.
+const MAX_CONNECTIONS: u32 = 4;
+
+/// Rows per `INSERT`: [`COLUMNS`] parameters each stays far below `SQLite`'s limit of 32,766.
+const BATCH_ROWS: usize = 500;
+
+/// The columns every supplier row is written with, in the order [`write_batch`] binds them.
+const INSERT_COLUMNS: &str = "INSERT INTO suppliers \
+    (created_at, updated_at, id, position, version, doc, name, category, status) VALUES ";
+
+/// How many columns [`INSERT_COLUMNS`] names.
+const COLUMNS: usize = 9;
+
+/// A stored row is replaced only by its next version: a row changed since the import read it
+/// is left alone, and the import notices from the count of rows written.
+const ON_CONFLICT: &str = " ON CONFLICT (id) DO UPDATE SET \
+    version = excluded.version, doc = excluded.doc, name = excluded.name, \
+    category = excluded.category, status = excluded.status, updated_at = excluded.updated_at \
+    WHERE suppliers.version = excluded.version - 1";
+
+/// Rows the connection's thread may read ahead of the task consuming them. sqlx's default of
+/// 50 makes the two threads hand over every few rows; listing 100,000 suppliers took half as
+/// long again.
+const ROW_BUFFER: usize = 1_000;
+
+/// Rows per decoding task when listing: large enough to make a task worth it.
+const DECODE_CHUNK: usize = 1_000;
+
+/// Decoding tasks a listing may have queued before it waits for the oldest: enough to keep
+/// every core busy, few enough that undecoded rows do not pile up.
+const DECODING_IN_FLIGHT: usize = 4;
+
+/// The [`Store`] backed by one `SQLite` file.
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    path: PathBuf,
+}
+
+/// The connection settings in force, as `SQLite` reports them (see [`SqliteStore::settings`]).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct SqliteSettings {
+    /// `PRAGMA journal_mode`, such as `wal`.
+    pub journal_mode: String,
+    /// `PRAGMA foreign_keys`.
+    pub foreign_keys: bool,
+    /// `PRAGMA busy_timeout`, in milliseconds.
+    pub busy_timeout_ms: i64,
+    /// `PRAGMA synchronous`: 0 off, 1 normal, 2 full, 3 extra.
+    pub synchronous: i64,
+}
+
+impl SqliteStore {
+    /// Opens the database file at `path`, creating it and its parent directories on first
+    /// use, and applies the migrations it has not seen yet.
+    pub async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(context(format!(
+                "creating the directory {}",
+                parent.display()
+            )))?;
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT)
+            .synchronous(SqliteSynchronous::Normal)
+            .row_buffer_size(ROW_BUFFER);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .connect_with(options)
+            .await
+            .map_err(context(format!("opening the database {}", path.display())))?;
+        MIGRATOR.run(&pool).await.map_err(context(format!(
+            "migrating the database {}",
+            path.display()
+        )))?;
+        Ok(SqliteStore {
+            pool,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The settings of a pooled connection, to check or report them.
+    pub async fn settings(&self) -> Result<SqliteSettings, StoreError> {
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(context("connecting to read the settings"))?;
+        let conn: &mut SqliteConnection = &mut conn;
+        Ok(SqliteSettings {
+            journal_mode: pragma(conn, "journal_mode").await?,
+            foreign_keys: pragma::<i64>(conn, "foreign_keys").await? == 1,
+            busy_timeout_ms: pragma(conn, "busy_timeout").await?,
+            synchronous: pragma(conn, "synchronous").await?,
+        })
+    }
+}
+
+async fn pragma<T>(conn: &mut SqliteConnection, name: &'static str) -> Result<T, StoreError>
+where
+    T: for<'r> sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> + Send + Unpin,
+{
+    sqlx::query_scalar(AssertSqlSafe(format!("PRAGMA {name}")))
+        .fetch_one(conn)
+        .await
+        .map_err(context(format!("reading PRAGMA {name}")))
+}
+
+impl fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A row of `SELECT id, version, doc`.
+fn stored_supplier(row: &SqliteRow) -> Result<StoredSupplier, StoreError> {
+    let id: &str = row.try_get(0).map_err(context("reading a supplier row"))?;
+    let version: i64 = row.try_get(1).map_err(context("reading a supplier row"))?;
+    let doc: &str = row.try_get(2).map_err(context("reading a supplier row"))?;
+    let supplier: Supplier =
+        serde_json::from_str(doc).map_err(context(format!("decoding stored supplier `{id}`")))?;
+    Ok(StoredSupplier { supplier, version })
+}
+
+/// `(?, ?, ?, ?, ?, ?, ?, ?, ?), …` for `rows` rows.
+///
+/// Anonymous parameters on purpose: with numbered ones (`?NNN`), binding each parameter looks
+/// its name up in a list as long as the statement's parameters, which made batches quadratic.
+fn row_values(rows: usize) -> String {
+    let row = format!("({})", ["?"; COLUMNS].join(", "));
+    vec![row; rows].join(", ")
+}
+
+fn upsert_sql(rows: usize) -> String {
+    format!("{INSERT_COLUMNS}{}{ON_CONFLICT}", row_values(rows))
+}
+
+/// Now, in UTC to the second, as RFC 3339.
+fn now_rfc3339() -> Result<String, StoreError> {
+    let now = OffsetDateTime::now_utc();
+    now.replace_nanosecond(0)
+        .unwrap_or(now)
+        .format(&Rfc3339)
+        .map_err(context("formatting the current time"))
+}
+
+/// The ids as a JSON array, for `IN (SELECT value FROM json_each(?))`: one parameter however
+/// many ids.
+fn json_ids<'a>(ids: impl Iterator<Item = &'a str>) -> Result<String, StoreError> {
+    serde_json::to_string(&ids.collect::<Vec<_>>()).map_err(context("encoding supplier ids"))
+}
+
+/// Writes one batch; a row not written means it changed since the import read it.
+async fn write_batch(
+    conn: &mut SqliteConnection,
+    sql: &str,
+    now: &Arc<str>,
+    batch: Vec<Write<'_>>,
+) -> Result<(), StoreError> {
+    let expected: Vec<(&str, i64)> = batch.iter().map(|w| (w.id, w.version)).collect();
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    for w in batch {
+        query = query
+            .bind(Arc::clone(now))
+            .bind(Arc::clone(now))
+            .bind(w.id)
+            .bind(w.position)
+            .bind(w.version)
+            .bind(w.doc)
+            .bind(w.name)
+            .bind(w.category)
+            .bind(w.status);
+    }
+    let written = query
+        .execute(&mut *conn)
+        .await
+        .map_err(context("writing suppliers"))?
+        .rows_affected();
+    if written == expected.len() as u64 {
+        return Ok(());
+    }
+    let stored: HashMap<String, i64> = sqlx::query_as(
+        "SELECT id, version FROM suppliers WHERE id IN (SELECT value FROM json_each(?1))",
+    )
+    .bind(json_ids(expected.iter().map(|(id, _)| *id))?)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(context("reading the versions of conflicting suppliers"))?
+    .into_iter()
+    .collect();
+    let id = expected
+        .iter()
+        .find(|(id, version)| stored.get(*id) != Some(version))
+        .or(expected.first())
+        .map_or_else(String::new, |(id, _)| (*id).to_string());
+    Err(StoreError::Conflict {
+        what: "supplier",
+        id,
+        reason: "was changed by someone else during the import; nothing was imported".into(),
+    })
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn list_suppliers(&self) -> Result<Vec<StoredSupplier>, StoreError> {
+        // Decoding the JSON costs more than reading the rows: rows are decoded in chunks on
+        // blocking threads while `SQLite` reads on, and the chunks are put back in order.
+        let mut rows = sqlx::query("SELECT id, version, doc FROM suppliers ORDER BY position")
+            .fetch(&self.pool);
+        let mut decoding = VecDeque::new();
+        let mut suppliers = Vec::new();
+        let mut chunk = Vec::with_capacity(DECODE_CHUNK);
+        loop {
+            let row = rows
+                .try_next()
+                .await
+                .map_err(context("listing suppliers"))?;
+            let last = row.is_none();
+            chunk.extend(row);
+            if chunk.len() == DECODE_CHUNK || (last && !chunk.is_empty()) {
+                let rows = std::mem::replace(&mut chunk, Vec::with_capacity(DECODE_CHUNK));
+                decoding.push_back(tokio::task::spawn_blocking(move || {
+                    rows.iter()
+                        .map(stored_supplier)
+                        .collect::<Result<Vec<_>, _>>()
+                }));
+            }
+            while decoding.len() > DECODING_IN_FLIGHT || (last && !decoding.is_empty()) {
+                if let Some(task) = decoding.pop_front() {
+                    suppliers.extend(task.await.map_err(context("decoding suppliers"))??);
+                }
+            }
+            if last {
+                return Ok(suppliers);
+            }
+        }
+    }
+
+    async fn find_supplier(&self, id: &SupplierId) -> Result<Option<StoredSupplier>, StoreError> {
+        sqlx::query("SELECT id, version, doc FROM suppliers WHERE id = ?1")
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(context(format!("finding supplier `{id}`")))?
+            .as_ref()
+            .map(stored_supplier)
+            .transpose()
+    }
+
+    async fn count_suppliers(&self) -> Result<u64, StoreError> {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM suppliers")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(context("counting suppliers"))?;
+        u64::try_from(count).map_err(context("counting suppliers"))
+    }
+
+    async fn upsert_register(
+        &self,
+        register: &Register,
+        progress: &(dyn Fn(usize) + Send + Sync),
+    ) -> Result<ImportSummary, StoreError> {
+        let total = register.suppliers.len();
+        let incoming = import::encode(register)?;
+        let now: Arc<str> = now_rfc3339()?.into();
+
+        // Dropping the transaction on an error rolls it back: all or nothing.
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(context("starting the import"))?;
+
+        let ids = json_ids(incoming.iter().map(|i| i.supplier.id.as_str()))?;
+        let existing: HashMap<String, Existing> = sqlx::query(
+            "SELECT id, version, position, doc FROM suppliers \
+             WHERE id IN (SELECT value FROM json_each(?1))",
+        )
+        .bind(ids)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(context("reading the stored suppliers"))?
+        .iter()
+        .map(|row| {
+            Ok((
+                row.try_get(0)?,
+                Existing {
+                    version: row.try_get(1)?,
+                    position: row.try_get(2)?,
+                    doc: row.try_get(3)?,
+                },
+            ))
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(context("reading the stored suppliers"))?;
+        let next_position: i64 =
+            sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM suppliers")
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(context("reading the register order"))?;
+
+        let plan = import::plan(incoming, &existing, next_position);
+        drop(existing);
+
+        let full_batch_sql = upsert_sql(BATCH_ROWS);
+        let mut writes = plan.writes.into_iter().peekable();
+        while writes.peek().is_some() {
+            let batch: Vec<Write<'_>> = writes.by_ref().take(BATCH_ROWS).collect();
+            let done = batch.last().map_or(0, |w| w.done);
+            let last_batch_sql;
+            let sql = if batch.len() == BATCH_ROWS {
+                &full_batch_sql
+            } else {
+                last_batch_sql = upsert_sql(batch.len());
+                &last_batch_sql
+            };
+            write_batch(&mut tx, sql, &now, batch).await?;
+            progress(done);
+        }
+
+        tx.commit()
+            .await
+            .map_err(context("committing the import"))?;
+        progress(total);
+        Ok(plan.summary)
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_sql_has_a_parameter_for_every_column_of_every_row() {
+        let sql = upsert_sql(2);
+        let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        assert!(
+            sql.contains(&format!("VALUES {row}, {row} ON CONFLICT")),
+            "{sql}"
+        );
+        assert_eq!(INSERT_COLUMNS.matches(',').count() + 1, COLUMNS);
+        assert!(sql.ends_with("WHERE suppliers.version = excluded.version - 1"));
+        // The largest batch stays within SQLite's limit on parameters.
+        const { assert!(BATCH_ROWS * COLUMNS < 32_766) };
+    }
+}

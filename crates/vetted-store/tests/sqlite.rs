@@ -1,0 +1,283 @@
+//! The `SQLite` backend: the conformance suite on a fresh database file per test, then what is
+//! particular to `SQLite` (pragmas, the file and its migrations, the schema) and [`open`]'s
+//! choice of backend from a URL.
+
+#[macro_use]
+mod conformance;
+mod synthetic;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{Connection, SqliteConnection};
+use tempfile::TempDir;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use vetted_core::model::{Category, Status, Supplier};
+use vetted_store::{SqliteStore, Store, StoreError, open};
+
+use conformance::{id, import, listing, register, supplier};
+
+const DB: &str = "vetted.db";
+
+/// A fresh store in a new temporary folder, opened through [`open`] as callers do.
+async fn fresh() -> (TempDir, Arc<dyn Store>) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path().join(DB).to_str().unwrap()).await.unwrap();
+    (dir, store)
+}
+
+/// A connection of the test's own to the database file, beside the store's.
+async fn raw(path: &Path) -> SqliteConnection {
+    SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(path))
+        .await
+        .unwrap()
+}
+
+conformance_tests!(fresh;
+    an_empty_store_has_no_suppliers,
+    import_creates_suppliers_in_register_order,
+    upsert_keeps_position_and_bumps_version_only_on_change,
+    importing_the_same_register_again_changes_nothing,
+    a_missing_supplier_is_not_found,
+    an_id_given_twice_is_a_conflict_and_nothing_is_written,
+    progress_rises_to_the_total,
+    a_large_import_keeps_order_and_counts,
+    a_full_supplier_round_trips,
+);
+
+#[tokio::test]
+async fn a_failed_import_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB);
+    let store = SqliteStore::open(&path).await.unwrap();
+    // A trigger stands for any failure inside the transaction: a full disk, a lost lock.
+    sqlx::raw_sql(
+        "CREATE TRIGGER poison BEFORE INSERT ON suppliers WHEN NEW.id = 'poisoned' \
+         BEGIN SELECT RAISE(ABORT, 'poisoned supplier'); END",
+    )
+    .execute(&mut raw(&path).await)
+    .await
+    .unwrap();
+    conformance::a_failed_import_writes_nothing(&store, &id("poisoned")).await;
+    store.close().await;
+}
+
+#[tokio::test]
+async fn connections_use_wal_foreign_keys_a_busy_timeout_and_normal_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join(DB)).await.unwrap();
+    let settings = store.settings().await.unwrap();
+    assert_eq!(settings.journal_mode, "wal");
+    assert!(settings.foreign_keys);
+    assert_eq!(settings.busy_timeout_ms, 5_000);
+    assert_eq!(settings.synchronous, 1, "NORMAL");
+    store.close().await;
+}
+
+#[tokio::test]
+async fn open_creates_the_file_and_its_folders() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a/b/c").join(DB);
+    let store = SqliteStore::open(&path).await.unwrap();
+    assert!(path.is_file());
+    assert_eq!(store.path(), path);
+    store.close().await;
+}
+
+#[tokio::test]
+async fn reopening_keeps_the_data_and_applies_no_migration_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB);
+    let store = SqliteStore::open(&path).await.unwrap();
+    import(&store, &register([supplier("a", "A"), supplier("b", "B")])).await;
+    store.close().await;
+
+    let migrations = async || -> Vec<(i64, String, bool)> {
+        sqlx::query_as(
+            "SELECT version, installed_on, success FROM _sqlx_migrations ORDER BY version",
+        )
+        .fetch_all(&mut raw(&path).await)
+        .await
+        .unwrap()
+    };
+    let applied = migrations().await;
+    assert!(!applied.is_empty() && applied.iter().all(|m| m.2));
+
+    let store = SqliteStore::open(&path).await.unwrap();
+    assert_eq!(listing(&store).await, [("a".into(), 1), ("b".into(), 1)]);
+    import(&store, &register([supplier("c", "C")])).await;
+    store.close().await;
+    assert_eq!(
+        migrations().await,
+        applied,
+        "same migrations, installed once"
+    );
+}
+
+/// A `suppliers` row, every column in the order of the migration.
+type SupplierRow = (
+    String,
+    i64,
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+);
+
+#[tokio::test]
+async fn rows_hold_the_document_its_projections_and_times() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB);
+    let store = SqliteStore::open(&path).await.unwrap();
+    let aws = synthetic::supplier(3, 1);
+    import(&store, &register([supplier("bare", "Bare"), aws.clone()])).await;
+
+    let mut conn = raw(&path).await;
+    let rows: Vec<SupplierRow> = sqlx::query_as(
+        "SELECT id, position, version, doc, name, category, status, created_at, updated_at \
+         FROM suppliers ORDER BY position",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 2);
+    let (id_, position, version, doc, name, category, status, created, updated) = &rows[1];
+    assert_eq!((id_.as_str(), *position, *version), ("s000003", 2, 1));
+    assert_eq!(serde_json::from_str::<Supplier>(doc).unwrap(), aws);
+    assert_eq!(name.as_deref(), aws.name.as_deref());
+    assert_eq!(category.as_deref(), aws.category.map(Category::as_str));
+    assert_eq!(status.as_deref(), aws.status.map(Status::as_str));
+    let created_at = OffsetDateTime::parse(created, &Rfc3339).unwrap();
+    assert_eq!(created_at.offset(), time::UtcOffset::UTC);
+    assert!(created.ends_with('Z'), "{created}");
+    assert_eq!(created, updated);
+    assert_eq!(rows[0].4.as_deref(), Some("Bare"));
+    assert_eq!((rows[0].5.as_deref(), rows[0].6.as_deref()), (None, None));
+
+    // An update moves `updated_at` and keeps `created_at`.
+    sqlx::query("UPDATE suppliers SET created_at = '2020-01-01T00:00:00Z', updated_at = '2020-01-01T00:00:00Z'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    import(&store, &register([supplier("bare", "Renamed")])).await;
+    let (name, created, updated): (String, String, String) =
+        sqlx::query_as("SELECT name, created_at, updated_at FROM suppliers WHERE id = 'bare'")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!(name, "Renamed");
+    assert_eq!(created, "2020-01-01T00:00:00Z");
+    assert!(updated.as_str() > "2020-01-01T00:00:00Z", "{updated}");
+    store.close().await;
+}
+
+#[tokio::test]
+async fn open_chooses_sqlite_for_paths_and_sqlite_urls() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_str().unwrap();
+    for (n, url) in [
+        format!("{root}/plain.db"),
+        format!("sqlite:{root}/short.db"),
+        format!("sqlite://{root}/long.db"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let store = open(url).await.unwrap();
+        import(store.as_ref(), &register([supplier(&format!("s{n}"), "S")])).await;
+        assert_eq!(store.count_suppliers().await.unwrap(), 1, "{url}");
+        store.close().await;
+    }
+    for file in ["plain.db", "short.db", "long.db"] {
+        assert!(dir.path().join(file).is_file(), "{file}");
+    }
+}
+
+#[tokio::test]
+async fn open_refuses_other_urls_clearly_and_without_passwords() {
+    let unsupported = async |url: &str| match open(url).await {
+        Err(StoreError::Unsupported(message)) => message,
+        Err(other) => panic!("{url}: expected Unsupported, got {other:?}"),
+        Ok(_) => panic!("{url}: expected an error"),
+    };
+    let pg = unsupported("postgres://vetted:s3cret@db.internal:5432/vetted").await;
+    assert!(
+        pg.contains("PostgreSQL support arrives with the server"),
+        "{pg}"
+    );
+    assert!(!pg.contains("s3cret"), "{pg}");
+    assert!(
+        unsupported("postgresql://db/vetted")
+            .await
+            .contains("PostgreSQL")
+    );
+
+    let mysql = unsupported("mysql://root:hunter2@localhost/vetted").await;
+    assert!(mysql.contains("`mysql`"), "{mysql}");
+    assert!(!mysql.contains("hunter2"), "{mysql}");
+
+    assert!(unsupported("sqlite::memory:").await.contains("in-memory"));
+    assert!(unsupported("").await.contains("names no SQLite file"));
+}
+
+#[tokio::test]
+async fn a_row_that_no_longer_decodes_is_an_error_that_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB);
+    let store = SqliteStore::open(&path).await.unwrap();
+    import(&store, &register([supplier("a", "A"), supplier("b", "B")])).await;
+    sqlx::query(r#"UPDATE suppliers SET doc = '{"id":"b","colour":1}' WHERE id = 'b'"#)
+        .execute(&mut raw(&path).await)
+        .await
+        .unwrap();
+
+    for error in [
+        store.list_suppliers().await.unwrap_err(),
+        store.find_supplier(&id("b")).await.unwrap_err(),
+    ] {
+        assert!(matches!(error, StoreError::Other { .. }), "{error:?}");
+        assert_eq!(error.to_string(), "decoding stored supplier `b`");
+    }
+    assert!(store.find_supplier(&id("a")).await.unwrap().is_some());
+
+    // Importing the supplier again replaces what could not be read.
+    let summary = import(&store, &register([supplier("b", "B")])).await;
+    assert_eq!(summary.updated, 1);
+    assert_eq!(listing(&store).await, [("a".into(), 1), ("b".into(), 2)]);
+    store.close().await;
+}
+
+#[tokio::test]
+async fn a_row_the_import_could_not_replace_is_a_conflict_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB);
+    let store = SqliteStore::open(&path).await.unwrap();
+    import(&store, &register([supplier("a", "A"), supplier("b", "B")])).await;
+    // Stands for a concurrent writer: the update of `b` is skipped, as when its version moved.
+    sqlx::raw_sql(
+        "CREATE TRIGGER skip_b BEFORE UPDATE ON suppliers WHEN OLD.id = 'b' \
+         BEGIN SELECT RAISE(IGNORE); END",
+    )
+    .execute(&mut raw(&path).await)
+    .await
+    .unwrap();
+
+    let changed = register([supplier("a", "A2"), supplier("b", "B2"), supplier("c", "C")]);
+    match store.upsert_register(&changed, &|_| {}).await {
+        Err(StoreError::Conflict { what, id, .. }) => {
+            assert_eq!((what, id.as_str()), ("supplier", "b"));
+        }
+        other => panic!("expected Conflict, got {other:?}"),
+    }
+    assert_eq!(listing(&store).await, [("a".into(), 1), ("b".into(), 1)]);
+    assert_eq!(
+        store.get_supplier(&id("a")).await.unwrap().supplier,
+        supplier("a", "A")
+    );
+    store.close().await;
+}

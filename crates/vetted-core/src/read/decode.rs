@@ -99,22 +99,31 @@ fn describe(s: &Scalar<'_>) -> String {
     }
 }
 
-/// Edit distance, for "did you mean" on short keys and values.
+/// Edit distance counting a swap of neighbours as one edit (optimal string alignment), for
+/// "did you mean" on short keys and values.
 fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (diagonal + usize::from(ca != *cb))
-                .min(row[j] + 1)
-                .min(above + 1);
-            diagonal = above;
+    let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in rows.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in rows[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut d = (rows[i - 1][j] + 1)
+                .min(rows[i][j - 1] + 1)
+                .min(rows[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d = d.min(rows[i - 2][j - 2] + 1);
+            }
+            rows[i][j] = d;
         }
     }
-    row[b.len()]
+    rows[a.len()][b.len()]
 }
 
 /// ` (did you mean "x"?)` when exactly one candidate is close to `word`.
@@ -134,7 +143,8 @@ fn suggestion<'c>(word: &str, candidates: impl Iterator<Item = &'c str>) -> Stri
         }
     }
     match best {
-        Some((d, c)) if !tie && d <= 2 && d < word.chars().count() => {
+        // One slip in a short word, two in a longer one.
+        Some((d, c)) if !tie && d <= if word.chars().count() <= 5 { 1 } else { 2 } => {
             format!(" (did you mean {c:?}?)")
         }
         _ => String::new(),
@@ -677,8 +687,8 @@ impl<'a, 'o, S: Source<'a> + Send> Decoder<'a, 'o, S> {
             let child = Path::Key(path, &key);
             let Some(f) = F::lookup(&key) else {
                 let hint = suggestion(&key, F::NAMES.iter().copied());
-                let expected = if F::NAMES.len() == 1 {
-                    F::NAMES.join("")
+                let expected = if F::NAMES.len() <= 2 {
+                    one_of(F::NAMES.iter().copied())
                 } else {
                     format!("one of {}", one_of(F::NAMES.iter().copied()))
                 };
@@ -1545,6 +1555,14 @@ mod tests {
             r#" (did you mean "active"?)"#
         );
         assert_eq!(suggestion("zzz", names.iter().copied()), "");
+        assert_eq!(
+            suggestion("stauts", ["status", "name"].iter().copied()),
+            r#" (did you mean "status"?)"#
+        );
+        assert_eq!(
+            suggestion("huge", ["low", "medium", "high"].iter().copied()),
+            ""
+        );
         assert_eq!(suggestion("a", ["b", "c"].iter().copied()), "");
     }
 

@@ -572,11 +572,7 @@ mod tests {
                 5,
                 r#"expected ":" after object key, found '1'"#,
             ),
-            (
-                r"{a: 1}",
-                1,
-                r"expected a key in double quotes, found 'a'",
-            ),
+            (r"{a: 1}", 1, r"expected a key in double quotes, found 'a'"),
             (
                 r#"{"a": 1,}"#,
                 8,

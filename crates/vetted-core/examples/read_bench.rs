@@ -11,6 +11,19 @@ use std::time::Instant;
 use vetted_core::policy::Policy;
 use vetted_core::read::{ReadOptions, Syntax, read_register};
 
+/// User and system CPU time of this process so far, in milliseconds (Linux, 10 ms ticks).
+fn cpu_ms() -> (u64, u64) {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+    let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<u64> = rest
+        .split_whitespace()
+        .map(|f| f.parse().unwrap_or(0))
+        .collect();
+    let ticks = |i: usize| fields.get(i).copied().unwrap_or(0) * 10;
+    (ticks(11), ticks(12))
+}
+
 /// `VmRSS` and `VmHWM` (peak) of this process in MB, from `/proc/self/status` (Linux).
 fn memory_mb() -> (u64, u64) {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -78,9 +91,16 @@ fn main() {
                 clauses: Some(&policy.clauses),
             };
             let (before, _) = memory_mb();
+            let (user_before, sys_before) = cpu_ms();
             let start = Instant::now();
             let result = read_register(&text, syntax, &options);
             let elapsed = start.elapsed();
+            let (user, sys) = cpu_ms();
+            println!(
+                "cpu: user {} ms, system {} ms",
+                user - user_before,
+                sys - sys_before
+            );
             let (after, peak) = memory_mb();
             println!(
                 "memory beyond the input text: peak {} MB, after {} MB (RSS with the input loaded: {before} MB)",

@@ -284,6 +284,9 @@ macro_rules! fields {
                 self as usize
             }
         }
+
+        // `object` keeps a bit per field.
+        const _: () = assert!(<$name as Fields>::NAMES.len() <= 32);
     };
 }
 
@@ -378,9 +381,6 @@ fields!(SubprocessorField { Name = "name", Purpose = "purpose", Countries = "cou
 
 fields!(PublicListingField { Listed = "listed", Purpose = "purpose", Since = "since" });
 
-/// The most keys any object of the format has (a supplier's).
-const MAX_FIELDS: usize = 19;
-
 /// Below this many bytes of suppliers, reading on a second thread does not pay.
 const SPLIT_MIN_BYTES: usize = 4 << 20;
 
@@ -423,6 +423,8 @@ pub(crate) struct Decoder<'a, 'o, S> {
     /// The keys seen so far in the open free-form objects (clauses, parameters), innermost last:
     /// one buffer reused as a stack, so duplicate keys are found without an allocation per object.
     seen: Vec<(Cow<'a, str>, Pos)>,
+    /// The same for the fixed-key objects: which field was given where.
+    fields_at: Vec<(usize, Pos)>,
 }
 
 impl<'a, 'o, S: Source<'a> + Send> Decoder<'a, 'o, S> {
@@ -432,6 +434,7 @@ impl<'a, 'o, S: Source<'a> + Send> Decoder<'a, 'o, S> {
             clauses,
             problems: Vec::new(),
             seen: Vec::new(),
+            fields_at: Vec::new(),
         }
     }
 
@@ -682,7 +685,9 @@ impl<'a, 'o, S: Source<'a> + Send> Decoder<'a, 'o, S> {
                 return Ok(Got::Bad);
             }
         }
-        let mut seen = [None::<Pos>; MAX_FIELDS];
+        // Which fields were given (a bit each), and where, in `self.fields_at` from `base`.
+        let mut given = 0u32;
+        let base = self.fields_at.len();
         while let Some((key, key_at)) = self.src.key().map_err(at_path(path))? {
             let child = Path::Key(path, &key);
             let Some(f) = F::lookup(&key) else {
@@ -700,14 +705,21 @@ impl<'a, 'o, S: Source<'a> + Send> Decoder<'a, 'o, S> {
                 self.src.skip_value().map_err(at_path(&child))?;
                 continue;
             };
-            if let Some(first) = seen[f.index()] {
+            let bit = 1u32 << f.index();
+            if given & bit != 0 {
+                let first = self.fields_at[base..]
+                    .iter()
+                    .find(|(i, _)| *i == f.index())
+                    .map_or(key_at, |(_, at)| *at);
                 self.duplicate(key_at, &child, first);
                 self.src.skip_value().map_err(at_path(&child))?;
                 continue;
             }
-            seen[f.index()] = Some(key_at);
+            given |= bit;
+            self.fields_at.push((f.index(), key_at));
             field(self, f, &child).map_err(at_path(&child))?;
         }
+        self.fields_at.truncate(base);
         Ok(Got::Value(at))
     }
 

@@ -819,7 +819,10 @@ impl<'a, 'o, S: Source<'a> + Send> Decoder<'a, 'o, S> {
         if large {
             let cancel = AtomicBool::new(false);
             std::thread::scope(|scope| {
-                self.supplier_items(path, out, origins, Some((scope, &cancel)))
+                let result = self.supplier_items(path, out, origins, Some((scope, &cancel)));
+                // Whatever happened here, the second thread's work is no longer wanted.
+                cancel.store(true, Ordering::Relaxed);
+                result
             })
         } else {
             self.supplier_items(path, out, origins, None)
@@ -846,11 +849,10 @@ impl<'a, 'o, S: Source<'a> + Send> Decoder<'a, 'o, S> {
         let mut first_end = None;
         let mut i = 0;
         while self.src.item().map_err(at_path(path))? {
-            if let Some((_, cancel)) = scope {
+            if let Some((scope, cancel)) = scope {
                 let here = self.src.text_and_offset().map_or(0, |(_, at)| at);
                 if i == 1
                     && let Some(end) = first_end
-                    && let Some((scope, _)) = scope
                 {
                     speculation = self.speculate(scope, cancel, end, here);
                 }
@@ -884,9 +886,6 @@ impl<'a, 'o, S: Source<'a> + Send> Decoder<'a, 'o, S> {
                 first_end = self.src.text_and_offset().map(|(_, at)| at);
             }
             i += 1;
-        }
-        if let Some((_, cancel)) = scope {
-            cancel.store(true, Ordering::Relaxed);
         }
         Ok(())
     }

@@ -1,5 +1,6 @@
 //! Property tests: what the writers write, the readers read back unchanged; a shuffled register is
-//! the same register and a changed one is not. Run with `--features testing`.
+//! the same register and a changed one is not. Run with `--features testing`; 256 cases each by
+//! default, `PROPTEST_CASES=…` for more.
 #![cfg(feature = "testing")]
 
 use proptest::prelude::*;
@@ -43,8 +44,6 @@ fn changed(r: &Register, which: u8) -> Register {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
-
     #[test]
     fn json_round_trips(r in arb_register()) {
         let again = read(&to_json(&r), Syntax::Json).map_err(TestCaseError::fail)?;

@@ -8,7 +8,6 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::{self, Write as _};
-use std::marker::PhantomData;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{Scope, ScopedJoinHandle};
 
@@ -386,12 +385,11 @@ const SPLIT_MIN_BYTES: usize = 4 << 20;
 
 /// What the second thread read: suppliers with their indices counted from its start, their
 /// problems, and the offset after the list's `]` (or the syntax error that stopped it).
-struct Tail<'a> {
+struct Tail {
     suppliers: Vec<Supplier>,
     origins: Vec<(usize, Pos)>,
     problems: Vec<RawProblem>,
     end: Result<usize, Fatal>,
-    _text: PhantomData<&'a str>,
 }
 
 /// `suppliers[3].name` → `suppliers[3 + base].name`.
@@ -845,7 +843,7 @@ impl<'a, 'o, S: Source<'a> + Send> Decoder<'a, 'o, S> {
         'o: 's,
         S: 's,
     {
-        let mut speculation: Option<(usize, ScopedJoinHandle<'s, Option<Tail<'a>>>)> = None;
+        let mut speculation: Option<(usize, ScopedJoinHandle<'s, Option<Tail>>)> = None;
         let mut first_end = None;
         let mut i = 0;
         while self.src.item().map_err(at_path(path))? {
@@ -898,7 +896,7 @@ impl<'a, 'o, S: Source<'a> + Send> Decoder<'a, 'o, S> {
         cancel: &'s AtomicBool,
         first_end: usize,
         second_start: usize,
-    ) -> Option<(usize, ScopedJoinHandle<'s, Option<Tail<'a>>>)>
+    ) -> Option<(usize, ScopedJoinHandle<'s, Option<Tail>>)>
     where
         'a: 's,
         'o: 's,
@@ -935,7 +933,7 @@ impl<'a, 'o, S: Source<'a> + Send> Decoder<'a, 'o, S> {
     }
 
     /// On the second thread: reads supplier items from a fork to the end of the list.
-    fn tail(src: S, clauses: Option<&'o [ClauseDef]>, cancel: &AtomicBool) -> Option<Tail<'a>> {
+    fn tail(src: S, clauses: Option<&'o [ClauseDef]>, cancel: &AtomicBool) -> Option<Tail> {
         let mut d = Decoder::new(src, clauses);
         let root = Path::Root;
         let path = Path::Key(&root, "suppliers");
@@ -972,14 +970,13 @@ impl<'a, 'o, S: Source<'a> + Send> Decoder<'a, 'o, S> {
             origins,
             problems: d.problems,
             end,
-            _text: PhantomData,
         })
     }
 
     /// Takes over what the second thread read, its supplier indices shifted by `base`.
     fn adopt(
         &mut self,
-        tail: Tail<'a>,
+        tail: Tail,
         base: usize,
         out: &mut Vec<Supplier>,
         origins: &mut Vec<(usize, Pos)>,

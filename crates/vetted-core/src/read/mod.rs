@@ -1,10 +1,10 @@
 //! Readers for the register document (JSON and YAML): untrusted text in, a valid
-//! [`Register`](crate::model::Register) or every problem in the text out.
+//! [`Register`] or every problem in the text out.
 //!
-//! The document is read as a stream ([`source`]): [`json`] is a small RFC 8259 reader of our own
-//! (positions, duplicate keys), [`yaml`] wraps `yaml-rust2`'s event parser with the YAML 1.2 core
-//! schema. [`decode`] turns either into the model value by value, so a register of 100,000
-//! suppliers is never held as a tree; [`problems`] sorts what it found and adds lines and columns.
+//! The document is read as a stream (`source`): `json` is a small RFC 8259 reader of our own
+//! (positions, duplicate keys), `yaml` wraps `yaml-rust2`'s event parser with the YAML 1.2 core
+//! schema. `decode` turns either into the model value by value, so a register of 100,000
+//! suppliers is never held as a tree; `problems` sorts what it found and adds lines and columns.
 //! A JSON document with more than 4 MB of suppliers has its second half read on a second,
 //! scoped thread from a supplier boundary that the first thread then confirms (see
 //! `decode::Decoder::supplier_items`): pure computation, same result as reading in order.

@@ -17,3 +17,6 @@ pub mod read;
 pub mod report;
 pub mod same;
 pub mod write;
+
+#[cfg(feature = "testing")]
+pub mod testing;

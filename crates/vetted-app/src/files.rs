@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use vetted_core::model::Register;
 use vetted_core::policy::Policy;
-use vetted_core::read::{read_register, ReadOptions, Syntax};
+use vetted_core::read::{ReadOptions, Syntax, read_register};
 
 use crate::tabular;
 
@@ -73,19 +73,31 @@ impl fmt::Display for InputProblem {
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     #[error("{path}: {source}")]
-    Io { path: String, source: std::io::Error },
-    #[error("{path}: cannot tell the format from the name: use .json, .yaml, .yml, .xlsx, .csv or a directory of CSV sheets")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(
+        "{path}: cannot tell the format from the name: use .json, .yaml, .yml, .xlsx, .csv or a directory of CSV sheets"
+    )]
     UnknownFormat { path: String },
     #[error("{} problem{} in the input; nothing was changed", .0.len(), if .0.len() == 1 { "" } else { "s" })]
     Problems(Vec<InputProblem>),
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> LoadError + '_ {
-    move |source| LoadError::Io { path: path.display().to_string(), source }
+    move |source| LoadError::Io {
+        path: path.display().to_string(),
+        source,
+    }
 }
 
 /// Reads a register file in any supported format, validating clause keys against `policy`.
-pub fn load_register(path: &Path, format: Option<FileFormat>, policy: &Policy) -> Result<Register, LoadError> {
+pub fn load_register(
+    path: &Path,
+    format: Option<FileFormat>,
+    policy: &Policy,
+) -> Result<Register, LoadError> {
     let name = path.display().to_string();
     let format = format
         .or_else(|| FileFormat::from_path(path))
@@ -107,9 +119,21 @@ pub fn load_register(path: &Path, format: Option<FileFormat>, policy: &Policy) -
 }
 
 /// Parses a JSON or YAML register document held in memory.
-pub fn parse_document(text: &str, file: &str, yaml: bool, policy: &Policy) -> Result<Register, LoadError> {
+pub fn parse_document(
+    text: &str,
+    file: &str,
+    yaml: bool,
+    policy: &Policy,
+) -> Result<Register, LoadError> {
     let syntax = if yaml { Syntax::Yaml } else { Syntax::Json };
-    read_register(text, syntax, &ReadOptions { clauses: Some(&policy.clauses) }).map_err(|problems| {
+    read_register(
+        text,
+        syntax,
+        &ReadOptions {
+            clauses: Some(&policy.clauses),
+        },
+    )
+    .map_err(|problems| {
         LoadError::Problems(
             problems
                 .into_iter()
@@ -131,8 +155,16 @@ fn tabular_problems(problems: Vec<tabular::TabularProblem>) -> LoadError {
             .map(|p| {
                 let text = p.to_string();
                 // TabularProblem's Display starts with the file name: keep the rest as the place.
-                let rest = text.strip_prefix(&format!("{}: ", p.file)).unwrap_or(&text).to_string();
-                InputProblem { file: p.file.clone(), at: None, path: None, message: rest }
+                let rest = text
+                    .strip_prefix(&format!("{}: ", p.file))
+                    .unwrap_or(&text)
+                    .to_string();
+                InputProblem {
+                    file: p.file.clone(),
+                    at: None,
+                    path: None,
+                    message: rest,
+                }
             })
             .collect(),
     )
@@ -150,29 +182,52 @@ pub fn csv_sheet_files(path: &Path) -> Result<Vec<(String, String, Vec<u8>)>, Lo
             .filter_map(Result::ok)
             .map(|e| e.path())
             .filter(|p| p.is_file())
-            .filter(|p| p.file_name().and_then(|n| n.to_str()).and_then(tabular::csv_sheet_name).is_some())
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .and_then(tabular::csv_sheet_name)
+                    .is_some()
+            })
             .collect();
         files.sort();
         for file in files {
-            let name = file.file_name().and_then(|n| n.to_str()).and_then(tabular::csv_sheet_name).unwrap_or_default();
+            let name = file
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(tabular::csv_sheet_name)
+                .unwrap_or_default();
             sheets.push((name.to_string(), file.display().to_string(), read(&file)?));
         }
-        if !sheets.iter().any(|(s, _, _)| s.eq_ignore_ascii_case("suppliers")) {
+        if !sheets
+            .iter()
+            .any(|(s, _, _)| s.eq_ignore_ascii_case("suppliers"))
+        {
             let missing = path.join("suppliers.csv");
             return Err(LoadError::Io {
                 path: missing.display().to_string(),
-                source: std::io::Error::new(std::io::ErrorKind::NotFound, "a directory of CSV sheets needs suppliers.csv"),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "a directory of CSV sheets needs suppliers.csv",
+                ),
             });
         }
         return Ok(sheets);
     }
-    sheets.push(("suppliers".to_string(), path.display().to_string(), read(path)?));
+    sheets.push((
+        "suppliers".to_string(),
+        path.display().to_string(),
+        read(path)?,
+    ));
     if path.file_name().is_some_and(|n| n == "suppliers.csv") {
         let dir = path.parent().unwrap_or(Path::new("."));
         for sheet in tabular::SHEETS.iter().skip(1) {
             let file = dir.join(format!("{sheet}.csv"));
             if file.is_file() {
-                sheets.push(((*sheet).to_string(), file.display().to_string(), read(&file)?));
+                sheets.push((
+                    (*sheet).to_string(),
+                    file.display().to_string(),
+                    read(&file)?,
+                ));
             }
         }
     }

@@ -40,6 +40,40 @@ pub fn add_days(d: Date, n: u32) -> Date {
         .unwrap_or(Date::MAX)
 }
 
+/// Dates as `YYYY-MM-DD` on the wire, for `#[serde(with = "vetted_core::date::serde_date")]`.
+pub mod serde_date {
+    use serde::Deserialize;
+    use time::Date;
+
+    pub fn serialize<S: serde::Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&crate::date::format_date(*d))
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        crate::date::parse_date(&s)
+            .ok_or_else(|| serde::de::Error::custom(format!("`{s}` is not a date (YYYY-MM-DD)")))
+    }
+}
+
+/// Optional dates as `YYYY-MM-DD` on the wire, for `#[serde(with = "vetted_core::date::serde_opt")]`.
+pub mod serde_opt {
+    use time::Date;
+
+    pub fn serialize<S: serde::Serializer>(d: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => super::serde_date::serialize(d, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
+        #[derive(serde::Deserialize)]
+        struct Wrap(#[serde(with = "super::serde_date")] Date);
+        Ok(<Option<Wrap> as serde::Deserialize>::deserialize(d)?.map(|w| w.0))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,13 +5,13 @@
 use serde::Serialize;
 use time::Date;
 
-use crate::date::{add_days, format_date};
+use crate::date::add_days;
 use crate::engine::{
-    agreement_end, evaluate, Facts, AGREEMENT_EXPIRING, ESCALATION_RISK, REVIEW_DUE_SOON,
-    REVIEW_OVERDUE, REVIEW_TRIGGERED, SELECTION_ASSURANCE, SELECTION_ASSURANCE_EXPIRING,
-    SELECTION_DUE_DILIGENCE,
+    AGREEMENT_EXPIRING, ESCALATION_RISK, Facts, REVIEW_DUE_SOON, REVIEW_OVERDUE, REVIEW_TRIGGERED,
+    SELECTION_ASSURANCE, SELECTION_ASSURANCE_EXPIRING, SELECTION_DUE_DILIGENCE, agreement_end,
+    evaluate,
 };
-use crate::model::{AssuranceKind, Status, Supplier};
+use crate::model::{AgreementKind, AssuranceKind, Status, Supplier};
 use crate::policy::Policy;
 use crate::report::Severity;
 
@@ -49,17 +49,9 @@ pub struct DueItem {
     pub kind: DueKind,
     pub rule: &'static str,
     /// The date it fell or falls due, when it has one.
-    #[serde(serialize_with = "opt_date")]
+    #[serde(with = "crate::date::serde_opt")]
     pub date: Option<Date>,
     pub what: String,
-}
-
-#[expect(clippy::ref_option, reason = "serde's serialize_with passes a reference to the field")]
-fn opt_date<S: serde::Serializer>(d: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
-    match d {
-        Some(d) => s.serialize_str(&format_date(*d)),
-        None => s.serialize_none(),
-    }
 }
 
 /// Everything due for one supplier on `as_of`, looking `within_days` ahead.
@@ -84,16 +76,41 @@ pub fn due_items(s: &Supplier, policy: &Policy, as_of: Date, within_days: u32) -
 
     if f.engaged {
         match f.next_review {
-            None => push(DueKind::Overdue, REVIEW_OVERDUE.id, None, "never reviewed: review the supplier".into()),
-            Some(next) if next < as_of => push(DueKind::Overdue, REVIEW_OVERDUE.id, Some(next), "review overdue".into()),
-            Some(next) if next <= horizon => push(DueKind::DueSoon, REVIEW_DUE_SOON.id, Some(next), "review due".into()),
+            None => push(
+                DueKind::Overdue,
+                REVIEW_OVERDUE.id,
+                None,
+                "never reviewed: review the supplier".into(),
+            ),
+            Some(next) if next < as_of => push(
+                DueKind::Overdue,
+                REVIEW_OVERDUE.id,
+                Some(next),
+                "review overdue".into(),
+            ),
+            Some(next) if next <= horizon => push(
+                DueKind::DueSoon,
+                REVIEW_DUE_SOON.id,
+                Some(next),
+                "review due".into(),
+            ),
             Some(_) => {}
         }
         if let Some(e) = f.triggering_event() {
-            push(DueKind::Triggered, REVIEW_TRIGGERED.id, Some(e.date), format!("review triggered by {}", e.kind.as_str().replace('_', " ")));
+            push(
+                DueKind::Triggered,
+                REVIEW_TRIGGERED.id,
+                Some(e.date),
+                format!("review triggered by {}", e.kind.as_str().replace('_', " ")),
+            );
         }
         if f.approving_assessment.is_none() {
-            push(DueKind::Missing, SELECTION_DUE_DILIGENCE.id, None, "engaged without an approving due-diligence assessment".into());
+            push(
+                DueKind::Missing,
+                SELECTION_DUE_DILIGENCE.id,
+                None,
+                "engaged without an approving due-diligence assessment".into(),
+            );
         }
     }
 
@@ -105,15 +122,22 @@ pub fn due_items(s: &Supplier, policy: &Policy, as_of: Date, within_days: u32) -
             .filter(|a| a.covers_service)
             .filter_map(|a| match a.kind {
                 AssuranceKind::Iso27001 => a.valid_until,
-                AssuranceKind::Soc2Type2 => a.period_end.map(|e| crate::date::add_months(e, policy.assurance.soc2_type2_validity_months)),
+                AssuranceKind::Soc2Type2 => a.period_end.map(|e| {
+                    crate::date::add_months(e, policy.assurance.soc2_type2_validity_months)
+                }),
                 _ => None,
             })
             .filter(|d| *d < as_of)
             .max();
-        push(DueKind::Overdue, SELECTION_ASSURANCE.id, lapsed, match lapsed {
-            Some(_) => "assurance lapsed: ask for the current certificate or report".into(),
-            None => "no current assurance: ask for a certificate or report".into(),
-        });
+        push(
+            DueKind::Overdue,
+            SELECTION_ASSURANCE.id,
+            lapsed,
+            match lapsed {
+                Some(_) => "assurance lapsed: ask for the current certificate or report".into(),
+                None => "no current assurance: ask for a certificate or report".into(),
+            },
+        );
     }
     for (a, lapse) in &f.current {
         if *lapse <= horizon {
@@ -121,21 +145,44 @@ pub fn due_items(s: &Supplier, policy: &Policy, as_of: Date, within_days: u32) -
                 AssuranceKind::Iso27001 => "ISO 27001 certificate expires",
                 _ => "SOC 2 Type II report lapses",
             };
-            push(DueKind::DueSoon, SELECTION_ASSURANCE_EXPIRING.id, Some(*lapse), what.into());
+            push(
+                DueKind::DueSoon,
+                SELECTION_ASSURANCE_EXPIRING.id,
+                Some(*lapse),
+                what.into(),
+            );
         }
     }
     for a in &f.in_force {
         if let Some(end) = agreement_end(a).filter(|e| *e <= horizon) {
-            let title = a.title.as_deref().or(a.kind.map(|k| k.as_str())).unwrap_or("agreement");
-            push(DueKind::DueSoon, AGREEMENT_EXPIRING.id, Some(end), format!("{title} ends"));
+            let title = a
+                .title
+                .as_deref()
+                .or(a.kind.map(AgreementKind::as_str))
+                .unwrap_or("agreement");
+            push(
+                DueKind::DueSoon,
+                AGREEMENT_EXPIRING.id,
+                Some(end),
+                format!("{title} ends"),
+            );
         }
     }
 
     if f.engaged {
         let e = evaluate(s, policy, as_of);
         if e.findings.iter().any(|x| x.rule == ESCALATION_RISK.id) {
-            let fails = e.findings.iter().filter(|x| x.severity == Severity::Fail && x.rule != ESCALATION_RISK.id).count();
-            push(DueKind::Missing, ESCALATION_RISK.id, None, format!("fails {fails} rule(s) without an open risk entry: escalate"));
+            let fails = e
+                .findings
+                .iter()
+                .filter(|x| x.severity == Severity::Fail && x.rule != ESCALATION_RISK.id)
+                .count();
+            push(
+                DueKind::Missing,
+                ESCALATION_RISK.id,
+                None,
+                format!("fails {fails} rule(s) without an open risk entry: escalate"),
+            );
         }
     }
     out

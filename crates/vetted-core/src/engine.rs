@@ -412,13 +412,13 @@ fn selection(f: &Facts<'_>, out: &mut Vec<Finding>) {
             .map(|l| {
                 let mech = l
                     .mechanism
-                    .map(|m| format!(", under {m}"))
+                    .map(|m| format!(" (under {})", m.as_str().to_uppercase()))
                     .unwrap_or_default();
                 format!("{} in {}{mech}", l.purpose, l.country)
             })
             .collect();
         if !outside.is_empty() {
-            out.push(finding(SELECTION_RESIDENCY, format!("{} outside the allowed countries (a transfer mechanism does not make a transfer allowed): move it to an allowed country or replace the supplier", list_owned(&outside))));
+            out.push(finding(SELECTION_RESIDENCY, format!("{} {} outside the allowed countries, and a transfer mechanism does not make a transfer allowed: move the data to an allowed country or replace the supplier", list_owned(&outside), is_are(outside.len()))));
         }
     }
 
@@ -456,7 +456,7 @@ fn selection(f: &Facts<'_>, out: &mut Vec<Finding>) {
         } else {
             "no approving due-diligence assessment is recorded"
         };
-        out.push(finding(SELECTION_DUE_DILIGENCE, format!("is {status} but {detail}: perform due diligence against the selection criteria and record the outcome")));
+        out.push(finding(SELECTION_DUE_DILIGENCE, format!("the supplier is {status} but {detail}: perform due diligence against the selection criteria and record the outcome")));
     }
 }
 
@@ -475,7 +475,7 @@ fn model(f: &Facts<'_>, out: &mut Vec<Finding>) {
             .map(|l| format!("{} in {}", l.purpose, l.country))
             .collect();
         if !outside.is_empty() {
-            out.push(finding(MODEL_EU_DATA, format!("runs model inference with {} outside the model regions: the supplier is ineligible until every location is in the model regions", list_owned(&outside))));
+            out.push(finding(MODEL_EU_DATA, format!("runs model inference, but {} {} outside the model regions: the supplier is ineligible until every location is in the model regions", list_owned(&outside), is_are(outside.len()))));
         }
     }
     let inference: Vec<_> = s
@@ -647,7 +647,7 @@ fn fourth_party(f: &Facts<'_>, out: &mut Vec<Finding>) {
         })
         .collect();
     if !outside.is_empty() {
-        out.push(finding(FOURTH_PARTY_RESIDENCY, format!("subprocessor {} outside the allowed countries: require the supplier to keep our data with subprocessors in allowed countries, or replace it", list_owned(&outside))));
+        out.push(finding(FOURTH_PARTY_RESIDENCY, format!("{} {} outside the allowed countries: require the supplier to keep our data with subprocessors in allowed countries, or replace it", if outside.len() == 1 { "subprocessor" } else { "subprocessors" }, list_owned(&outside))));
     }
 }
 
@@ -773,6 +773,10 @@ fn check_name(kind: CheckKind) -> &'static str {
 
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn is_are(n: usize) -> &'static str {
+    if n == 1 { "is" } else { "are" }
 }
 
 fn list(items: &[&str]) -> String {

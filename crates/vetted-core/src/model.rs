@@ -19,7 +19,7 @@ use crate::country::Country;
 /// The `format` value of every register document this version reads and writes.
 pub const FORMAT: &str = "supplier-register/1";
 
-/// Declares a closed set of snake_case values with their wire names.
+/// Declares a closed set of `snake_case` values with their wire names.
 macro_rules! value_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $wire:literal),+ $(,)? }) => {
         $(#[$meta])*
@@ -328,10 +328,18 @@ pub enum ParamValue {
 /// The parameters of one clause (`{"hours": 48}`); keys and types come from the policy.
 pub type ClauseParams = BTreeMap<String, ParamValue>;
 
+#[expect(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if passes a reference"
+)]
 fn is_false(b: &bool) -> bool {
     !*b
 }
 
+#[expect(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if passes a reference"
+)]
 fn is_true(b: &bool) -> bool {
     *b
 }
@@ -476,15 +484,35 @@ pub struct Assurance {
     pub issuer: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_date")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::date::serde_opt"
+    )]
     pub valid_from: Option<Date>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_date")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::date::serde_opt"
+    )]
     pub valid_until: Option<Date>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_date")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::date::serde_opt"
+    )]
     pub period_start: Option<Date>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_date")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::date::serde_opt"
+    )]
     pub period_end: Option<Date>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_date")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::date::serde_opt"
+    )]
     pub completed: Option<Date>,
     #[serde(default = "default_true", skip_serializing_if = "is_true")]
     pub covers_service: bool,
@@ -524,11 +552,23 @@ pub struct Agreement {
     pub kind: Option<AgreementKind>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_date")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::date::serde_opt"
+    )]
     pub signed: Option<Date>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_date")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::date::serde_opt"
+    )]
     pub expires: Option<Date>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_date")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::date::serde_opt"
+    )]
     pub terminated: Option<Date>,
     #[serde(default, skip_serializing_if = "is_false")]
     pub gdpr_art28: bool,
@@ -558,7 +598,7 @@ impl RiskInputs {
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Assessment {
-    #[serde(with = "date")]
+    #[serde(with = "crate::date::serde_date")]
     pub date: Date,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assessor: Option<String>,
@@ -571,7 +611,7 @@ pub struct Assessment {
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Review {
-    #[serde(with = "date")]
+    #[serde(with = "crate::date::serde_date")]
     pub date: Date,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reviewer: Option<String>,
@@ -589,7 +629,7 @@ pub struct Review {
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Event {
-    #[serde(with = "date")]
+    #[serde(with = "crate::date::serde_date")]
     pub date: Date,
     pub kind: EventKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -610,7 +650,11 @@ pub struct RiskEntry {
     pub treatment: Option<Treatment>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_date")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::date::serde_opt"
+    )]
     pub due: Option<Date>,
 }
 
@@ -650,51 +694,17 @@ pub struct PublicListing {
     pub listed: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purpose: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_date")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::date::serde_opt"
+    )]
     pub since: Option<Date>,
 }
 
 impl PublicListing {
     fn is_default(&self) -> bool {
         *self == PublicListing::default()
-    }
-}
-
-/// Dates as `YYYY-MM-DD` on the wire.
-pub(crate) mod date {
-    use serde::Deserialize;
-    use time::Date;
-
-    pub fn serialize<S: serde::Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&crate::date::format_date(*d))
-    }
-
-    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        crate::date::parse_date(&s)
-            .ok_or_else(|| serde::de::Error::custom(format!("`{s}` is not a date (YYYY-MM-DD)")))
-    }
-}
-
-/// Optional dates as `YYYY-MM-DD` on the wire.
-pub(crate) mod opt_date {
-    use time::Date;
-
-    #[expect(
-        clippy::ref_option,
-        reason = "serde's `with` passes a reference to the field"
-    )]
-    pub fn serialize<S: serde::Serializer>(d: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
-        match d {
-            Some(d) => super::date::serialize(d, s),
-            None => s.serialize_none(),
-        }
-    }
-
-    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
-        #[derive(serde::Deserialize)]
-        struct Wrap(#[serde(with = "super::date")] Date);
-        Ok(<Option<Wrap> as serde::Deserialize>::deserialize(d)?.map(|w| w.0))
     }
 }
 

@@ -59,7 +59,7 @@ pub struct PolicyInfo {
     pub name: String,
     pub version: String,
     pub owner: String,
-    #[serde(with = "crate::model::date")]
+    #[serde(with = "crate::date::serde_date")]
     pub last_review: Date,
     pub findings: Vec<Finding>,
 }
@@ -116,7 +116,7 @@ impl Summary {
 /// The whole report of `vetted check`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct CheckReport {
-    #[serde(with = "crate::model::date")]
+    #[serde(with = "crate::date::serde_date")]
     pub as_of: Date,
     pub policy: PolicyInfo,
     pub suppliers: Vec<SupplierReport>,

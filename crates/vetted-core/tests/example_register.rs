@@ -4,7 +4,7 @@
 use vetted_core::date::parse_date;
 use vetted_core::engine::evaluate;
 use vetted_core::policy::Policy;
-use vetted_core::read::{read_register, ReadOptions, Syntax};
+use vetted_core::read::{ReadOptions, Syntax, read_register};
 
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/");
 
@@ -13,14 +13,25 @@ fn expectations() -> Vec<(String, String, Vec<String>)> {
     let readme = std::fs::read_to_string(format!("{ROOT}README.md")).expect("examples/README.md");
     readme
         .lines()
-        .filter(|l| l.starts_with("| ") && l.split('|').nth(1).is_some_and(|c| c.trim().parse::<u32>().is_ok()))
+        .filter(|l| {
+            l.starts_with("| ")
+                && l.split('|')
+                    .nth(1)
+                    .is_some_and(|c| c.trim().parse::<u32>().is_ok())
+        })
         .map(|l| {
             let cells: Vec<&str> = l.split('|').map(str::trim).collect();
             let id = cells[2].trim_matches('`').to_string();
             let verdict = cells[5].trim_matches('*').to_string();
             let findings = cells[6]
                 .split(", ")
-                .map(|f| f.split(' ').next().unwrap_or("").trim_matches('`').to_string())
+                .map(|f| {
+                    f.split(' ')
+                        .next()
+                        .unwrap_or("")
+                        .trim_matches('`')
+                        .to_string()
+                })
                 .filter(|f| f != "—" && !f.is_empty())
                 .collect();
             (id, verdict, findings)
@@ -30,17 +41,32 @@ fn expectations() -> Vec<(String, String, Vec<String>)> {
 
 #[test]
 fn the_example_register_evaluates_as_documented() {
-    let text = std::fs::read_to_string(format!("{ROOT}register.json")).expect("examples/register.json");
+    let text =
+        std::fs::read_to_string(format!("{ROOT}register.json")).expect("examples/register.json");
     let policy = Policy::default();
-    let register = read_register(&text, Syntax::Json, &ReadOptions { clauses: Some(&policy.clauses) })
-        .expect("the example register is valid");
+    let register = read_register(
+        &text,
+        Syntax::Json,
+        &ReadOptions {
+            clauses: Some(&policy.clauses),
+        },
+    )
+    .expect("the example register is valid");
     let expected = expectations();
-    assert_eq!(expected.len(), register.suppliers.len(), "one README row per supplier");
+    assert_eq!(
+        expected.len(),
+        register.suppliers.len(),
+        "one README row per supplier"
+    );
     let as_of = parse_date("2026-11-25").unwrap();
     for (s, (id, verdict, findings)) in register.suppliers.iter().zip(&expected) {
         assert_eq!(s.id.as_str(), id);
         let e = evaluate(s, &policy, as_of);
         let rules: Vec<String> = e.findings.iter().map(|f| f.rule.clone()).collect();
-        assert_eq!((e.verdict.as_str(), &rules), (verdict.as_str(), findings), "supplier {id}");
+        assert_eq!(
+            (e.verdict.as_str(), &rules),
+            (verdict.as_str(), findings),
+            "supplier {id}"
+        );
     }
 }

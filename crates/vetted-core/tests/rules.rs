@@ -53,8 +53,8 @@ type Mutation = fn(&mut Supplier);
 // SOC 2 Type II: period ended exactly 12 months before as_of is still current (and expiring)
 #[case::soc2_exactly_12_months(AS_OF, |s: &mut Supplier| { let mut a = Assurance::new(AssuranceKind::Soc2Type2); a.period_end = Some(d("2025-11-25")); s.assurance = vec![a]; }, &["selection.assurance-expiring"], Verdict::Attention)]
 #[case::soc2_12_months_and_a_day(AS_OF, |s: &mut Supplier| { let mut a = Assurance::new(AssuranceKind::Soc2Type2); a.period_end = Some(d("2025-11-24")); s.assurance = vec![a]; }, &["selection.assurance", "escalation.risk"], Verdict::NonCompliant)]
-#[case::soc2_leap_day(("2025-02-28"), |s: &mut Supplier| { let mut a = Assurance::new(AssuranceKind::Soc2Type2); a.period_end = Some(d("2024-02-29")); s.assurance = vec![a]; s.reviews.clear(); }, &["selection.assurance-expiring"], Verdict::Attention)]
-#[case::soc2_leap_day_lapsed(("2025-03-01"), |s: &mut Supplier| { let mut a = Assurance::new(AssuranceKind::Soc2Type2); a.period_end = Some(d("2024-02-29")); s.assurance = vec![a]; s.reviews.clear(); }, &["selection.assurance", "escalation.risk"], Verdict::NonCompliant)]
+#[case::soc2_leap_day("2025-02-28", |s: &mut Supplier| { let mut a = Assurance::new(AssuranceKind::Soc2Type2); a.period_end = Some(d("2024-02-29")); s.assurance = vec![a]; s.reviews.clear(); }, &["selection.assurance-expiring"], Verdict::Attention)]
+#[case::soc2_leap_day_lapsed("2025-03-01", |s: &mut Supplier| { let mut a = Assurance::new(AssuranceKind::Soc2Type2); a.period_end = Some(d("2024-02-29")); s.assurance = vec![a]; s.reviews.clear(); }, &["selection.assurance", "escalation.risk"], Verdict::NonCompliant)]
 #[case::soc2_period_in_future(AS_OF, |s: &mut Supplier| { let mut a = Assurance::new(AssuranceKind::Soc2Type2); a.period_end = Some(d("2026-12-31")); s.assurance = vec![a]; }, &["selection.assurance", "escalation.risk"], Verdict::NonCompliant)]
 // compensation
 #[case::compensated(AS_OF, |s: &mut Supplier| { let mut q = Assurance::new(AssuranceKind::Questionnaire); q.completed = Some(d("2025-11-25")); q.compensating_controls = vec!["MFA".into()]; s.assurance = vec![q]; }, &["selection.assurance-compensated"], Verdict::Compliant)]
@@ -107,9 +107,9 @@ type Mutation = fn(&mut Supplier);
 // reviews: exactly 12 months old is not overdue (and is due soon)
 #[case::review_exactly_12_months(AS_OF, |s: &mut Supplier| s.reviews = vec![review("2025-11-25")], &["review.due-soon"], Verdict::Attention)]
 #[case::review_12_months_and_a_day(AS_OF, |s: &mut Supplier| s.reviews = vec![review("2025-11-24")], &["review.overdue", "escalation.risk"], Verdict::NonCompliant)]
-#[case::review_leap_day_not_overdue(("2025-02-28"), |s: &mut Supplier| { s.assessments[0].date = d("2024-01-01"); s.reviews = vec![review("2024-02-29")]; }, &["review.due-soon"], Verdict::Attention)]
-#[case::review_leap_day_overdue(("2025-03-01"), |s: &mut Supplier| { s.assessments[0].date = d("2024-01-01"); s.reviews = vec![review("2024-02-29")]; }, &["review.overdue", "escalation.risk"], Verdict::NonCompliant)]
-#[case::month_end_review(("2026-11-30"), |s: &mut Supplier| { s.reviews = vec![review("2025-11-30")]; }, &["review.due-soon"], Verdict::Attention)]
+#[case::review_leap_day_not_overdue("2025-02-28", |s: &mut Supplier| { s.assessments[0].date = d("2024-01-01"); s.reviews = vec![review("2024-02-29")]; }, &["review.due-soon"], Verdict::Attention)]
+#[case::review_leap_day_overdue("2025-03-01", |s: &mut Supplier| { s.assessments[0].date = d("2024-01-01"); s.reviews = vec![review("2024-02-29")]; }, &["review.overdue", "escalation.risk"], Verdict::NonCompliant)]
+#[case::month_end_review("2026-11-30", |s: &mut Supplier| { s.reviews = vec![review("2025-11-30")]; }, &["review.due-soon"], Verdict::Attention)]
 #[case::due_in_31_days(AS_OF, |s: &mut Supplier| s.reviews = vec![review("2025-12-26")], &[], Verdict::Compliant)]
 #[case::due_in_30_days(AS_OF, |s: &mut Supplier| s.reviews = vec![review("2025-12-25")], &["review.due-soon"], Verdict::Attention)]
 #[case::review_after_as_of_ignored(AS_OF, |s: &mut Supplier| s.reviews = vec![review("2024-06-01"), review("2026-11-26")], &["review.overdue", "escalation.risk"], Verdict::NonCompliant)]

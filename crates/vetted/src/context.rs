@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
 use time::Date;
-use vetted_core::policy::{Policy, DEFAULT_POLICY_TOML};
+use vetted_core::policy::{DEFAULT_POLICY_TOML, Policy};
 use vetted_store::Store;
 
 use crate::output::ColorChoice;
@@ -14,8 +14,8 @@ use crate::output::ColorChoice;
 /// Options every command takes.
 #[derive(clap::Args, Debug)]
 pub struct Global {
-    /// The database: a SQLite file path (created on first use). Default:
-    /// $XDG_DATA_HOME/vetted/vetted.db, else ~/.local/share/vetted/vetted.db.
+    /// The database: a SQLite file path, created on first use. Default: vetted/vetted.db under
+    /// the XDG data directory (`$XDG_DATA_HOME`, else `~/.local/share`).
     #[arg(long, global = true, env = "VETTED_DB", value_name = "PATH")]
     pub db: Option<String>,
     /// A policy file (TOML) to use instead of the built-in default policy.
@@ -45,7 +45,11 @@ impl Context {
     /// The active policy and its TOML text: `--policy FILE` or the built-in default.
     pub fn policy(&self) -> Result<(Policy, String, String)> {
         match &self.global.policy {
-            None => Ok((Policy::default(), DEFAULT_POLICY_TOML.to_string(), "built-in default policy".into())),
+            None => Ok((
+                Policy::default(),
+                DEFAULT_POLICY_TOML.to_string(),
+                "built-in default policy".into(),
+            )),
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .with_context(|| format!("cannot read the policy file {}", path.display()))?;
@@ -82,7 +86,10 @@ pub fn load_policy_text(text: &str, path: &Path) -> Result<Policy> {
                 _ => format!("{}: {}", path.display(), problem_text(p)),
             })
             .collect();
-        anyhow::Error::new(Reported(format!("invalid policy:\n  {}", lines.join("\n  "))))
+        anyhow::Error::new(Reported(format!(
+            "invalid policy:\n  {}",
+            lines.join("\n  ")
+        )))
     })
 }
 
@@ -98,9 +105,9 @@ pub fn default_db_path() -> Result<PathBuf> {
     if let Some(dir) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
         return Ok(PathBuf::from(dir).join("vetted").join("vetted.db"));
     }
-    let home = std::env::var_os("HOME")
-        .filter(|d| !d.is_empty())
-        .context("neither --db, VETTED_DB, XDG_DATA_HOME nor HOME is set: give the database with --db PATH")?;
+    let home = std::env::var_os("HOME").filter(|d| !d.is_empty()).context(
+        "neither --db, VETTED_DB, XDG_DATA_HOME nor HOME is set: give the database with --db PATH",
+    )?;
     Ok(PathBuf::from(home).join(".local/share/vetted/vetted.db"))
 }
 
@@ -113,5 +120,6 @@ pub fn local_today() -> Date {
 
 /// Parses `--as-of`.
 pub fn parse_as_of(s: &str) -> Result<Date, String> {
-    vetted_core::date::parse_date(s).ok_or_else(|| format!("`{s}` is not a date: expected YYYY-MM-DD"))
+    vetted_core::date::parse_date(s)
+        .ok_or_else(|| format!("`{s}` is not a date: expected YYYY-MM-DD"))
 }

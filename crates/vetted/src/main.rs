@@ -42,7 +42,10 @@ fn main() -> ExitCode {
     // The local date must be read before any thread starts (the offset is unknowable after).
     let today = context::local_today();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");

@@ -30,14 +30,19 @@ impl Paint {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => {
-                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
             }
         };
         Paint { on }
     }
 
     fn wrap(self, code: &str, s: &str) -> String {
-        if self.on { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
+        if self.on {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
     }
 
     pub fn bold(self, s: &str) -> String {
@@ -101,9 +106,21 @@ pub fn check_text(report: &CheckReport, paint: Paint) -> String {
         vetted_core::date::format_date(p.last_review)
     );
     for f in &p.findings {
-        let _ = writeln!(out, "  {}  {}  {}", paint.severity(f.severity, f.severity.as_str()), f.rule, f.message);
+        let _ = writeln!(
+            out,
+            "  {}  {}  {}",
+            paint.severity(f.severity, f.severity.as_str()),
+            f.rule,
+            f.message
+        );
     }
-    let id_w = report.suppliers.iter().map(|s| s.id.chars().count()).max().unwrap_or(2).max(8);
+    let id_w = report
+        .suppliers
+        .iter()
+        .map(|s| s.id.chars().count())
+        .max()
+        .unwrap_or(2)
+        .max(8);
     let rule_w = report
         .suppliers
         .iter()
@@ -111,16 +128,36 @@ pub fn check_text(report: &CheckReport, paint: Paint) -> String {
         .max()
         .unwrap_or(4);
     for verdict in Verdict::WORST_FIRST {
-        let group: Vec<_> = report.suppliers.iter().filter(|s| s.verdict == verdict).collect();
+        let group: Vec<_> = report
+            .suppliers
+            .iter()
+            .filter(|s| s.verdict == verdict)
+            .collect();
         if group.is_empty() {
             continue;
         }
-        let label = format!("{} ({})", verdict_label(verdict).to_uppercase(), group.len());
+        let label = format!(
+            "{} ({})",
+            verdict_label(verdict).to_uppercase(),
+            group.len()
+        );
         let _ = writeln!(out, "\n{}", paint.verdict(verdict, &label));
-        let _ = writeln!(out, "  {}  {}  {}", paint.dim(&pad("SUPPLIER", id_w)), paint.dim(&pad("TIER", 8)), paint.dim("NAME"));
+        let _ = writeln!(
+            out,
+            "  {}  {}  {}",
+            paint.dim(&pad("SUPPLIER", id_w)),
+            paint.dim(&pad("TIER", 8)),
+            paint.dim("NAME")
+        );
         for s in group {
             let tier = s.tier.map_or("-", |t| t.as_str());
-            let _ = writeln!(out, "  {}  {}  {}", paint.bold(&pad(&s.id, id_w)), pad(tier, 8), s.name.as_deref().unwrap_or(""));
+            let _ = writeln!(
+                out,
+                "  {}  {}  {}",
+                paint.bold(&pad(&s.id, id_w)),
+                pad(tier, 8),
+                s.name.as_deref().unwrap_or("")
+            );
             for f in &s.findings {
                 let _ = writeln!(
                     out,
@@ -137,7 +174,13 @@ pub fn check_text(report: &CheckReport, paint: Paint) -> String {
         .iter()
         .map(|v| format!("{} {}", report.summary.get(*v), verdict_label(*v)))
         .collect();
-    let _ = writeln!(out, "\n{} {} suppliers: {}", paint.bold("Summary:"), report.suppliers.len(), parts.join(", "));
+    let _ = writeln!(
+        out,
+        "\n{} {} suppliers: {}",
+        paint.bold("Summary:"),
+        report.suppliers.len(),
+        parts.join(", ")
+    );
     out
 }
 

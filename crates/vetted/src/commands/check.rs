@@ -3,14 +3,14 @@
 use std::io::Write as _;
 use std::path::PathBuf;
 
-use anyhow::{bail, Result};
+use anyhow::{Result, bail};
 use time::Date;
 use vetted_core::engine::check_register;
 use vetted_core::model::{Supplier, Verdict};
 
 use super::OutputFormat;
-use crate::context::{parse_as_of, Context};
-use crate::output::{check_text, Paint};
+use crate::context::{Context, parse_as_of};
+use crate::output::{Paint, check_text};
 
 /// Evaluate the register against the policy: what holds, what fails, why, and what to do.
 ///
@@ -58,7 +58,7 @@ pub async fn run(ctx: &Context, o: Opts) -> Result<u8> {
     let mut report = check_register(selected, &policy, as_of);
     if !o.verdicts.is_empty() {
         report.suppliers.retain(|s| o.verdicts.contains(&s.verdict));
-        report.summary = Default::default();
+        report.summary = vetted_core::report::Summary::default();
         for s in &report.suppliers {
             report.summary.add(s.verdict);
         }
@@ -69,7 +69,9 @@ pub async fn run(ctx: &Context, o: Opts) -> Result<u8> {
             serde_json::to_writer_pretty(&mut stdout, &report)?;
             writeln!(stdout)?;
         }
-        OutputFormat::Text => stdout.write_all(check_text(&report, Paint::new(ctx.global.color)).as_bytes())?,
+        OutputFormat::Text => {
+            stdout.write_all(check_text(&report, Paint::new(ctx.global.color)).as_bytes())?;
+        }
     }
     stdout.flush()?;
     Ok(report.exit_code() as u8)

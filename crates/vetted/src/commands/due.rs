@@ -4,11 +4,11 @@ use std::io::Write as _;
 
 use anyhow::Result;
 use time::Date;
-use vetted_core::due::{due_items, sort_due, DueItem};
+use vetted_core::due::{DueItem, due_items, sort_due};
 
 use super::OutputFormat;
-use crate::context::{parse_as_of, Context};
-use crate::output::{pad, Paint};
+use crate::context::{Context, parse_as_of};
+use crate::output::{Paint, pad};
 
 /// The CISO's list of what needs action: reviews overdue, triggered or due soon; certificates,
 /// reports and agreements expiring; engaged suppliers without due diligence; failing suppliers
@@ -35,7 +35,10 @@ pub fn parse_within(s: &str) -> Result<u32, String> {
         Some((i, 'm')) => (&s[..i], 30),
         _ => (s, 1),
     };
-    num.parse::<u32>().ok().and_then(|n| n.checked_mul(mult)).ok_or_else(err)
+    num.parse::<u32>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .ok_or_else(err)
 }
 
 pub async fn run(ctx: &Context, o: Opts) -> Result<u8> {
@@ -43,8 +46,11 @@ pub async fn run(ctx: &Context, o: Opts) -> Result<u8> {
     let register = super::load_db(ctx).await?;
     let as_of = o.as_of.unwrap_or(ctx.today);
     let within = o.within.unwrap_or(policy.review.due_soon_days);
-    let mut items: Vec<DueItem> =
-        register.suppliers.iter().flat_map(|s| due_items(s, &policy, as_of, within)).collect();
+    let mut items: Vec<DueItem> = register
+        .suppliers
+        .iter()
+        .flat_map(|s| due_items(s, &policy, as_of, within))
+        .collect();
     sort_due(&mut items);
     let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     match o.format {
@@ -62,13 +68,22 @@ pub async fn run(ctx: &Context, o: Opts) -> Result<u8> {
                 items.len(),
                 if items.len() == 1 { "" } else { "s" }
             )?;
-            let id_w = items.iter().map(|i| i.supplier.chars().count()).max().unwrap_or(8).max(8);
+            let id_w = items
+                .iter()
+                .map(|i| i.supplier.chars().count())
+                .max()
+                .unwrap_or(8)
+                .max(8);
             let rule_w = items.iter().map(|i| i.rule.len()).max().unwrap_or(4);
             for i in &items {
-                let date = i.date.map_or_else(|| "-".to_string(), vetted_core::date::format_date);
+                let date = i
+                    .date
+                    .map_or_else(|| "-".to_string(), vetted_core::date::format_date);
                 let kind = pad(i.kind.as_str(), 9);
                 let kind = match i.kind {
-                    vetted_core::due::DueKind::DueSoon => paint.severity(vetted_core::report::Severity::Warn, &kind),
+                    vetted_core::due::DueKind::DueSoon => {
+                        paint.severity(vetted_core::report::Severity::Warn, &kind)
+                    }
                     _ => paint.severity(vetted_core::report::Severity::Fail, &kind),
                 };
                 writeln!(
@@ -78,7 +93,10 @@ pub async fn run(ctx: &Context, o: Opts) -> Result<u8> {
                     paint.bold(&pad(&i.supplier, id_w)),
                     pad(i.rule, rule_w),
                     i.what,
-                    i.owner.as_deref().map(|o| format!(" (owner {o})")).unwrap_or_default()
+                    i.owner
+                        .as_deref()
+                        .map(|o| format!(" (owner {o})"))
+                        .unwrap_or_default()
                 )?;
             }
         }

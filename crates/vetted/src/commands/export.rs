@@ -3,7 +3,7 @@
 use std::io::{IsTerminal, Write as _};
 use std::path::PathBuf;
 
-use anyhow::{bail, Context as _, Result};
+use anyhow::{Context as _, Result, bail};
 use vetted_app::files::FileFormat;
 use vetted_app::tabular;
 use vetted_core::write::{to_json, to_yaml};
@@ -43,47 +43,57 @@ pub async fn run(ctx: &Context, o: Opts) -> Result<u8> {
     match format {
         FileFormat::Json => write_bytes(o.out.as_ref(), to_json(&register).as_bytes(), "json"),
         FileFormat::Yaml => write_bytes(o.out.as_ref(), to_yaml(&register).as_bytes(), "yaml"),
-        FileFormat::Xlsx => write_bytes(o.out.as_ref(), &tabular::write_xlsx(&register, &policy)?, "xlsx"),
+        FileFormat::Xlsx => write_bytes(
+            o.out.as_ref(),
+            &tabular::write_xlsx(&register, &policy)?,
+            "xlsx",
+        ),
         FileFormat::Csv => {
             let sheets = tabular::write_csv_sheets(&register, &policy);
-            match &o.out {
-                Some(dir) => {
-                    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-                    for (sheet, bytes) in &sheets {
-                        let file = dir.join(format!("{sheet}.csv"));
-                        std::fs::write(&file, bytes).with_context(|| format!("cannot write {}", file.display()))?;
-                    }
-                    eprintln!("Wrote {} sheets to {}", sheets.len(), dir.display());
-                    Ok(0)
+            if let Some(dir) = &o.out {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
+                for (sheet, bytes) in &sheets {
+                    let file = dir.join(format!("{sheet}.csv"));
+                    std::fs::write(&file, bytes)
+                        .with_context(|| format!("cannot write {}", file.display()))?;
                 }
-                None => {
-                    let (_, suppliers) = sheets.first().context("no suppliers sheet")?;
-                    std::io::stdout().lock().write_all(suppliers)?;
-                    let rest: Vec<&str> = sheets.iter().skip(1).filter(|(_, b)| b.iter().filter(|c| **c == b'\n').count() > 1).map(|(s, _)| s.as_str()).collect();
-                    if !rest.is_empty() {
-                        eprintln!("note: standard output holds the suppliers sheet only; the {} sheets need --out DIR", rest.join(", "));
-                    }
-                    Ok(0)
-                }
+                eprintln!("Wrote {} sheets to {}", sheets.len(), dir.display());
+                return Ok(0);
             }
+            let (_, suppliers) = sheets.first().context("no suppliers sheet")?;
+            std::io::stdout().lock().write_all(suppliers)?;
+            let has_children = |s: &vetted_core::model::Supplier| {
+                !(s.locations.is_empty()
+                    && s.assurance.is_empty()
+                    && s.agreements.is_empty()
+                    && s.assessments.is_empty()
+                    && s.reviews.is_empty()
+                    && s.events.is_empty()
+                    && s.risks.is_empty()
+                    && s.subprocessors.list.is_empty())
+            };
+            if register.suppliers.iter().any(has_children) {
+                eprintln!(
+                    "note: standard output holds the suppliers sheet only; write every sheet with --out DIR"
+                );
+            }
+            Ok(0)
         }
     }
 }
 
 fn write_bytes(out: Option<&PathBuf>, bytes: &[u8], kind: &str) -> Result<u8> {
-    match out {
-        Some(path) => {
-            std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
-            eprintln!("Wrote {}", path.display());
-        }
-        None => {
-            if kind == "xlsx" && std::io::stdout().is_terminal() {
-                bail!("an xlsx workbook is binary: give --out FILE.xlsx or redirect standard output");
-            }
-            let mut stdout = std::io::stdout().lock();
-            stdout.write_all(bytes)?;
-            stdout.flush()?;
-        }
+    if let Some(path) = out {
+        std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        eprintln!("Wrote {}", path.display());
+        return Ok(0);
     }
+    if kind == "xlsx" && std::io::stdout().is_terminal() {
+        bail!("an xlsx workbook is binary: give --out FILE.xlsx or redirect standard output");
+    }
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(bytes)?;
+    stdout.flush()?;
     Ok(0)
 }

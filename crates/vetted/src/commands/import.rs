@@ -64,7 +64,9 @@ pub async fn run(ctx: &Context, o: Opts) -> Result<u8> {
     }
     let bar = (show_progress && n >= 1000).then(|| {
         let pb = ProgressBar::new(n as u64);
-        if let Ok(style) = ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} suppliers ({eta})") {
+        if let Ok(style) =
+            ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} suppliers ({eta})")
+        {
             pb.set_style(style);
         }
         pb.set_message("importing");

@@ -11,7 +11,7 @@ pub mod supplier;
 use std::path::Path;
 
 use anyhow::Result;
-use vetted_app::files::{load_register, FileFormat, LoadError};
+use vetted_app::files::{FileFormat, LoadError, load_register};
 use vetted_core::model::Register;
 use vetted_core::policy::Policy;
 
@@ -37,7 +37,9 @@ pub fn load_file(path: &Path, format: Option<FileFormat>, policy: &Policy) -> Re
 pub async fn load_db(ctx: &Context) -> Result<Register> {
     let store = ctx.store().await?;
     let suppliers = store.list_suppliers().await?;
-    Ok(Register { suppliers: suppliers.into_iter().map(|s| s.supplier).collect() })
+    Ok(Register {
+        suppliers: suppliers.into_iter().map(|s| s.supplier).collect(),
+    })
 }
 
 /// `--format text|json`.

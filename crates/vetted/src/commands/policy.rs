@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
 
-use crate::context::{load_policy_text, Context};
+use crate::context::{Context, load_policy_text};
 
 /// Show or validate the supplier policy.
 #[derive(clap::Subcommand, Debug)]

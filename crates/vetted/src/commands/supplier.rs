@@ -7,15 +7,15 @@ use anyhow::{Context as _, Result};
 use serde::Serialize;
 use time::Date;
 use vetted_core::date::format_date;
-use vetted_core::engine::{evaluate, Facts};
+use vetted_core::engine::{Facts, evaluate};
 use vetted_core::model::{Category, Status, Supplier, SupplierId, Tier, Verdict};
 use vetted_core::policy::Policy;
 use vetted_core::report::{Evaluation, Finding};
 
-use super::check::parse_verdict;
 use super::OutputFormat;
-use crate::context::{parse_as_of, Context};
-use crate::output::{pad, verdict_label, Paint};
+use super::check::parse_verdict;
+use crate::context::{Context, parse_as_of};
+use crate::output::{Paint, pad, verdict_label};
 
 /// List suppliers or show one.
 #[derive(clap::Subcommand, Debug)]
@@ -79,7 +79,9 @@ fn parse_tier(s: &str) -> Result<Option<Tier>, String> {
     if s == "none" {
         return Ok(None);
     }
-    Tier::parse(s).map(Some).ok_or_else(|| format!("expected {} or none", Tier::expected()))
+    Tier::parse(s)
+        .map(Some)
+        .ok_or_else(|| format!("expected {} or none", Tier::expected()))
 }
 
 fn parse_category(s: &str) -> Result<Category, String> {
@@ -99,24 +101,20 @@ struct Row<'a> {
     status: Option<Status>,
     tier: Option<Tier>,
     verdict: Verdict,
-    #[serde(serialize_with = "opt_date")]
+    #[serde(with = "vetted_core::date::serde_opt")]
     next_review: Option<Date>,
     fails: usize,
     warnings: usize,
 }
 
-#[expect(clippy::ref_option, reason = "serde's serialize_with passes a reference to the field")]
-fn opt_date<S: serde::Serializer>(d: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
-    match d {
-        Some(d) => s.serialize_str(&format_date(*d)),
-        None => s.serialize_none(),
-    }
-}
-
 fn next_review(s: &Supplier, policy: &Policy, as_of: Date, e: &Evaluation) -> Option<Date> {
-    let engaged_in_scope = matches!(e.verdict, Verdict::Ineligible | Verdict::NonCompliant | Verdict::Attention | Verdict::Compliant)
-        && s.status.is_some_and(Status::is_engaged);
-    engaged_in_scope.then(|| Facts::new(s, policy, as_of).next_review).flatten()
+    let engaged_in_scope = matches!(
+        e.verdict,
+        Verdict::Ineligible | Verdict::NonCompliant | Verdict::Attention | Verdict::Compliant
+    ) && s.status.is_some_and(Status::is_engaged);
+    engaged_in_scope
+        .then(|| Facts::new(s, policy, as_of).next_review)
+        .flatten()
 }
 
 pub async fn run(ctx: &Context, c: Command) -> Result<u8> {
@@ -152,16 +150,24 @@ async fn list(ctx: &Context, o: ListOpts) -> Result<u8> {
         })
         .filter(|(_, r)| o.verdicts.is_empty() || o.verdicts.contains(&r.verdict))
         .filter(|(_, r)| o.tiers.is_empty() || o.tiers.contains(&r.tier))
-        .filter(|(_, r)| o.categories.is_empty() || r.category.is_some_and(|c| o.categories.contains(&c)))
+        .filter(|(_, r)| {
+            o.categories.is_empty() || r.category.is_some_and(|c| o.categories.contains(&c))
+        })
         .filter(|(_, r)| o.statuses.is_empty() || r.status.is_some_and(|s| o.statuses.contains(&s)))
         .collect();
     match o.sort {
         SortKey::Register => {}
         SortKey::Id => rows.sort_by(|a, b| a.1.id.cmp(b.1.id)),
-        SortKey::Name => rows.sort_by(|a, b| a.1.name.map(str::to_lowercase).cmp(&b.1.name.map(str::to_lowercase))),
+        SortKey::Name => rows.sort_by(|a, b| {
+            a.1.name
+                .map(str::to_lowercase)
+                .cmp(&b.1.name.map(str::to_lowercase))
+        }),
         SortKey::Verdict => rows.sort_by_key(|(i, r)| (r.verdict.badness_rank(), *i)),
         SortKey::Tier => rows.sort_by_key(|(i, r)| (r.tier.map_or(4, |t| t as usize), *i)),
-        SortKey::NextReview => rows.sort_by_key(|(i, r)| (r.next_review.is_none(), r.next_review, *i)),
+        SortKey::NextReview => {
+            rows.sort_by_key(|(i, r)| (r.next_review.is_none(), r.next_review, *i));
+        }
     }
     let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     if o.format == OutputFormat::Json {
@@ -171,8 +177,18 @@ async fn list(ctx: &Context, o: ListOpts) -> Result<u8> {
         return Ok(0);
     }
     let paint = Paint::new(ctx.global.color);
-    let id_w = rows.iter().map(|(_, r)| r.id.chars().count()).max().unwrap_or(2).max(2);
-    let name_w = rows.iter().map(|(_, r)| r.name.unwrap_or("").chars().count()).max().unwrap_or(4).clamp(4, 40);
+    let id_w = rows
+        .iter()
+        .map(|(_, r)| r.id.chars().count())
+        .max()
+        .unwrap_or(2)
+        .max(2);
+    let name_w = rows
+        .iter()
+        .map(|(_, r)| r.name.unwrap_or("").chars().count())
+        .max()
+        .unwrap_or(4)
+        .clamp(4, 40);
     writeln!(
         stdout,
         "{}",
@@ -198,7 +214,10 @@ async fn list(ctx: &Context, o: ListOpts) -> Result<u8> {
             pad(r.status.map_or("-", Status::as_str), 13),
             pad(r.tier.map_or("-", Tier::as_str), 8),
             paint.verdict(r.verdict, &pad(verdict_label(r.verdict), 13)),
-            pad(&r.next_review.map_or_else(|| "-".to_string(), format_date), 11),
+            pad(
+                &r.next_review.map_or_else(|| "-".to_string(), format_date),
+                11
+            ),
             r.fails,
             r.warnings
         )?;
@@ -212,17 +231,13 @@ async fn list(ctx: &Context, o: ListOpts) -> Result<u8> {
 struct ShowJson<'a> {
     supplier: &'a Supplier,
     version: i64,
-    #[serde(serialize_with = "crate_date")]
+    #[serde(with = "vetted_core::date::serde_date")]
     as_of: Date,
     tier: Option<Tier>,
     verdict: Verdict,
-    #[serde(serialize_with = "opt_date")]
+    #[serde(with = "vetted_core::date::serde_opt")]
     next_review: Option<Date>,
     findings: &'a [Finding],
-}
-
-fn crate_date<S: serde::Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&format_date(*d))
 }
 
 async fn show(ctx: &Context, o: ShowOpts) -> Result<u8> {
@@ -239,7 +254,15 @@ async fn show(ctx: &Context, o: ShowOpts) -> Result<u8> {
     let next = next_review(s, &policy, as_of, &e);
     let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     if o.format == OutputFormat::Json {
-        let view = ShowJson { supplier: s, version: stored.version, as_of, tier: e.tier, verdict: e.verdict, next_review: next, findings: &e.findings };
+        let view = ShowJson {
+            supplier: s,
+            version: stored.version,
+            as_of,
+            tier: e.tier,
+            verdict: e.verdict,
+            next_review: next,
+            findings: &e.findings,
+        };
         serde_json::to_writer_pretty(&mut stdout, &view)?;
         writeln!(stdout)?;
         return Ok(0);
@@ -262,9 +285,24 @@ fn yes(b: bool) -> &'static str {
 }
 
 /// Every section of a supplier as text.
-fn render_supplier(s: &Supplier, e: &Evaluation, next: Option<Date>, as_of: Date, paint: Paint) -> String {
+#[expect(
+    clippy::many_single_char_names,
+    reason = "short names keep this long template readable"
+)]
+fn render_supplier(
+    s: &Supplier,
+    e: &Evaluation,
+    next: Option<Date>,
+    as_of: Date,
+    paint: Paint,
+) -> String {
     let mut o = String::new();
-    let _ = writeln!(o, "{}  {}", paint.bold(s.id.as_str()), s.name.as_deref().unwrap_or(""));
+    let _ = writeln!(
+        o,
+        "{}  {}",
+        paint.bold(s.id.as_str()),
+        s.name.as_deref().unwrap_or("")
+    );
     let _ = writeln!(
         o,
         "{} on {}, tier {}, next review {}",
@@ -278,12 +316,30 @@ fn render_supplier(s: &Supplier, e: &Evaluation, next: Option<Date>, as_of: Date
         let _ = writeln!(o, "  none: every rule holds");
     }
     for f in &e.findings {
-        let _ = writeln!(o, "  {} {}  [{}]  {}", paint.severity(f.severity, &pad(f.severity.as_str(), 4)), f.rule, f.controls.join(", "), f.message);
+        let _ = writeln!(
+            o,
+            "  {} {}  [{}]  {}",
+            paint.severity(f.severity, &pad(f.severity.as_str(), 4)),
+            f.rule,
+            f.controls.join(", "),
+            f.message
+        );
     }
     let _ = writeln!(o, "\n{}", paint.bold("Entry"));
-    let _ = writeln!(o, "  category  {}\n  status    {}\n  owner     {}\n  website   {}", opt(s.category), opt(s.status), opt(s.owner.as_deref()), opt(s.website.as_deref()));
+    let _ = writeln!(
+        o,
+        "  category  {}\n  status    {}\n  owner     {}\n  website   {}",
+        opt(s.category),
+        opt(s.status),
+        opt(s.owner.as_deref()),
+        opt(s.website.as_deref())
+    );
     for (i, svc) in s.services.iter().enumerate() {
-        let _ = writeln!(o, "  {}{svc}", if i == 0 { "services  " } else { "          " });
+        let _ = writeln!(
+            o,
+            "  {}{svc}",
+            if i == 0 { "services  " } else { "          " }
+        );
     }
     let d = &s.data;
     let _ = writeln!(
@@ -301,18 +357,59 @@ fn render_supplier(s: &Supplier, e: &Evaluation, next: Option<Date>, as_of: Date
     }
     let _ = writeln!(o, "\n{}", paint.bold("Locations"));
     for l in &s.locations {
-        let _ = writeln!(o, "  {:<10} {}{}{}{}", l.purpose.as_str(), l.country, l.region.as_deref().map(|r| format!(" ({r})")).unwrap_or_default(), l.mechanism.map(|m| format!(", {m}")).unwrap_or_default(), l.note.as_deref().map(|n| format!(": {n}")).unwrap_or_default());
+        let _ = writeln!(
+            o,
+            "  {:<10} {}{}{}{}",
+            l.purpose.as_str(),
+            l.country,
+            l.region
+                .as_deref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default(),
+            l.mechanism.map(|m| format!(", {m}")).unwrap_or_default(),
+            l.note
+                .as_deref()
+                .map(|n| format!(": {n}"))
+                .unwrap_or_default()
+        );
     }
     let _ = writeln!(o, "\n{}", paint.bold("Assurance"));
     for a in &s.assurance {
         let mut line = format!("  {:<13}", a.kind.as_str());
-        if let Some(i) = &a.issuer { let _ = write!(line, " {i}"); }
-        if a.valid_from.is_some() || a.valid_until.is_some() { let _ = write!(line, " valid {}..{}", od(a.valid_from), od(a.valid_until)); }
-        if a.period_start.is_some() || a.period_end.is_some() { let _ = write!(line, " period {}..{}", od(a.period_start), od(a.period_end)); }
-        if let Some(c) = a.completed { let _ = write!(line, " completed {}", format_date(c)); }
-        if !a.covers_service { line.push_str(" (does not cover the service)"); }
-        if !a.exceptions.is_empty() { let _ = write!(line, "; exceptions{}: {}", if a.exceptions_acknowledged { " (acknowledged)" } else { "" }, a.exceptions.join("; ")); }
-        if !a.compensating_controls.is_empty() { let _ = write!(line, "; compensating controls: {}", a.compensating_controls.join("; ")); }
+        if let Some(i) = &a.issuer {
+            let _ = write!(line, " {i}");
+        }
+        if a.valid_from.is_some() || a.valid_until.is_some() {
+            let _ = write!(line, " valid {}..{}", od(a.valid_from), od(a.valid_until));
+        }
+        if a.period_start.is_some() || a.period_end.is_some() {
+            let _ = write!(line, " period {}..{}", od(a.period_start), od(a.period_end));
+        }
+        if let Some(c) = a.completed {
+            let _ = write!(line, " completed {}", format_date(c));
+        }
+        if !a.covers_service {
+            line.push_str(" (does not cover the service)");
+        }
+        if !a.exceptions.is_empty() {
+            let _ = write!(
+                line,
+                "; exceptions{}: {}",
+                if a.exceptions_acknowledged {
+                    " (acknowledged)"
+                } else {
+                    ""
+                },
+                a.exceptions.join("; ")
+            );
+        }
+        if !a.compensating_controls.is_empty() {
+            let _ = write!(
+                line,
+                "; compensating controls: {}",
+                a.compensating_controls.join("; ")
+            );
+        }
         let _ = writeln!(o, "{line}");
     }
     let _ = writeln!(o, "\n{}", paint.bold("Agreements"));
@@ -327,38 +424,141 @@ fn render_supplier(s: &Supplier, e: &Evaluation, next: Option<Date>, as_of: Date
             od(a.expires),
             od(a.terminated),
             if a.gdpr_art28 { ", GDPR Art. 28" } else { "" },
-            if in_force { ", in force" } else { ", not in force" }
+            if in_force {
+                ", in force"
+            } else {
+                ", not in force"
+            }
         );
         for (k, params) in &a.clauses {
-            let ps: Vec<String> = params.iter().map(|(n, v)| format!("{n} {}", serde_json::to_string(v).unwrap_or_default())).collect();
-            let _ = writeln!(o, "    - {k}{}", if ps.is_empty() { String::new() } else { format!(" ({})", ps.join(", ")) });
+            let ps: Vec<String> = params
+                .iter()
+                .map(|(n, v)| format!("{n} {}", serde_json::to_string(v).unwrap_or_default()))
+                .collect();
+            let _ = writeln!(
+                o,
+                "    - {k}{}",
+                if ps.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", ps.join(", "))
+                }
+            );
         }
     }
     let r = &s.risk;
-    let _ = writeln!(o, "\n{}\n  business impact {}, data access {}, replaceability {}", paint.bold("Risk inputs"), opt(r.business_impact), opt(r.data_access), opt(r.replaceability));
+    let _ = writeln!(
+        o,
+        "\n{}\n  business impact {}, data access {}, replaceability {}",
+        paint.bold("Risk inputs"),
+        opt(r.business_impact),
+        opt(r.data_access),
+        opt(r.replaceability)
+    );
     let _ = writeln!(o, "\n{}", paint.bold("Due diligence"));
     for a in &s.assessments {
-        let _ = writeln!(o, "  {} {} by {}{}", format_date(a.date), a.outcome, opt(a.assessor.as_deref()), a.notes.as_deref().filter(|n| !n.is_empty()).map(|n| format!(": {n}")).unwrap_or_default());
+        let _ = writeln!(
+            o,
+            "  {} {} by {}{}",
+            format_date(a.date),
+            a.outcome,
+            opt(a.assessor.as_deref()),
+            a.notes
+                .as_deref()
+                .filter(|n| !n.is_empty())
+                .map(|n| format!(": {n}"))
+                .unwrap_or_default()
+        );
     }
     let _ = writeln!(o, "\n{}", paint.bold("Reviews"));
     for rv in &s.reviews {
         let checks: Vec<&str> = rv.checks.iter().map(|c| c.as_str()).collect();
-        let _ = writeln!(o, "  {} {} ({}) by {}, checked {}{}", format_date(rv.date), opt(rv.outcome), opt(rv.trigger), opt(rv.reviewer.as_deref()), if checks.is_empty() { "-".to_string() } else { checks.join(", ") }, rv.notes.as_deref().filter(|n| !n.is_empty()).map(|n| format!(": {n}")).unwrap_or_default());
+        let _ = writeln!(
+            o,
+            "  {} {} ({}) by {}, checked {}{}",
+            format_date(rv.date),
+            opt(rv.outcome),
+            opt(rv.trigger),
+            opt(rv.reviewer.as_deref()),
+            if checks.is_empty() {
+                "-".to_string()
+            } else {
+                checks.join(", ")
+            },
+            rv.notes
+                .as_deref()
+                .filter(|n| !n.is_empty())
+                .map(|n| format!(": {n}"))
+                .unwrap_or_default()
+        );
     }
     let _ = writeln!(o, "\n{}", paint.bold("Events"));
     for ev in &s.events {
-        let _ = writeln!(o, "  {} {}{}", format_date(ev.date), ev.kind, ev.summary.as_deref().map(|x| format!(": {x}")).unwrap_or_default());
+        let _ = writeln!(
+            o,
+            "  {} {}{}",
+            format_date(ev.date),
+            ev.kind,
+            ev.summary
+                .as_deref()
+                .map(|x| format!(": {x}"))
+                .unwrap_or_default()
+        );
     }
     let _ = writeln!(o, "\n{}", paint.bold("Risks"));
     for rk in &s.risks {
-        let _ = writeln!(o, "  {} {} [{}, {}] owner {}, due {}", opt(rk.id.as_deref()), rk.title.as_deref().unwrap_or(""), opt(rk.status), opt(rk.treatment), opt(rk.owner.as_deref()), od(rk.due));
+        let _ = writeln!(
+            o,
+            "  {} {} [{}, {}] owner {}, due {}",
+            opt(rk.id.as_deref()),
+            rk.title.as_deref().unwrap_or(""),
+            opt(rk.status),
+            opt(rk.treatment),
+            opt(rk.owner.as_deref()),
+            od(rk.due)
+        );
     }
-    let _ = writeln!(o, "\n{} ({})", paint.bold("Subprocessors"), if s.subprocessors.known { "known" } else { "not known" });
+    let _ = writeln!(
+        o,
+        "\n{} ({})",
+        paint.bold("Subprocessors"),
+        if s.subprocessors.known {
+            "known"
+        } else {
+            "not known"
+        }
+    );
     for sp in &s.subprocessors.list {
-        let cs: Vec<&str> = sp.countries.iter().map(|c| c.as_str()).collect();
-        let _ = writeln!(o, "  {} ({}) in {}", sp.name.as_deref().unwrap_or("-"), sp.purpose.as_deref().unwrap_or("-"), if cs.is_empty() { "-".to_string() } else { cs.join(", ") });
+        let cs: Vec<&str> = sp
+            .countries
+            .iter()
+            .map(vetted_core::country::Country::as_str)
+            .collect();
+        let _ = writeln!(
+            o,
+            "  {} ({}) in {}",
+            sp.name.as_deref().unwrap_or("-"),
+            sp.purpose.as_deref().unwrap_or("-"),
+            if cs.is_empty() {
+                "-".to_string()
+            } else {
+                cs.join(", ")
+            }
+        );
     }
     let pl = &s.public_listing;
-    let _ = writeln!(o, "\n{}\n  listed {}{}{}", paint.bold("Public listing"), yes(pl.listed), pl.purpose.as_deref().map(|p| format!(", purpose: {p}")).unwrap_or_default(), pl.since.map(|d| format!(", since {}", format_date(d))).unwrap_or_default());
+    let _ = writeln!(
+        o,
+        "\n{}\n  listed {}{}{}",
+        paint.bold("Public listing"),
+        yes(pl.listed),
+        pl.purpose
+            .as_deref()
+            .map(|p| format!(", purpose: {p}"))
+            .unwrap_or_default(),
+        pl.since
+            .map(|d| format!(", since {}", format_date(d)))
+            .unwrap_or_default()
+    );
     o
 }

@@ -14,17 +14,15 @@
 //! attention, 4% ineligible, 13% inactive and 10% out of scope.
 //! For a realistic, hand-written register see `examples/register.json`.
 
-use std::collections::BTreeMap;
-
 use time::{Date, Duration, Month};
 use vetted_core::country::{Country, EU_MEMBER_STATES};
 use vetted_core::date::{add_days, add_months};
 use vetted_core::model::{
     Agreement, AgreementKind, Assessment, AssessmentOutcome, Assurance, AssuranceKind,
-    BusinessImpact, Category, ClauseParams, DataAccess, Event, EventKind, Location, Mechanism,
-    Number, ParamValue, PublicListing, Purpose, Register, Replaceability, Review, ReviewCheck,
-    ReviewOutcome, ReviewTrigger, RiskEntry, RiskInputs, RiskStatus, Status, Subprocessor,
-    Supplier, SupplierId, Treatment,
+    BusinessImpact, Category, ClauseParams, Clauses, DataAccess, Event, EventKind, Location,
+    Mechanism, Number, ParamValue, PublicListing, Purpose, Register, Replaceability, Review,
+    ReviewCheck, ReviewOutcome, ReviewTrigger, RiskEntry, RiskInputs, RiskStatus, Status,
+    Subprocessor, Supplier, SupplierId, Treatment,
 };
 
 /// The `as_of` date the generated mix is tuned for: on it, every verdict occurs.
@@ -455,7 +453,7 @@ impl Builder<'_> {
             4..25 => Some(add_months(signed, *r.pick(&[24, 36, 48]))),
             _ => None,
         };
-        let mut clauses: BTreeMap<String, ClauseParams> = BTreeMap::new();
+        let mut clauses = Clauses::new();
         for key in TIER_CLAUSES {
             clauses.insert(key.to_string(), ClauseParams::new());
         }

@@ -16,6 +16,7 @@ pub mod policy;
 pub mod read;
 pub mod report;
 pub mod same;
+pub mod vecmap;
 pub mod write;
 
 #[cfg(feature = "testing")]

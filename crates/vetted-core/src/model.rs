@@ -8,13 +8,13 @@
 //! `Option`, lists default to empty and booleans to their documented default, so two registers
 //! that the spec calls "the same" differ here only in list order (see [`crate::same`]).
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use time::Date;
 
 use crate::country::Country;
+pub use crate::vecmap::VecMap;
 
 /// The `format` value of every register document this version reads and writes.
 pub const FORMAT: &str = "supplier-register/1";
@@ -326,7 +326,10 @@ pub enum ParamValue {
 }
 
 /// The parameters of one clause (`{"hours": 48}`); keys and types come from the policy.
-pub type ClauseParams = BTreeMap<String, ParamValue>;
+pub type ClauseParams = VecMap<ParamValue>;
+
+/// The clauses of an agreement by key (`{"incident_notification": {"hours": 48}}`).
+pub type Clauses = VecMap<ClauseParams>;
 
 #[expect(
     clippy::trivially_copy_pass_by_ref,
@@ -572,8 +575,8 @@ pub struct Agreement {
     pub terminated: Option<Date>,
     #[serde(default, skip_serializing_if = "is_false")]
     pub gdpr_art28: bool,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub clauses: BTreeMap<String, ClauseParams>,
+    #[serde(default, skip_serializing_if = "VecMap::is_empty")]
+    pub clauses: Clauses,
 }
 
 /// The three risk inputs; the tier follows from them.

@@ -7,8 +7,6 @@
 //! unique within a register, dates exist, countries are assigned codes, and clauses come from the
 //! default policy's catalogue with parameters of the right kind.
 
-use std::collections::BTreeMap;
-
 use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
@@ -18,10 +16,10 @@ use time::Date;
 use crate::country::Country;
 use crate::model::{
     Agreement, AgreementKind, Assessment, AssessmentOutcome, Assurance, AssuranceKind,
-    BusinessImpact, Category, ClauseParams, DataAccess, DataHandling, Event, EventKind, Inference,
-    Location, Mechanism, Number, ParamValue, PublicListing, Purpose, Register, Replaceability,
-    Review, ReviewCheck, ReviewOutcome, ReviewTrigger, RiskEntry, RiskInputs, RiskStatus, Status,
-    Subprocessor, Subprocessors, Supplier, SupplierId, Treatment,
+    BusinessImpact, Category, ClauseParams, Clauses, DataAccess, DataHandling, Event, EventKind,
+    Inference, Location, Mechanism, Number, ParamValue, PublicListing, Purpose, Register,
+    Replaceability, Review, ReviewCheck, ReviewOutcome, ReviewTrigger, RiskEntry, RiskInputs,
+    RiskStatus, Status, Subprocessor, Subprocessors, Supplier, SupplierId, Treatment,
 };
 use crate::policy::{ParamKind, Policy};
 
@@ -214,7 +212,7 @@ fn arb_param(kind: ParamKind) -> BoxedStrategy<ParamValue> {
 }
 
 /// Clauses from the default policy's catalogue, each with some of its parameters, properly typed.
-pub fn arb_clauses() -> BoxedStrategy<BTreeMap<String, ClauseParams>> {
+pub fn arb_clauses() -> BoxedStrategy<Clauses> {
     let catalogue: Vec<BoxedStrategy<(String, ClauseParams)>> = Policy::default()
         .clauses
         .into_iter()

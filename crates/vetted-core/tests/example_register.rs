@@ -70,3 +70,48 @@ fn the_example_register_evaluates_as_documented() {
         );
     }
 }
+
+/// register-format.md: "Checked on 2026-11-25 under the default policy, this example is
+/// `non_compliant` (tier `critical`)" with exactly these findings.
+#[test]
+fn the_spec_example_evaluates_as_the_spec_says() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/spec-example.json"
+    ))
+    .expect("the spec example fixture");
+    let policy = Policy::default();
+    let register = read_register(
+        &text,
+        Syntax::Json,
+        &ReadOptions {
+            clauses: Some(&policy.clauses),
+        },
+    )
+    .unwrap();
+    let e = evaluate(
+        &register.suppliers[0],
+        &policy,
+        parse_date("2026-11-25").unwrap(),
+    );
+    let rules: Vec<(&str, &str)> = e
+        .findings
+        .iter()
+        .map(|f| (f.rule.as_str(), f.severity.as_str()))
+        .collect();
+    assert_eq!(e.verdict.as_str(), "non_compliant");
+    assert_eq!(
+        e.tier.map(vetted_core::model::Tier::as_str),
+        Some("critical")
+    );
+    assert_eq!(
+        rules,
+        [
+            ("selection.assurance-exceptions", "warn"),
+            ("selection.residency", "fail"),
+            ("fourth-party.residency", "fail"),
+            ("review.due-soon", "warn"),
+            ("review.triggered", "fail"),
+        ]
+    );
+}

@@ -347,8 +347,67 @@ fn supplier_list_show_and_due() {
     insta::assert_snapshot!("due", stdout(&o));
     let o = vetted(
         dir.path(),
+        &["supplier", "show", "vektora", "--as-of", AS_OF],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    insta::assert_snapshot!("supplier_show", stdout(&o));
+    let o = vetted(
+        dir.path(),
+        &[
+            "supplier",
+            "list",
+            "--as-of",
+            AS_OF,
+            "--verdict",
+            "ineligible",
+            "--format",
+            "json",
+        ],
+    );
+    let rows: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let ids: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["frontier-reasoning", "polyglot-speech"]);
+    let o = vetted(
+        dir.path(),
         &["supplier", "show", "no-such", "--as-of", AS_OF],
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("no supplier `no-such`"));
+}
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let dir = tmp();
+    let ex = example();
+    let ex = ex.to_str().unwrap();
+    // Piped (as in this test) and without NO_COLOR: still no escape codes.
+    let piped = Command::new(env!("CARGO_BIN_EXE_vetted"))
+        .args(["check", "--register", ex, "--as-of", AS_OF])
+        .env_remove("NO_COLOR")
+        .env("VETTED_DB", dir.path().join("db"))
+        .output()
+        .unwrap();
+    assert!(!stdout(&piped).contains('\x1b'), "no colour when piped");
+    let forced = vetted(
+        dir.path(),
+        &[
+            "check",
+            "--register",
+            ex,
+            "--as-of",
+            AS_OF,
+            "--color",
+            "always",
+        ],
+    );
+    assert!(
+        stdout(&forced).contains("\x1b[1;31mNON-COMPLIANT (9)\x1b[0m"),
+        "{}",
+        stdout(&forced)
+    );
 }

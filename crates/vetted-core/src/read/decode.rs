@@ -6,7 +6,7 @@
 //! register costs little more than the register itself.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{Scope, ScopedJoinHandle};
@@ -19,8 +19,8 @@ use crate::country::Country;
 use crate::date::parse_date;
 use crate::model::{
     Agreement, AgreementKind, Assessment, AssessmentOutcome, Assurance, AssuranceKind,
-    BusinessImpact, Category, ClauseParams, DataAccess, DataHandling, Event, EventKind, FORMAT,
-    Inference, Location, Mechanism, Number, ParamValue, PublicListing, Purpose, Register,
+    BusinessImpact, Category, ClauseParams, Clauses, DataAccess, DataHandling, Event, EventKind,
+    FORMAT, Inference, Location, Mechanism, Number, ParamValue, PublicListing, Purpose, Register,
     Replaceability, Review, ReviewCheck, ReviewOutcome, ReviewTrigger, RiskEntry, RiskInputs,
     RiskStatus, Status, Subprocessor, Subprocessors, Supplier, SupplierId, Treatment, one_of,
 };
@@ -1208,8 +1208,8 @@ impl<'a, 'o, S: Source<'a> + Send> Decoder<'a, 'o, S> {
 
     /// `clauses`: keys from the policy's catalogue (any key without one), each an object of
     /// parameters. A `null` clause is absent.
-    fn clauses(&mut self, path: &Path<'_>) -> Result<BTreeMap<String, ClauseParams>, Fatal> {
-        let mut out = BTreeMap::new();
+    fn clauses(&mut self, path: &Path<'_>) -> Result<Clauses, Fatal> {
+        let mut out = Clauses::new();
         let (tok, at) = self.src.value()?;
         match tok {
             Tok::Map => {}

@@ -1,8 +1,6 @@
 //! Test-data builders for the engine tests.
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
-
 use time::Date;
 use vetted_core::country::Country;
 use vetted_core::date::parse_date;
@@ -16,7 +14,7 @@ pub fn c(s: &str) -> Country {
     Country::parse(s).unwrap_or_else(|| panic!("bad test country {s}"))
 }
 
-pub fn clauses(keys: &[&str]) -> BTreeMap<String, ClauseParams> {
+pub fn clauses(keys: &[&str]) -> Clauses {
     keys.iter()
         .map(|k| {
             let mut p = ClauseParams::new();

@@ -356,6 +356,9 @@ fn render_supplier(
         let _ = writeln!(o, "  categories: {}", d.categories.join("; "));
     }
     let _ = writeln!(o, "\n{}", paint.bold("Locations"));
+    if s.locations.is_empty() {
+        let _ = writeln!(o, "  none recorded");
+    }
     for l in &s.locations {
         let _ = writeln!(
             o,
@@ -374,6 +377,9 @@ fn render_supplier(
         );
     }
     let _ = writeln!(o, "\n{}", paint.bold("Assurance"));
+    if s.assurance.is_empty() {
+        let _ = writeln!(o, "  none recorded");
+    }
     for a in &s.assurance {
         let mut line = format!("  {:<13}", a.kind.as_str());
         if let Some(i) = &a.issuer {
@@ -413,6 +419,9 @@ fn render_supplier(
         let _ = writeln!(o, "{line}");
     }
     let _ = writeln!(o, "\n{}", paint.bold("Agreements"));
+    if s.agreements.is_empty() {
+        let _ = writeln!(o, "  none recorded");
+    }
     for a in &s.agreements {
         let in_force = vetted_core::engine::in_force(a, as_of);
         let _ = writeln!(
@@ -456,6 +465,9 @@ fn render_supplier(
         opt(r.replaceability)
     );
     let _ = writeln!(o, "\n{}", paint.bold("Due diligence"));
+    if s.assessments.is_empty() {
+        let _ = writeln!(o, "  none recorded");
+    }
     for a in &s.assessments {
         let _ = writeln!(
             o,
@@ -471,6 +483,9 @@ fn render_supplier(
         );
     }
     let _ = writeln!(o, "\n{}", paint.bold("Reviews"));
+    if s.reviews.is_empty() {
+        let _ = writeln!(o, "  none recorded");
+    }
     for rv in &s.reviews {
         let checks: Vec<&str> = rv.checks.iter().map(|c| c.as_str()).collect();
         let _ = writeln!(
@@ -493,6 +508,9 @@ fn render_supplier(
         );
     }
     let _ = writeln!(o, "\n{}", paint.bold("Events"));
+    if s.events.is_empty() {
+        let _ = writeln!(o, "  none recorded");
+    }
     for ev in &s.events {
         let _ = writeln!(
             o,
@@ -506,6 +524,9 @@ fn render_supplier(
         );
     }
     let _ = writeln!(o, "\n{}", paint.bold("Risks"));
+    if s.risks.is_empty() {
+        let _ = writeln!(o, "  none recorded");
+    }
     for rk in &s.risks {
         let _ = writeln!(
             o,

@@ -2,6 +2,7 @@
 //! format (JSON, YAML, CSV, XLSX), the flat spreadsheet layout ([`tabular`]), and synthetic
 //! registers for benchmarks ([`generate`]).
 
+pub mod evaluate;
 pub mod files;
 pub mod generate;
 pub mod tabular;

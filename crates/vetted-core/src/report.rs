@@ -90,6 +90,13 @@ impl Summary {
         *self.slot(v) += 1;
     }
 
+    /// Adds another summary's counts to this one.
+    pub fn merge(&mut self, other: &Summary) {
+        for v in Verdict::ALL {
+            *self.slot(*v) += other.get(*v);
+        }
+    }
+
     pub fn get(&self, v: Verdict) -> usize {
         match v {
             Verdict::Inactive => self.inactive,

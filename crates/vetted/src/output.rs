@@ -192,7 +192,11 @@ pub fn print_error(e: &anyhow::Error) {
     }
     let mut msg = format!("error: {e}");
     for cause in e.chain().skip(1) {
-        let _ = write!(msg, "\n  caused by: {cause}");
+        // Errors that print their source already (`path: No such file`) need no repeat.
+        let text = cause.to_string();
+        if !msg.contains(&text) {
+            let _ = write!(msg, "\n  caused by: {text}");
+        }
     }
     eprintln!("{msg}");
 }

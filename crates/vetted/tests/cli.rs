@@ -411,3 +411,96 @@ fn colour_only_when_asked_or_on_a_terminal() {
         stdout(&forced)
     );
 }
+
+#[test]
+fn a_bad_spreadsheet_row_names_sheet_row_and_column_and_writes_nothing() {
+    let dir = tmp();
+    let sheets = dir.path().join("sheets");
+    std::fs::create_dir(&sheets).unwrap();
+    std::fs::write(
+        sheets.join("suppliers.csv"),
+        "id,name,category,status,owner,services\nacme,Acme GmbH,saas,active,ciso@example.eu,Ticketing\nbeta,Beta Oy,saas,active,ciso@example.eu,Chat\n",
+    )
+    .unwrap();
+    std::fs::write(
+        sheets.join("locations.csv"),
+        "supplier,country,purpose\nacme,DE,storage\nbeta,UK,storage\nghost,FR,storage\n",
+    )
+    .unwrap();
+    let o = vetted(dir.path(), &["import", sheets.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("2 problems in the input; nothing was changed"),
+        "{err}"
+    );
+    assert!(err.contains("locations.csv: sheet locations, row 3, column 2 (country): \"UK\" is not an ISO 3166-1 alpha-2 country code (the United Kingdom is GB)"), "{err}");
+    assert!(
+        err.contains("row 4"),
+        "the unknown supplier `ghost` is named too: {err}"
+    );
+    let o = vetted(dir.path(), &["supplier", "list", "--format", "json"]);
+    assert_eq!(stdout(&o).trim(), "[]", "nothing was written");
+
+    // Fixed, it imports.
+    std::fs::write(
+        sheets.join("locations.csv"),
+        "supplier,country,purpose\nacme,DE,storage\nbeta,FI,storage\n",
+    )
+    .unwrap();
+    let o = vetted(dir.path(), &["import", sheets.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("2 created"), "{}", stdout(&o));
+}
+
+#[test]
+fn a_custom_policy_adds_clause_keys_without_code_changes() {
+    let dir = tmp();
+    let policy = dir.path().join("policy.toml");
+    let text = format!(
+        "{}\n[clauses.model_cards]\ntitle = \"Model cards kept current\"\n",
+        vetted_core::policy::DEFAULT_POLICY_TOML
+    )
+    .replace(
+        "model_provider = [\"ai_security_testing\"]",
+        "model_provider = [\"ai_security_testing\", \"model_cards\"]",
+    );
+    std::fs::write(&policy, text).unwrap();
+    let register = dir.path().join("r.yaml");
+    std::fs::write(
+        &register,
+        "format: supplier-register/1\nsuppliers:\n  - id: m\n    agreements:\n      - signed: 2025-01-01\n        clauses:\n          model_cards: {}\n",
+    )
+    .unwrap();
+    let o = vetted(
+        dir.path(),
+        &[
+            "check",
+            "--register",
+            register.to_str().unwrap(),
+            "--as-of",
+            AS_OF,
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "unknown under the default policy");
+    assert!(
+        stderr(&o).contains(
+            "r.yaml:7:11: suppliers[0].agreements[0].clauses.model_cards: unknown clause"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    let o = vetted(
+        dir.path(),
+        &[
+            "--policy",
+            policy.to_str().unwrap(),
+            "check",
+            "--register",
+            register.to_str().unwrap(),
+            "--as-of",
+            AS_OF,
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+}

@@ -10,9 +10,11 @@ use super::OutputFormat;
 use crate::context::{Context, parse_as_of};
 use crate::output::{Paint, pad};
 
-/// The CISO's list of what needs action: reviews overdue, triggered or due soon; certificates,
-/// reports and agreements expiring; engaged suppliers without due diligence; failing suppliers
-/// without an escalation. Each with its date and rule id.
+/// What needs action, most urgent first.
+///
+/// The CISO's list: reviews overdue, triggered or due soon; certificates, reports and agreements
+/// expiring; engaged suppliers without due diligence; failing suppliers without an escalation.
+/// Each with its date and rule id.
 #[derive(clap::Args, Debug)]
 pub struct Opts {
     /// Look this far ahead: `30d`, `8w`, `3m` (months of 30 days) or a number of days

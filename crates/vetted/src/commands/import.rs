@@ -47,7 +47,9 @@ pub async fn run(ctx: &Context, o: Opts) -> Result<u8> {
     let n = register.suppliers.len();
     let store = ctx.store().await?;
     if o.dry_run {
-        let existing = store.list_suppliers().await?;
+        let existing = store.list_suppliers().await;
+        store.close().await;
+        let existing = existing?;
         let (mut created, mut updated, mut unchanged) = (0, 0, 0);
         for s in &register.suppliers {
             match existing.iter().find(|e| e.supplier.id == s.id) {
@@ -77,7 +79,10 @@ pub async fn run(ctx: &Context, o: Opts) -> Result<u8> {
             pb.set_position(done as u64);
         }
     };
-    let summary = store.upsert_register(&register, &progress).await?;
+    let summary = store.upsert_register(&register, &progress).await;
+    // Closing checkpoints the write-ahead log, so the next open need not replay it.
+    store.close().await;
+    let summary = summary?;
     if let Some(pb) = bar {
         pb.finish_and_clear();
     }

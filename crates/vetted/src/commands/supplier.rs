@@ -244,10 +244,9 @@ async fn show(ctx: &Context, o: ShowOpts) -> Result<u8> {
     let (policy, _, _) = ctx.policy()?;
     let store = ctx.store().await?;
     let id = SupplierId::parse(&o.id).map_err(|e| anyhow::anyhow!("supplier id {e}"))?;
-    let stored = store
-        .find_supplier(&id)
-        .await?
-        .with_context(|| format!("no supplier `{}` in the register", o.id))?;
+    let found = store.find_supplier(&id).await;
+    store.close().await;
+    let stored = found?.with_context(|| format!("no supplier `{}` in the register", o.id))?;
     let s = &stored.supplier;
     let as_of = o.as_of.unwrap_or(ctx.today);
     let e = evaluate(s, &policy, as_of);

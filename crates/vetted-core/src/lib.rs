@@ -7,6 +7,7 @@
 //! - [`engine`]: every rule of `shared/spec/policy.md`; [`report`]: the check report.
 //! - [`same`]: "the same register" as the spec defines it.
 
+pub mod audit;
 pub mod country;
 pub mod date;
 pub mod due;

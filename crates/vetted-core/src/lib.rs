@@ -2,7 +2,8 @@
 //! against the other. Pure: no I/O, no async, no database, no HTTP.
 //!
 //! - [`model`]: the register document's types (`shared/spec/register-format.md`).
-//! - [`read`] and [`write`]: the JSON and YAML documents, with precise errors.
+//! - [`read`] and [`mod@write`]: the JSON and YAML documents, with precise errors.
+//! - [`audit`]: the keyed hash chain of the audit trail (tamper-evident, verifiable).
 //! - [`policy`]: the policy as data, read from TOML; [`Policy::default`](policy::Policy) is the seed.
 //! - [`engine`]: every rule of `shared/spec/policy.md`; [`report`]: the check report.
 //! - [`same`]: "the same register" as the spec defines it.

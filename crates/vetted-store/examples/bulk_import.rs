@@ -1,29 +1,42 @@
-//! Times the `SQLite` store on a large register of synthetic suppliers (about 1 KB of JSON
-//! each) in a fresh temporary database:
+//! Times a store on a large register of synthetic suppliers (about 1 KB of JSON each) in a
+//! fresh database: a temporary `SQLite` file, or with `--postgres` a scratch database created
+//! on the `PostgreSQL` server of `VETTED_TEST_POSTGRES_URL` (or of `--postgres=URL`) and
+//! dropped afterwards:
 //!
 //! ```text
 //! cargo run --release -p vetted-store --example bulk_import -- [COUNT]   # default 100000
+//! scripts/with-postgres cargo run --release -p vetted-store --example bulk_import -- --postgres
 //! ```
 //!
 //! It imports the register into the empty database, lists and counts it, imports it again
 //! unchanged, then imports a later edition that changes every supplier, and lists again.
 
+#[path = "../tests/scratch/mod.rs"]
+mod scratch;
 #[path = "../tests/synthetic/mod.rs"]
 mod synthetic;
 
 use std::error::Error;
 use std::time::Instant;
 
-use vetted_store::{SqliteStore, Store};
+use sqlx::{Connection, PgConnection};
+use vetted_store::{DatabaseUrl, PostgresStore, SqliteStore, Store};
 
 fn no_progress(_: usize) {}
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
-    let count: usize = match std::env::args().nth(1) {
-        Some(arg) => arg.parse()?,
-        None => 100_000,
-    };
+    let mut count = 100_000;
+    let mut postgres = None;
+    for arg in std::env::args().skip(1) {
+        if arg == "--postgres" {
+            postgres = Some(scratch::server_url());
+        } else if let Some(url) = arg.strip_prefix("--postgres=") {
+            postgres = Some(url.to_string());
+        } else {
+            count = arg.parse()?;
+        }
+    }
     let first = synthetic::register(count, 1);
     let second = synthetic::register(count, 2);
     let json_bytes: usize = first
@@ -37,7 +50,14 @@ async fn main() -> Result<(), Box<dyn Error>> {
     );
 
     let dir = tempfile::tempdir()?;
-    let store = SqliteStore::open(&dir.path().join("bench.db")).await?;
+    let scratch = match &postgres {
+        Some(server) => Some(scratch::ScratchDatabase::create(server, "vetted_bench").await),
+        None => None,
+    };
+    let store: Box<dyn Store> = match &scratch {
+        Some(db) => Box::new(PostgresStore::connect(&DatabaseUrl::new(db.url())).await?),
+        None => Box::new(SqliteStore::open(&dir.path().join("bench.db")).await?),
+    };
 
     let timed = Instant::now();
     let summary = store.upsert_register(&first, &no_progress).await?;
@@ -84,7 +104,19 @@ async fn main() -> Result<(), Box<dyn Error>> {
     );
 
     store.close().await;
-    let size = std::fs::metadata(dir.path().join("bench.db"))?.len();
-    println!("database file: {} MB", size / 1_000_000);
+    if let Some(db) = &scratch {
+        let mut conn = PgConnection::connect(db.url()).await?;
+        let size: i64 = sqlx::query_scalar("SELECT pg_total_relation_size('suppliers')")
+            .fetch_one(&mut conn)
+            .await?;
+        println!(
+            "suppliers table with indexes and TOAST: {} MB",
+            size / 1_000_000
+        );
+        conn.close().await?;
+    } else {
+        let size = std::fs::metadata(dir.path().join("bench.db"))?.len();
+        println!("database file: {} MB", size / 1_000_000);
+    }
     Ok(())
 }

@@ -6,14 +6,13 @@
 //! on open. Imports take the write lock up front (`BEGIN IMMEDIATE`) so that what they read
 //! cannot change before they write.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use futures_util::TryStreamExt;
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
@@ -22,8 +21,9 @@ use sqlx::sqlite::{
 use sqlx::{AssertSqlSafe, Row, SqliteConnection};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-use vetted_core::model::{Register, Supplier, SupplierId};
+use vetted_core::model::{Register, SupplierId};
 
+use crate::decode;
 use crate::error::context;
 use crate::import::{self, Existing, Write};
 use crate::{ImportSummary, Store, StoreError, StoredSupplier};
@@ -58,13 +58,6 @@ const ON_CONFLICT: &str = " ON CONFLICT (id) DO UPDATE SET \
 /// 50 makes the two threads hand over every few rows; listing 100,000 suppliers took half as
 /// long again.
 const ROW_BUFFER: usize = 1_000;
-
-/// Rows per decoding task when listing: large enough to make a task worth it.
-const DECODE_CHUNK: usize = 1_000;
-
-/// Decoding tasks a listing may have queued before it waits for the oldest: enough to keep
-/// every core busy, few enough that undecoded rows do not pile up.
-const DECODING_IN_FLIGHT: usize = 4;
 
 /// The [`Store`] backed by one `SQLite` file.
 #[derive(Clone)]
@@ -164,9 +157,7 @@ fn stored_supplier(row: &SqliteRow) -> Result<StoredSupplier, StoreError> {
     let id: &str = row.try_get(0).map_err(context("reading a supplier row"))?;
     let version: i64 = row.try_get(1).map_err(context("reading a supplier row"))?;
     let doc: &str = row.try_get(2).map_err(context("reading a supplier row"))?;
-    let supplier: Supplier =
-        serde_json::from_str(doc).map_err(context(format!("decoding stored supplier `{id}`")))?;
-    Ok(StoredSupplier { supplier, version })
+    decode::stored_supplier(id, version, doc)
 }
 
 /// `(?, ?, ?, ?, ?, ?, ?, ?, ?), …` for `rows` rows.
@@ -250,37 +241,9 @@ async fn write_batch(
 #[async_trait]
 impl Store for SqliteStore {
     async fn list_suppliers(&self) -> Result<Vec<StoredSupplier>, StoreError> {
-        // Decoding the JSON costs more than reading the rows: rows are decoded in chunks on
-        // blocking threads while `SQLite` reads on, and the chunks are put back in order.
-        let mut rows = sqlx::query("SELECT id, version, doc FROM suppliers ORDER BY position")
+        let rows = sqlx::query("SELECT id, version, doc FROM suppliers ORDER BY position")
             .fetch(&self.pool);
-        let mut decoding = VecDeque::new();
-        let mut suppliers = Vec::new();
-        let mut chunk = Vec::with_capacity(DECODE_CHUNK);
-        loop {
-            let row = rows
-                .try_next()
-                .await
-                .map_err(context("listing suppliers"))?;
-            let last = row.is_none();
-            chunk.extend(row);
-            if chunk.len() == DECODE_CHUNK || (last && !chunk.is_empty()) {
-                let rows = std::mem::replace(&mut chunk, Vec::with_capacity(DECODE_CHUNK));
-                decoding.push_back(tokio::task::spawn_blocking(move || {
-                    rows.iter()
-                        .map(stored_supplier)
-                        .collect::<Result<Vec<_>, _>>()
-                }));
-            }
-            while decoding.len() > DECODING_IN_FLIGHT || (last && !decoding.is_empty()) {
-                if let Some(task) = decoding.pop_front() {
-                    suppliers.extend(task.await.map_err(context("decoding suppliers"))??);
-                }
-            }
-            if last {
-                return Ok(suppliers);
-            }
-        }
+        decode::decode_all(rows, stored_supplier).await
     }
 
     async fn find_supplier(&self, id: &SupplierId) -> Result<Option<StoredSupplier>, StoreError> {

@@ -1,5 +1,5 @@
 //! The [`Store`] trait: what the rest of Vetted may ask of storage, in domain types only.
-//! Each backend implements it ([`crate::sqlite`] today; `PostgreSQL` with the server), and the
+//! Each backend implements it ([`crate::sqlite`], [`crate::postgres`]), and the
 //! conformance suite in `tests/conformance/` holds every backend to the same behaviour.
 
 use async_trait::async_trait;

@@ -13,7 +13,7 @@ use crate::StoreError;
 /// gives the real text. Understood forms:
 ///
 /// - `sqlite:PATH`, `sqlite://PATH` or a plain `PATH`: a `SQLite` file, created on first use;
-/// - `postgres://…`, `postgresql://…`: `PostgreSQL`, not yet supported by this release;
+/// - `postgres://…`, `postgresql://…`: a `PostgreSQL` database, which must exist;
 /// - any other `SCHEME://…`: an error naming the scheme.
 #[derive(Clone, PartialEq, Eq)]
 pub struct DatabaseUrl(String);
@@ -22,6 +22,7 @@ pub struct DatabaseUrl(String);
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub(crate) enum Target {
     Sqlite(PathBuf),
+    Postgres(DatabaseUrl),
 }
 
 impl DatabaseUrl {
@@ -51,14 +52,16 @@ impl DatabaseUrl {
         match scheme.as_deref() {
             None => sqlite_path(text, rest, false),
             Some("sqlite") => sqlite_path(text, rest, true),
+            Some("postgres" | "postgresql") if text.contains("://") => {
+                Ok(Target::Postgres(self.clone()))
+            }
             Some("postgres" | "postgresql") => Err(StoreError::Unsupported(format!(
-                "PostgreSQL support arrives with the server (issue 3); this release stores \
-                 the register in SQLite: give a file path or sqlite:PATH instead of `{}`",
+                "`{}`: give a PostgreSQL database as postgres://USER@HOST[:PORT]/DATABASE",
                 self.redacted()
             ))),
             Some(other) => Err(StoreError::Unsupported(format!(
-                "unsupported database URL scheme `{other}` in `{}`: give a SQLite file path \
-                 or sqlite:PATH",
+                "unsupported database URL scheme `{other}` in `{}`: give a SQLite file path, \
+                 sqlite:PATH or postgres://USER@HOST/DATABASE",
                 self.redacted()
             ))),
         }
@@ -202,23 +205,20 @@ mod tests {
     }
 
     #[test]
-    fn other_urls_are_unsupported_with_a_reason() {
-        let pg = target("postgres://vetted:s3cret@db.example/vetted").unwrap_err();
-        assert!(
-            pg.contains("PostgreSQL support arrives with the server"),
-            "{pg}"
-        );
-        assert!(
-            pg.contains("postgres://vetted:***@db.example/vetted"),
-            "{pg}"
-        );
-        assert!(!pg.contains("s3cret"), "{pg}");
-        assert!(
-            target("postgresql://h/db")
-                .unwrap_err()
-                .contains("PostgreSQL")
-        );
+    fn postgres_urls_name_a_postgres_database() {
+        for url in [
+            "postgres://vetted:s3cret@db.example/vetted",
+            "postgresql://h/db",
+            "POSTGRES://h:5433/db?sslmode=require",
+        ] {
+            assert_eq!(target(url), Ok(Target::Postgres(DatabaseUrl::new(url))));
+        }
+        let short = target("postgres:vetted").unwrap_err();
+        assert!(short.contains("postgres://USER@HOST"), "{short}");
+    }
 
+    #[test]
+    fn other_urls_are_unsupported_with_a_reason() {
         let my = target("mysql://root:hunter2@localhost/v").unwrap_err();
         assert!(my.contains("scheme `mysql`"), "{my}");
         assert!(!my.contains("hunter2"), "{my}");

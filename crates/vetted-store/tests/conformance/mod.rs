@@ -1,6 +1,6 @@
 //! The behaviour every [`Store`] backend must have, written against `&dyn Store` only.
 //!
-//! Each function takes a fresh, empty store; a backend's test file (`tests/sqlite.rs`, later
+//! Each function takes a fresh, empty store; a backend's test file (`tests/sqlite.rs`,
 //! `tests/postgres.rs`) runs them all through the `conformance_tests!` macro.
 
 use std::sync::Mutex;

@@ -1,0 +1,314 @@
+//! The `PostgreSQL` backend: the conformance suite on a fresh database per test, then what is
+//! particular to `PostgreSQL` (the schema, migrations, concurrent stores on one database) and
+//! [`open`]'s choice of backend from a URL.
+//!
+//! The server comes from `VETTED_TEST_POSTGRES_URL`; `scripts/test` starts a throwaway one and
+//! sets it. Without it every test here fails, saying so: none skips.
+
+#[macro_use]
+mod conformance;
+mod scratch;
+mod synthetic;
+
+use std::sync::Arc;
+
+use sqlx::{Connection, PgConnection};
+use vetted_core::model::{Category, Status, Supplier};
+use vetted_store::{DatabaseUrl, PostgresStore, Store, StoreError, open};
+
+use conformance::{id, import, listing, register, supplier};
+use scratch::ScratchDatabase;
+
+/// A fresh database on the test server.
+async fn scratch() -> ScratchDatabase {
+    ScratchDatabase::create(&scratch::server_url(), "vetted_test").await
+}
+
+/// A fresh store on a new database, opened through [`open`] as callers do.
+async fn fresh() -> (ScratchDatabase, Arc<dyn Store>) {
+    let db = scratch().await;
+    let store = open(db.url()).await.unwrap();
+    (db, store)
+}
+
+async fn connect(db: &ScratchDatabase) -> PostgresStore {
+    PostgresStore::connect(&DatabaseUrl::new(db.url()))
+        .await
+        .unwrap()
+}
+
+/// A connection of the test's own to the database, beside the store's.
+async fn raw(db: &ScratchDatabase) -> PgConnection {
+    PgConnection::connect(db.url()).await.unwrap()
+}
+
+conformance_tests!(fresh;
+    an_empty_store_has_no_suppliers,
+    import_creates_suppliers_in_register_order,
+    upsert_keeps_position_and_bumps_version_only_on_change,
+    importing_the_same_register_again_changes_nothing,
+    a_missing_supplier_is_not_found,
+    an_id_given_twice_is_a_conflict_and_nothing_is_written,
+    progress_rises_to_the_total,
+    a_large_import_keeps_order_and_counts,
+    a_full_supplier_round_trips,
+);
+
+#[tokio::test]
+async fn a_failed_import_writes_nothing() {
+    let db = scratch().await;
+    let store = connect(&db).await;
+    // A trigger stands for any failure inside the transaction: a full disk, a lost connection.
+    sqlx::raw_sql(
+        "CREATE FUNCTION poison() RETURNS trigger LANGUAGE plpgsql AS $$ \
+         BEGIN \
+           IF NEW.id = 'poisoned' THEN RAISE EXCEPTION 'poisoned supplier'; END IF; \
+           RETURN NEW; \
+         END $$; \
+         CREATE TRIGGER poison BEFORE INSERT ON suppliers \
+         FOR EACH ROW EXECUTE FUNCTION poison();",
+    )
+    .execute(&mut raw(&db).await)
+    .await
+    .unwrap();
+    conformance::a_failed_import_writes_nothing(&store, &id("poisoned")).await;
+    store.close().await;
+}
+
+#[tokio::test]
+async fn a_row_the_import_could_not_replace_is_a_conflict_and_nothing_is_written() {
+    let db = scratch().await;
+    let store = connect(&db).await;
+    import(&store, &register([supplier("a", "A"), supplier("b", "B")])).await;
+    // Stands for a concurrent writer: the update of `b` is skipped, as when its version moved.
+    sqlx::raw_sql(
+        "CREATE FUNCTION skip_b() RETURNS trigger LANGUAGE plpgsql AS $$ \
+         BEGIN IF OLD.id = 'b' THEN RETURN NULL; END IF; RETURN NEW; END $$; \
+         CREATE TRIGGER skip_b BEFORE UPDATE ON suppliers \
+         FOR EACH ROW EXECUTE FUNCTION skip_b();",
+    )
+    .execute(&mut raw(&db).await)
+    .await
+    .unwrap();
+
+    let changed = register([supplier("a", "A2"), supplier("b", "B2"), supplier("c", "C")]);
+    match store.upsert_register(&changed, &|_| {}).await {
+        Err(StoreError::Conflict { what, id, .. }) => {
+            assert_eq!((what, id.as_str()), ("supplier", "b"));
+        }
+        other => panic!("expected Conflict, got {other:?}"),
+    }
+    assert_eq!(listing(&store).await, [("a".into(), 1), ("b".into(), 1)]);
+    assert_eq!(
+        store.get_supplier(&id("a")).await.unwrap().supplier,
+        supplier("a", "A")
+    );
+    store.close().await;
+}
+
+#[tokio::test]
+async fn reconnecting_keeps_the_data_and_applies_no_migration_twice() {
+    let db = scratch().await;
+    let store = connect(&db).await;
+    import(&store, &register([supplier("a", "A"), supplier("b", "B")])).await;
+    store.close().await;
+
+    let migrations = async || -> Vec<(i64, bool)> {
+        sqlx::query_as("SELECT version, success FROM _sqlx_migrations ORDER BY version")
+            .fetch_all(&mut raw(&db).await)
+            .await
+            .unwrap()
+    };
+    let applied = migrations().await;
+    assert!(!applied.is_empty() && applied.iter().all(|m| m.1));
+
+    let store = connect(&db).await;
+    assert_eq!(listing(&store).await, [("a".into(), 1), ("b".into(), 1)]);
+    import(&store, &register([supplier("c", "C")])).await;
+    store.close().await;
+    assert_eq!(migrations().await, applied, "same migrations, applied once");
+}
+
+/// A `suppliers` row: id, position, version, doc, name, category, status, and whether
+/// `created_at` equals `updated_at`.
+type SupplierRow = (
+    String,
+    i64,
+    i64,
+    serde_json::Value,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    bool,
+);
+
+#[tokio::test]
+async fn rows_hold_the_document_as_jsonb_its_projections_and_times() {
+    let db = scratch().await;
+    let store = connect(&db).await;
+    let aws = synthetic::supplier(3, 1);
+    import(&store, &register([supplier("bare", "Bare"), aws.clone()])).await;
+
+    let mut conn = raw(&db).await;
+    let doc_type: String = sqlx::query_scalar(
+        "SELECT data_type FROM information_schema.columns \
+         WHERE table_name = 'suppliers' AND column_name = 'doc'",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(doc_type, "jsonb");
+
+    let rows: Vec<SupplierRow> = sqlx::query_as(
+        "SELECT id, position, version, doc, name, category, status, created_at = updated_at \
+         FROM suppliers ORDER BY position",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 2);
+    let (id_, position, version, doc, name, category, status, same_time) = &rows[1];
+    assert_eq!((id_.as_str(), *position, *version), ("s000003", 2, 1));
+    assert_eq!(
+        serde_json::from_value::<Supplier>(doc.clone()).unwrap(),
+        aws
+    );
+    assert_eq!(name.as_deref(), aws.name.as_deref());
+    assert_eq!(category.as_deref(), aws.category.map(Category::as_str));
+    assert_eq!(status.as_deref(), aws.status.map(Status::as_str));
+    assert!(same_time);
+    assert_eq!(rows[0].4.as_deref(), Some("Bare"));
+    assert_eq!((rows[0].5.as_deref(), rows[0].6.as_deref()), (None, None));
+
+    // An update moves `updated_at` and keeps `created_at`.
+    sqlx::query(
+        "UPDATE suppliers SET created_at = '2020-01-01T00:00:00Z', \
+         updated_at = '2020-01-01T00:00:00Z'",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    import(&store, &register([supplier("bare", "Renamed")])).await;
+    let (name, created_kept, updated_moved): (String, bool, bool) = sqlx::query_as(
+        "SELECT name, created_at = '2020-01-01T00:00:00Z', updated_at > '2020-01-01T00:00:00Z' \
+         FROM suppliers WHERE id = 'bare'",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(name, "Renamed");
+    assert!(created_kept && updated_moved);
+    store.close().await;
+}
+
+#[tokio::test]
+async fn a_row_that_no_longer_decodes_is_an_error_that_names_it() {
+    let db = scratch().await;
+    let store = connect(&db).await;
+    import(&store, &register([supplier("a", "A"), supplier("b", "B")])).await;
+    sqlx::query(r#"UPDATE suppliers SET doc = '{"id":"b","colour":1}' WHERE id = 'b'"#)
+        .execute(&mut raw(&db).await)
+        .await
+        .unwrap();
+
+    for error in [
+        store.list_suppliers().await.unwrap_err(),
+        store.find_supplier(&id("b")).await.unwrap_err(),
+    ] {
+        assert!(matches!(error, StoreError::Other { .. }), "{error:?}");
+        assert_eq!(error.to_string(), "decoding stored supplier `b`");
+    }
+    assert!(store.find_supplier(&id("a")).await.unwrap().is_some());
+
+    // Importing the supplier again replaces what could not be read.
+    let summary = import(&store, &register([supplier("b", "B")])).await;
+    assert_eq!(summary.updated, 1);
+    assert_eq!(listing(&store).await, [("a".into(), 1), ("b".into(), 2)]);
+    store.close().await;
+}
+
+#[tokio::test]
+async fn two_stores_on_one_database_import_one_after_the_other() {
+    let db = scratch().await;
+    let (one, two) = (connect(&db).await, connect(&db).await);
+    let first = synthetic::register(1_500, 1);
+    // Overlapping too: both import supplier 0, each its own edition.
+    let second = register(
+        (5_000..6_500)
+            .map(|n| synthetic::supplier(n, 1))
+            .chain([synthetic::supplier(0, 2)]),
+    );
+
+    let (a, b) = tokio::join!(
+        one.upsert_register(&first, &|_| {}),
+        two.upsert_register(&second, &|_| {})
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.total() + b.total(), 3_001);
+    assert_eq!(a.created + b.created, 3_000, "{a:?} {b:?}");
+
+    // The imports did not interleave: each one's new suppliers are contiguous, in its order.
+    let listed = one.list_suppliers().await.unwrap();
+    assert_eq!(listed.len(), 3_000);
+    let ids: Vec<&str> = listed.iter().map(|s| s.supplier.id.as_str()).collect();
+    let (head, tail) = ids.split_at(1_500);
+    let in_order = |part: &[&str]| part.windows(2).all(|w| w[0] < w[1]);
+    assert!(in_order(head) && in_order(tail));
+    let starts = (head[0], tail[0]);
+    assert!(
+        starts == ("s000000", "s005000") || starts == ("s005000", "s000000"),
+        "{starts:?}"
+    );
+    assert_eq!(two.get_supplier(&id("s000000")).await.unwrap().version, 2);
+    one.close().await;
+    two.close().await;
+}
+
+#[tokio::test]
+async fn open_chooses_postgres_for_both_schemes() {
+    let db = scratch().await;
+    let long = db.url().replacen("postgres://", "postgresql://", 1);
+    for (n, url) in [db.url().to_string(), long].iter().enumerate() {
+        let store = open(url).await.unwrap();
+        import(store.as_ref(), &register([supplier(&format!("s{n}"), "S")])).await;
+        assert_eq!(
+            store.count_suppliers().await.unwrap(),
+            n as u64 + 1,
+            "{url}"
+        );
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn passwords_stay_out_of_errors_and_debug_output() {
+    // Nothing listens on port 1: the connection is refused at once.
+    let error = open("postgres://vetted:s3cret@127.0.0.1:1/vetted")
+        .await
+        .err()
+        .unwrap();
+    assert!(matches!(error, StoreError::Other { .. }), "{error:?}");
+    let mut chain = vec![format!("{error} {error:?}")];
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        chain.push(format!("{cause} {cause:?}"));
+        source = cause.source();
+    }
+    let chain = chain.join(" / ");
+    assert!(
+        chain.contains("postgres://vetted:***@127.0.0.1:1/vetted"),
+        "{chain}"
+    );
+    assert!(!chain.contains("s3cret"), "{chain}");
+
+    // The test server trusts its clients, so a password in the URL is accepted and ignored.
+    let db = scratch().await;
+    let with_password = db.url().replacen("://vetted@", "://vetted:s3cret@", 1);
+    let store = PostgresStore::connect(&DatabaseUrl::new(with_password))
+        .await
+        .unwrap();
+    let debug = format!("{store:?}");
+    assert!(debug.contains("vetted:***@"), "{debug}");
+    assert!(!debug.contains("s3cret"), "{debug}");
+    store.close().await;
+}

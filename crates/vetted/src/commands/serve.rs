@@ -72,7 +72,8 @@ pub async fn run(ctx: &Context, opts: Opts) -> Result<u8> {
     tracing::info!(
         listen = %addr,
         config.file = loaded.file.as_ref().map(|p| p.display().to_string()),
-        db = %effective.db_location()?,
+        // Redacted: a PostgreSQL URL may carry a password.
+        db = %vetted_store::DatabaseUrl::new(effective.db_location()?).redacted(),
         policy = %policy_source,
         "serving"
     );

@@ -5,6 +5,7 @@
 //! 2 invalid input, policy, usage or any other error.
 
 mod commands;
+mod config;
 mod context;
 mod output;
 
@@ -34,6 +35,8 @@ enum Command {
     #[command(subcommand)]
     Supplier(commands::supplier::Command),
     Due(commands::due::Opts),
+    Serve(commands::serve::Opts),
+    DefaultConfig(commands::default_config::Opts),
     #[command(hide = true)]
     Generate(commands::generate::Opts),
 }
@@ -61,6 +64,8 @@ fn main() -> ExitCode {
             Command::Export(o) => commands::export::run(&ctx, o).await,
             Command::Supplier(c) => commands::supplier::run(&ctx, c).await,
             Command::Due(o) => commands::due::run(&ctx, o).await,
+            Command::Serve(o) => commands::serve::run(&ctx, o).await,
+            Command::DefaultConfig(o) => commands::default_config::run(&o),
             Command::Generate(o) => commands::generate::run(&o),
         }
     });

@@ -1,11 +1,13 @@
 //! One module per subcommand, each with its `Opts` (clap) and `run`.
 
 pub mod check;
+pub mod default_config;
 pub mod due;
 pub mod export;
 pub mod generate;
 pub mod import;
 pub mod policy;
+pub mod serve;
 pub mod supplier;
 
 use std::path::Path;

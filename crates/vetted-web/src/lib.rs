@@ -1,0 +1,174 @@
+//! `vetted-web`: Vetted's HTTP server (axum).
+//!
+//! [`router`] merges each module's router (today [`health`]) and wraps it in the layers every
+//! request goes through (see [`layers`]): a request id, a tracing span, a body size limit.
+//! [`Server::bind`] then [`Server::run`] (or [`serve`] for both) serve it until a shutdown signal
+//! such as [`shutdown_signal`] resolves. Handlers get an [`AppState`]; HTTP errors are the one
+//! [`error::ApiError`] type. The binary's `vetted serve` (crates/vetted/src/commands/serve.rs)
+//! builds the [`WebConfig`] and the state from its layered configuration.
+
+pub mod error;
+pub mod health;
+mod layers;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use tokio::net::TcpListener;
+use vetted_core::policy::Policy;
+use vetted_store::Store;
+
+pub use crate::layers::{REQUEST_ID_HEADER, layers};
+
+/// The default listen address: loopback only, so a first start exposes nothing to the network.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+/// The default largest request body accepted, in bytes (a register of some thousand suppliers as
+/// JSON fits well within it).
+pub const DEFAULT_BODY_LIMIT_BYTES: usize = 16 * 1024 * 1024;
+
+/// What the server needs to know from the configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebConfig {
+    /// The address to listen on; port 0 picks a free port (see [`Server::local_addr`]).
+    pub listen: SocketAddr,
+    /// The largest request body accepted, in bytes; a larger one gets 413.
+    pub body_limit_bytes: usize,
+}
+
+impl Default for WebConfig {
+    fn default() -> WebConfig {
+        WebConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            body_limit_bytes: DEFAULT_BODY_LIMIT_BYTES,
+        }
+    }
+}
+
+/// The state every handler can extract with `State<AppState>`: cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The register's storage.
+    pub store: Arc<dyn Store>,
+    /// The active supplier policy.
+    pub policy: Arc<Policy>,
+    /// The server's configuration.
+    pub config: Arc<WebConfig>,
+}
+
+impl AppState {
+    /// Bundles a store, the active policy and the configuration.
+    pub fn new(store: Arc<dyn Store>, policy: Policy, config: WebConfig) -> AppState {
+        AppState {
+            store,
+            policy: Arc::new(policy),
+            config: Arc::new(config),
+        }
+    }
+}
+
+/// The whole application: every module's routes, with [`layers`] applied.
+pub fn router(state: AppState) -> Router {
+    let limit = state.config.body_limit_bytes;
+    let routes = Router::new().merge(health::router()).with_state(state);
+    layers(routes, limit)
+}
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The listen address could not be bound (in use, not local, no permission).
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
+    /// The listening socket failed while serving.
+    #[error("the server failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A bound listening socket, ready to serve. Binding first lets the caller learn the actual
+/// address (port 0 picks a free port) before serving.
+#[derive(Debug)]
+pub struct Server {
+    listener: TcpListener,
+}
+
+impl Server {
+    /// Binds `config.listen`.
+    pub async fn bind(config: &WebConfig) -> Result<Server, ServeError> {
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| ServeError::Bind {
+                    addr: config.listen,
+                    source,
+                })?;
+        Ok(Server { listener })
+    }
+
+    /// The address actually bound, with the port chosen by the system when 0 was asked for.
+    pub fn local_addr(&self) -> Result<SocketAddr, ServeError> {
+        Ok(self.listener.local_addr()?)
+    }
+
+    /// Serves [`router`] until `shutdown` resolves, then stops accepting connections and waits
+    /// for the requests in flight to finish.
+    pub async fn run<F>(self, state: AppState, shutdown: F) -> Result<(), ServeError>
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let app = router(state);
+        axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        tracing::info!("server stopped");
+        Ok(())
+    }
+}
+
+/// Binds `config.listen` and serves until `shutdown` resolves ([`Server::bind`] then
+/// [`Server::run`]).
+pub async fn serve<F>(config: &WebConfig, state: AppState, shutdown: F) -> Result<(), ServeError>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    let server = Server::bind(config).await?;
+    tracing::info!(listen = %server.local_addr()?, "listening");
+    server.run(state, shutdown).await
+}
+
+/// Resolves on Ctrl-C (SIGINT) or, on Unix, SIGTERM: the signals a terminal, systemd or a
+/// container runtime send to stop a service. If a signal handler cannot be installed, that
+/// signal is logged and ignored rather than stopping the server at once.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!(signal = "SIGINT", "shutting down"),
+        () = terminate => tracing::info!(signal = "SIGTERM", "shutting down"),
+    }
+}

@@ -1,0 +1,99 @@
+//! `vetted serve`: the HTTP server (crates/vetted-web) on the register, configured by
+//! [`crate::config`] (defaults < `vetted.toml` < `VETTED_*` < flags).
+//!
+//! Prints `listening on http://ADDR` on standard output once the socket is bound (with the
+//! actual port when port 0 was asked for), logs to standard error, and stops gracefully on
+//! Ctrl-C or SIGTERM.
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result};
+use tracing_subscriber::EnvFilter;
+use vetted_web::{AppState, Server, WebConfig};
+
+use crate::config::{self, Layer, LogFormat, Sources};
+use crate::context::{Context, Global};
+
+/// Serve the register over HTTP until Ctrl-C or SIGTERM.
+#[derive(clap::Args, Debug)]
+pub struct Opts {
+    /// A configuration file. Default: vetted.toml in the working directory, if there is one.
+    #[arg(long, env = "VETTED_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The address to listen on (env: `VETTED_LISTEN`; default 127.0.0.1:8080). Port 0 picks a
+    /// free port.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// How logs are written to standard error (env: `VETTED_LOG_FORMAT`; default text).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub log_format: Option<LogFormat>,
+}
+
+pub async fn run(ctx: &Context, opts: Opts) -> Result<u8> {
+    let flags = Layer {
+        listen: opts.listen,
+        // `--db`/`--policy` are global options; clap has already put VETTED_DB/VETTED_POLICY
+        // into them, which keeps the same order (environment below flags).
+        db: ctx.global.db.clone(),
+        policy: ctx.global.policy.clone(),
+        log_format: opts.log_format,
+    };
+    let loaded = config::load(&Sources::from_process(opts.config), flags)?;
+    for warning in &loaded.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let config = loaded.config;
+    init_logging(config.log_format);
+
+    // The configured database and policy, through the same loading as every other command.
+    let effective = Context::new(
+        Global {
+            db: config.db.clone(),
+            policy: config.policy.clone(),
+            color: ctx.global.color,
+        },
+        ctx.today,
+    );
+    let (policy, _, policy_source) = effective.policy()?;
+    let store = effective.store().await?;
+
+    let web = WebConfig {
+        listen: config.listen,
+        ..WebConfig::default()
+    };
+    let server = Server::bind(&web).await?;
+    let addr = server.local_addr()?;
+    println!("listening on http://{addr}");
+    std::io::stdout()
+        .flush()
+        .context("cannot write to standard output")?;
+    tracing::info!(
+        listen = %addr,
+        config.file = loaded.file.as_ref().map(|p| p.display().to_string()),
+        // Redacted: a PostgreSQL URL may carry a password.
+        db = %vetted_store::DatabaseUrl::new(effective.db_location()?).redacted(),
+        policy = %policy_source,
+        "serving"
+    );
+
+    let state = AppState::new(store.clone(), policy, web);
+    let result = server.run(state, vetted_web::shutdown_signal()).await;
+    store.close().await;
+    result?;
+    Ok(0)
+}
+
+/// Logs to standard error at `info` (or as `RUST_LOG` says), as text or JSON lines.
+fn init_logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // A subscriber already set (only possible in tests) is kept.
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}

@@ -1,0 +1,509 @@
+//! The server's layered configuration: built-in defaults < `vetted.toml` < `VETTED_*`
+//! environment < command-line flags, each layer overriding the one before key by key.
+//!
+//! The file is `--config FILE` (or `VETTED_CONFIG`) when given, which must exist, else
+//! `vetted.toml` in the working directory when there is one. Unknown keys in it are errors with
+//! line and column; `VETTED_*` variables that Vetted does not know are warnings naming the close
+//! match, since a misspelt variable otherwise silently does nothing. Loading never writes.
+//!
+//! Not yet: `*_FILE` variants (`VETTED_…_FILE=/run/secrets/…`) for secrets, to come with the
+//! first secret (the audit key, tokens), as lldap's configuration does.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The configuration file looked for in the working directory.
+pub const DEFAULT_FILE: &str = "vetted.toml";
+
+/// Every `VETTED_*` variable Vetted reads; any other is warned about.
+pub const KNOWN_ENV: &[&str] = &[
+    "VETTED_CONFIG",
+    "VETTED_DB",
+    "VETTED_LISTEN",
+    "VETTED_LOG_FORMAT",
+    "VETTED_POLICY",
+];
+
+/// How log lines are written (to stderr).
+#[derive(clap::ValueEnum, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object a line, for log collectors.
+    Json,
+}
+
+impl LogFormat {
+    fn name(self) -> &'static str {
+        match self {
+            LogFormat::Text => "text",
+            LogFormat::Json => "json",
+        }
+    }
+}
+
+/// The configuration in effect.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// The address to listen on.
+    pub listen: SocketAddr,
+    /// The database path or URL; `None` means the default location (see `context`).
+    pub db: Option<String>,
+    /// A policy file; `None` means the built-in policy.
+    pub policy: Option<PathBuf>,
+    /// How logs are written.
+    pub log_format: LogFormat,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            db: None,
+            policy: None,
+            log_format: LogFormat::Text,
+        }
+    }
+}
+
+/// One layer of settings: what `vetted.toml` holds, or what the flags say.
+#[derive(Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Layer {
+    pub listen: Option<SocketAddr>,
+    pub db: Option<String>,
+    pub policy: Option<PathBuf>,
+    pub log_format: Option<LogFormat>,
+}
+
+impl Config {
+    fn apply(&mut self, layer: Layer) {
+        if let Some(v) = layer.listen {
+            self.listen = v;
+        }
+        if let Some(v) = layer.db {
+            self.db = Some(v);
+        }
+        if let Some(v) = layer.policy {
+            self.policy = Some(v);
+        }
+        if let Some(v) = layer.log_format {
+            self.log_format = v;
+        }
+    }
+}
+
+/// Where the configuration comes from, gathered once so that loading is a pure function.
+#[derive(Clone, Debug, Default)]
+pub struct Sources {
+    /// `--config FILE` / `VETTED_CONFIG`: must exist when given.
+    pub explicit_file: Option<PathBuf>,
+    /// The directory searched for [`DEFAULT_FILE`].
+    pub working_dir: PathBuf,
+    /// The environment's variables (only `VETTED_*` ones matter).
+    pub env: Vec<(String, String)>,
+}
+
+impl Sources {
+    /// This process's environment and working directory.
+    pub fn from_process(explicit_file: Option<PathBuf>) -> Sources {
+        Sources {
+            explicit_file,
+            working_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+            env: std::env::vars_os()
+                .filter_map(|(k, v)| {
+                    Some((k.into_string().ok()?, v.to_string_lossy().into_owned()))
+                })
+                .filter(|(k, _)| k.starts_with("VETTED_"))
+                .collect(),
+        }
+    }
+}
+
+/// The result of loading: the configuration, the file it read (if any) and warnings to show.
+#[derive(Debug)]
+pub struct Loaded {
+    pub config: Config,
+    pub file: Option<PathBuf>,
+    pub warnings: Vec<String>,
+}
+
+/// Why the configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The configuration file could not be read.
+    #[error("cannot read the configuration file {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The configuration file is not valid: bad TOML, an unknown key or a bad value.
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    File {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    /// The configuration file is not valid, at no known position.
+    #[error("{}: {message}", path.display())]
+    FileNoPosition { path: PathBuf, message: String },
+    /// An environment variable has a value that is not valid for it.
+    #[error("{var}={value:?}: {reason}")]
+    Env {
+        var: &'static str,
+        value: String,
+        reason: String,
+    },
+}
+
+/// Loads the configuration: defaults < file < environment < `flags`.
+pub fn load(sources: &Sources, flags: Layer) -> Result<Loaded, ConfigError> {
+    let mut config = Config::default();
+    let mut warnings = Vec::new();
+
+    let file = match &sources.explicit_file {
+        Some(path) => Some(path.clone()),
+        None => Some(sources.working_dir.join(DEFAULT_FILE)).filter(|p| p.is_file()),
+    };
+    if let Some(path) = &file {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        config.apply(parse_file(&text, path)?);
+    }
+
+    config.apply(env_layer(&sources.env)?);
+    for (name, _) in &sources.env {
+        if name.starts_with("VETTED_") && !KNOWN_ENV.contains(&name.as_str()) {
+            warnings.push(unknown_env_warning(name));
+        }
+    }
+
+    config.apply(flags);
+    Ok(Loaded {
+        config,
+        file,
+        warnings,
+    })
+}
+
+/// Parses a configuration file's text; `path` names it in errors.
+pub fn parse_file(text: &str, path: &Path) -> Result<Layer, ConfigError> {
+    toml::from_str(text).map_err(|e| match e.span() {
+        Some(span) => {
+            let (line, column) = line_column(text, span.start);
+            ConfigError::File {
+                path: path.to_path_buf(),
+                line,
+                column,
+                message: e.message().trim().to_string(),
+            }
+        }
+        None => ConfigError::FileNoPosition {
+            path: path.to_path_buf(),
+            message: e.message().trim().to_string(),
+        },
+    })
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+fn env_layer(env: &[(String, String)]) -> Result<Layer, ConfigError> {
+    let get = |name: &str| {
+        env.iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .filter(|v| !v.is_empty())
+    };
+    let listen = match get("VETTED_LISTEN") {
+        None => None,
+        Some(v) => Some(v.parse().map_err(|e| ConfigError::Env {
+            var: "VETTED_LISTEN",
+            reason: format!("{e}: expected an address such as 127.0.0.1:8080"),
+            value: v,
+        })?),
+    };
+    let log_format = match get("VETTED_LOG_FORMAT") {
+        None => None,
+        Some(v) => Some(
+            <LogFormat as clap::ValueEnum>::from_str(&v, true).map_err(|_| ConfigError::Env {
+                var: "VETTED_LOG_FORMAT",
+                value: v,
+                reason: "expected `text` or `json`".into(),
+            })?,
+        ),
+    };
+    Ok(Layer {
+        listen,
+        db: get("VETTED_DB"),
+        policy: get("VETTED_POLICY").map(PathBuf::from),
+        log_format,
+    })
+}
+
+fn unknown_env_warning(name: &str) -> String {
+    let close = KNOWN_ENV
+        .iter()
+        .map(|known| (strsim::damerau_levenshtein(name, known), *known))
+        .filter(|(d, _)| *d <= 3)
+        .min();
+    match close {
+        Some((_, known)) => {
+            format!("unknown environment variable {name} is ignored (did you mean {known}?)")
+        }
+        None => format!(
+            "unknown environment variable {name} is ignored (Vetted reads {})",
+            KNOWN_ENV.join(", ")
+        ),
+    }
+}
+
+/// A commented `vetted.toml` with every key, its meaning and its default; `default_db` is the
+/// database used when none is configured, when it can be known.
+pub fn example_toml(default_db: Option<&Path>) -> String {
+    let defaults = Config::default();
+    let db = default_db.map_or_else(
+        || "# db = \"/var/lib/vetted/vetted.db\"".to_string(),
+        |p| format!("# db = {}", toml_string(&p.display().to_string())),
+    );
+    format!(
+        r#"# vetted.toml: the configuration of `vetted serve`.
+#
+# Read from the working directory, or from --config FILE / VETTED_CONFIG.
+# Each setting can also be given as an environment variable (VETTED_ and the key in capitals,
+# such as VETTED_LISTEN) or as a flag (--listen); flags win over the environment, which wins
+# over this file, which wins over the built-in defaults shown here.
+
+# The address to listen on. Port 0 picks a free port.
+# listen = "{listen}"
+
+# The database: a SQLite file path, created on first use. Default: vetted/vetted.db under the
+# XDG data directory ($XDG_DATA_HOME, else ~/.local/share).
+{db}
+
+# A policy file (TOML) to use instead of the built-in default policy.
+# Default: the built-in policy (see `vetted policy show`).
+# policy = "my-policy.toml"
+
+# How logs are written to stderr: "text" for people, "json" for log collectors.
+# log_format = "{log_format}"
+"#,
+        listen = defaults.listen,
+        log_format = defaults.log_format.name(),
+    )
+}
+
+fn toml_string(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+            .collect()
+    }
+
+    fn with_file(text: &str) -> (tempfile::TempDir, Sources) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(DEFAULT_FILE), text).unwrap();
+        let sources = Sources {
+            explicit_file: None,
+            working_dir: dir.path().to_path_buf(),
+            env: Vec::new(),
+        };
+        (dir, sources)
+    }
+
+    fn addr(s: &str) -> SocketAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn defaults_without_file_env_or_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        let sources = Sources {
+            working_dir: dir.path().to_path_buf(),
+            ..Sources::default()
+        };
+        let loaded = load(&sources, Layer::default()).unwrap();
+        assert_eq!(loaded.config, Config::default());
+        assert_eq!(loaded.config.listen, addr("127.0.0.1:8080"));
+        assert_eq!(loaded.file, None);
+        assert!(loaded.warnings.is_empty());
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "nothing written"
+        );
+    }
+
+    #[test]
+    fn file_overrides_defaults() {
+        let (_dir, sources) = with_file(
+            "listen = \"127.0.0.1:9000\"\ndb = \"file.db\"\npolicy = \"p.toml\"\nlog_format = \"json\"\n",
+        );
+        let c = load(&sources, Layer::default()).unwrap().config;
+        assert_eq!(c.listen, addr("127.0.0.1:9000"));
+        assert_eq!(c.db.as_deref(), Some("file.db"));
+        assert_eq!(c.policy, Some(PathBuf::from("p.toml")));
+        assert_eq!(c.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn file_below_env_below_flag() {
+        let (_dir, mut sources) =
+            with_file("listen = \"127.0.0.1:9000\"\ndb = \"file.db\"\nlog_format = \"json\"\n");
+        sources.env = env(&[("VETTED_LISTEN", "127.0.0.1:9001"), ("VETTED_DB", "env.db")]);
+        let c = load(&sources, Layer::default()).unwrap().config;
+        assert_eq!(c.listen, addr("127.0.0.1:9001"), "env over file");
+        assert_eq!(c.db.as_deref(), Some("env.db"), "env over file");
+        assert_eq!(c.log_format, LogFormat::Json, "file where env is silent");
+
+        let flags = Layer {
+            listen: Some(addr("127.0.0.1:9002")),
+            log_format: Some(LogFormat::Text),
+            ..Layer::default()
+        };
+        let c = load(&sources, flags).unwrap().config;
+        assert_eq!(c.listen, addr("127.0.0.1:9002"), "flag over env");
+        assert_eq!(c.log_format, LogFormat::Text, "flag over file");
+        assert_eq!(
+            c.db.as_deref(),
+            Some("env.db"),
+            "env where the flag is silent"
+        );
+    }
+
+    #[test]
+    fn explicit_file_is_used_and_must_exist() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("elsewhere.toml");
+        std::fs::write(&path, "listen = \"127.0.0.1:7000\"\n").unwrap();
+        let mut sources = Sources {
+            explicit_file: Some(path.clone()),
+            working_dir: dir.path().to_path_buf(),
+            env: Vec::new(),
+        };
+        let loaded = load(&sources, Layer::default()).unwrap();
+        assert_eq!(loaded.config.listen, addr("127.0.0.1:7000"));
+        assert_eq!(loaded.file, Some(path));
+
+        sources.explicit_file = Some(dir.path().join("missing.toml"));
+        let err = load(&sources, Layer::default()).unwrap_err();
+        assert!(matches!(err, ConfigError::Read { .. }), "{err}");
+    }
+
+    #[test]
+    fn unknown_env_is_warned_with_the_close_match() {
+        let dir = tempfile::tempdir().unwrap();
+        let sources = Sources {
+            explicit_file: None,
+            working_dir: dir.path().to_path_buf(),
+            env: env(&[
+                ("VETTED_LISTNE", "127.0.0.1:1"),
+                ("VETTED_ZZZZZZZZZZZZZ", "x"),
+            ]),
+        };
+        let loaded = load(&sources, Layer::default()).unwrap();
+        assert_eq!(loaded.config.listen, addr("127.0.0.1:8080"), "ignored");
+        assert_eq!(
+            loaded.warnings,
+            vec![
+                "unknown environment variable VETTED_LISTNE is ignored (did you mean VETTED_LISTEN?)"
+                    .to_string(),
+                format!(
+                    "unknown environment variable VETTED_ZZZZZZZZZZZZZ is ignored (Vetted reads {})",
+                    KNOWN_ENV.join(", ")
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_env_value_names_the_variable() {
+        let dir = tempfile::tempdir().unwrap();
+        let sources = Sources {
+            explicit_file: None,
+            working_dir: dir.path().to_path_buf(),
+            env: env(&[("VETTED_LOG_FORMAT", "xml")]),
+        };
+        let err = load(&sources, Layer::default()).unwrap_err().to_string();
+        assert_eq!(err, "VETTED_LOG_FORMAT=\"xml\": expected `text` or `json`");
+    }
+
+    #[test]
+    fn unknown_key_in_file_is_an_error_with_line_and_column() {
+        let (dir, sources) = with_file("# comment\nlisten = \"127.0.0.1:9000\"\n  listne = 1\n");
+        let err = load(&sources, Layer::default()).unwrap_err();
+        let ConfigError::File {
+            line,
+            column,
+            message,
+            ..
+        } = &err
+        else {
+            panic!("expected a positioned error, got {err:?}");
+        };
+        assert_eq!((*line, *column), (3, 3));
+        assert!(message.contains("unknown field `listne`"), "{message}");
+        let shown = err.to_string();
+        let prefix = format!("{}:3:3: ", dir.path().join(DEFAULT_FILE).display());
+        assert!(shown.starts_with(&prefix), "{shown}");
+    }
+
+    #[test]
+    fn bad_value_in_file_is_an_error_with_line_and_column() {
+        let (_dir, sources) = with_file("log_format = \"xml\"\n");
+        let err = load(&sources, Layer::default()).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ConfigError::File {
+                    line: 1,
+                    column: 14,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn example_lists_every_key_and_parses_to_the_defaults_when_uncommented() {
+        let text = example_toml(Some(Path::new("/data/vetted.db")));
+        let uncommented = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("# "))
+            .filter(|l| l.split_once(" = ").is_some_and(|(k, _)| !k.contains(' ')))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let layer = parse_file(&uncommented, Path::new("example")).unwrap();
+        assert_eq!(
+            layer,
+            Layer {
+                listen: Some(Config::default().listen),
+                db: Some("/data/vetted.db".into()),
+                policy: Some("my-policy.toml".into()),
+                log_format: Some(LogFormat::Text),
+            }
+        );
+    }
+}

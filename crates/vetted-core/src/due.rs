@@ -9,7 +9,7 @@ use crate::date::add_days;
 use crate::engine::{
     AGREEMENT_EXPIRING, ESCALATION_RISK, Facts, REVIEW_DUE_SOON, REVIEW_OVERDUE, REVIEW_TRIGGERED,
     SELECTION_ASSURANCE, SELECTION_ASSURANCE_EXPIRING, SELECTION_DUE_DILIGENCE, agreement_end,
-    evaluate,
+    evaluate_facts,
 };
 use crate::model::{AgreementKind, AssuranceKind, Status, Supplier};
 use crate::policy::Policy;
@@ -170,7 +170,7 @@ pub fn due_items(s: &Supplier, policy: &Policy, as_of: Date, within_days: u32) -
     }
 
     if f.engaged {
-        let e = evaluate(s, policy, as_of);
+        let e = evaluate_facts(&f);
         if e.findings.iter().any(|x| x.rule == ESCALATION_RISK.id) {
             let fails = e
                 .findings

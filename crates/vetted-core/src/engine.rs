@@ -252,9 +252,14 @@ impl<'a> Facts<'a> {
 
 /// Evaluates one supplier on `as_of`.
 pub fn evaluate(supplier: &Supplier, policy: &Policy, as_of: Date) -> Evaluation {
-    let facts = Facts::new(supplier, policy, as_of);
+    evaluate_facts(&Facts::new(supplier, policy, as_of))
+}
+
+/// Evaluates a supplier whose facts the caller already computed (the due list shares them).
+pub fn evaluate_facts(facts: &Facts<'_>) -> Evaluation {
+    let supplier = facts.supplier;
     let mut findings = Vec::new();
-    register_incomplete(&facts, &mut findings);
+    register_incomplete(facts, &mut findings);
 
     let inactive = supplier.status.is_some_and(Status::is_inactive);
     if inactive || !facts.in_scope {
@@ -270,12 +275,12 @@ pub fn evaluate(supplier: &Supplier, policy: &Policy, as_of: Date) -> Evaluation
         };
     }
 
-    selection(&facts, &mut findings);
-    model(&facts, &mut findings);
-    agreements(&facts, &mut findings);
-    fourth_party(&facts, &mut findings);
+    selection(facts, &mut findings);
+    model(facts, &mut findings);
+    agreements(facts, &mut findings);
+    fourth_party(facts, &mut findings);
     if facts.engaged {
-        review(&facts, &mut findings);
+        review(facts, &mut findings);
         if findings.iter().any(|f| f.severity == Severity::Fail)
             && !supplier
                 .risks

@@ -103,6 +103,25 @@ pub(crate) fn plan<'a>(
     Plan { writes, summary }
 }
 
+/// The error when a batch wrote fewer rows than planned: some stored version moved under the
+/// import. Names the first written supplier whose stored version is not the planned one.
+pub(crate) fn stale_write<'a>(
+    planned: impl IntoIterator<Item = (&'a str, i64)> + Clone,
+    stored: &HashMap<String, i64>,
+) -> StoreError {
+    let id = planned
+        .clone()
+        .into_iter()
+        .find(|(id, version)| stored.get(*id) != Some(version))
+        .or_else(|| planned.into_iter().next())
+        .map_or_else(String::new, |(id, _)| id.to_string());
+    StoreError::Conflict {
+        what: "supplier",
+        id,
+        reason: "was changed by someone else during the import; nothing was imported".into(),
+    }
+}
+
 /// Whether the stored row holds this supplier. Equal documents are the fast answer; a document
 /// written by an earlier version of Vetted may differ in form only, so a differing one is
 /// decoded and compared as a supplier (one that no longer decodes counts as different).

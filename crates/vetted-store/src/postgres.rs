@@ -135,16 +135,10 @@ async fn write_batch(conn: &mut PgConnection, batch: &[Write<'_>]) -> Result<(),
             .map_err(context("reading the versions of conflicting suppliers"))?
             .into_iter()
             .collect();
-    let id = batch
-        .iter()
-        .find(|w| stored.get(w.id) != Some(&w.version))
-        .or(batch.first())
-        .map_or_else(String::new, |w| w.id.to_string());
-    Err(StoreError::Conflict {
-        what: "supplier",
-        id,
-        reason: "was changed by someone else during the import; nothing was imported".into(),
-    })
+    Err(import::stale_write(
+        batch.iter().map(|w| (w.id, w.version)),
+        &stored,
+    ))
 }
 
 #[async_trait]

@@ -226,16 +226,7 @@ async fn write_batch(
     .map_err(context("reading the versions of conflicting suppliers"))?
     .into_iter()
     .collect();
-    let id = expected
-        .iter()
-        .find(|(id, version)| stored.get(*id) != Some(version))
-        .or(expected.first())
-        .map_or_else(String::new, |(id, _)| (*id).to_string());
-    Err(StoreError::Conflict {
-        what: "supplier",
-        id,
-        reason: "was changed by someone else during the import; nothing was imported".into(),
-    })
+    Err(import::stale_write(expected.iter().copied(), &stored))
 }
 
 #[async_trait]

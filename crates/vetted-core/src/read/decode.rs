@@ -204,6 +204,15 @@ enum Got<T> {
 }
 
 impl<T> Got<T> {
+    /// Continues with a value; `null` and already-reported problems pass through.
+    fn and_then<U>(self, f: impl FnOnce(T) -> Got<U>) -> Got<U> {
+        match self {
+            Got::Value(v) => f(v),
+            Got::Null(at) => Got::Null(at),
+            Got::Bad => Got::Bad,
+        }
+    }
+
     fn map<U>(self, f: impl FnOnce(T) -> U) -> Got<U> {
         match self {
             Got::Value(v) => Got::Value(f(v)),
@@ -1062,17 +1071,13 @@ impl<'a, 'o, S: Source<'a> + Send> Decoder<'a, 'o, S> {
             }
             Ok(())
         })?;
-        Ok(match got {
-            Got::Value(at) => match self.required(id, path, at, "id") {
-                Some((id, id_at)) => {
-                    s.id = id;
-                    Got::Value((s, id_at))
-                }
-                None => Got::Bad,
-            },
-            Got::Null(at) => Got::Null(at),
-            Got::Bad => Got::Bad,
-        })
+        Ok(got.and_then(|at| match self.required(id, path, at, "id") {
+            Some((id, id_at)) => {
+                s.id = id;
+                Got::Value((s, id_at))
+            }
+            None => Got::Bad,
+        }))
     }
 
     fn id(&mut self, path: &Path<'_>) -> Result<Got<(SupplierId, Pos)>, Fatal> {
@@ -1117,24 +1122,20 @@ impl<'a, 'o, S: Source<'a> + Send> Decoder<'a, 'o, S> {
             }
             Ok(())
         })?;
-        Ok(match got {
-            Got::Value(at) => {
-                let country = self.required(country, path, at, "country");
-                let purpose = self.required(purpose, path, at, "purpose");
-                match (country, purpose) {
-                    (Some(country), Some(purpose)) => Got::Value(Location {
-                        country,
-                        region,
-                        purpose,
-                        note,
-                        mechanism,
-                    }),
-                    _ => Got::Bad,
-                }
+        Ok(got.and_then(|at| {
+            let country = self.required(country, path, at, "country");
+            let purpose = self.required(purpose, path, at, "purpose");
+            match (country, purpose) {
+                (Some(country), Some(purpose)) => Got::Value(Location {
+                    country,
+                    region,
+                    purpose,
+                    note,
+                    mechanism,
+                }),
+                _ => Got::Bad,
             }
-            Got::Null(at) => Got::Null(at),
-            Got::Bad => Got::Bad,
-        })
+        }))
     }
 
     fn inference(&mut self, path: &Path<'_>) -> Result<Inference, Fatal> {
@@ -1172,17 +1173,15 @@ impl<'a, 'o, S: Source<'a> + Send> Decoder<'a, 'o, S> {
             }
             Ok(())
         })?;
-        Ok(match got {
-            Got::Value(at) => match self.required(kind, path, at, "kind") {
+        Ok(
+            got.and_then(|at| match self.required(kind, path, at, "kind") {
                 Some(kind) => {
                     a.kind = kind;
                     Got::Value(a)
                 }
                 None => Got::Bad,
-            },
-            Got::Null(at) => Got::Null(at),
-            Got::Bad => Got::Bad,
-        })
+            }),
+        )
     }
 
     fn agreement(&mut self, path: &Path<'_>) -> Result<Got<Agreement>, Fatal> {
@@ -1199,11 +1198,7 @@ impl<'a, 'o, S: Source<'a> + Send> Decoder<'a, 'o, S> {
             }
             Ok(())
         })?;
-        Ok(match got {
-            Got::Value(_) => Got::Value(a),
-            Got::Null(at) => Got::Null(at),
-            Got::Bad => Got::Bad,
-        })
+        Ok(got.map(|_| a))
     }
 
     /// `clauses`: keys from the policy's catalogue (any key without one), each an object of
@@ -1387,23 +1382,19 @@ impl<'a, 'o, S: Source<'a> + Send> Decoder<'a, 'o, S> {
             }
             Ok(())
         })?;
-        Ok(match got {
-            Got::Value(at) => {
-                let date = self.required(date, path, at, "date");
-                let outcome = self.required(outcome, path, at, "outcome");
-                match (date, outcome) {
-                    (Some(date), Some(outcome)) => Got::Value(Assessment {
-                        date,
-                        assessor,
-                        outcome,
-                        notes,
-                    }),
-                    _ => Got::Bad,
-                }
+        Ok(got.and_then(|at| {
+            let date = self.required(date, path, at, "date");
+            let outcome = self.required(outcome, path, at, "outcome");
+            match (date, outcome) {
+                (Some(date), Some(outcome)) => Got::Value(Assessment {
+                    date,
+                    assessor,
+                    outcome,
+                    notes,
+                }),
+                _ => Got::Bad,
             }
-            Got::Null(at) => Got::Null(at),
-            Got::Bad => Got::Bad,
-        })
+        }))
     }
 
     fn review(&mut self, path: &Path<'_>) -> Result<Got<Review>, Fatal> {
@@ -1423,8 +1414,8 @@ impl<'a, 'o, S: Source<'a> + Send> Decoder<'a, 'o, S> {
             }
             Ok(())
         })?;
-        Ok(match got {
-            Got::Value(at) => match self.required(date, path, at, "date") {
+        Ok(
+            got.and_then(|at| match self.required(date, path, at, "date") {
                 Some(date) => Got::Value(Review {
                     date,
                     reviewer,
@@ -1434,10 +1425,8 @@ impl<'a, 'o, S: Source<'a> + Send> Decoder<'a, 'o, S> {
                     notes,
                 }),
                 None => Got::Bad,
-            },
-            Got::Null(at) => Got::Null(at),
-            Got::Bad => Got::Bad,
-        })
+            }),
+        )
     }
 
     fn event(&mut self, path: &Path<'_>) -> Result<Got<Event>, Fatal> {
@@ -1450,22 +1439,18 @@ impl<'a, 'o, S: Source<'a> + Send> Decoder<'a, 'o, S> {
             }
             Ok(())
         })?;
-        Ok(match got {
-            Got::Value(at) => {
-                let date = self.required(date, path, at, "date");
-                let kind = self.required(kind, path, at, "kind");
-                match (date, kind) {
-                    (Some(date), Some(kind)) => Got::Value(Event {
-                        date,
-                        kind,
-                        summary,
-                    }),
-                    _ => Got::Bad,
-                }
+        Ok(got.and_then(|at| {
+            let date = self.required(date, path, at, "date");
+            let kind = self.required(kind, path, at, "kind");
+            match (date, kind) {
+                (Some(date), Some(kind)) => Got::Value(Event {
+                    date,
+                    kind,
+                    summary,
+                }),
+                _ => Got::Bad,
             }
-            Got::Null(at) => Got::Null(at),
-            Got::Bad => Got::Bad,
-        })
+        }))
     }
 
     fn risk_entry(&mut self, path: &Path<'_>) -> Result<Got<RiskEntry>, Fatal> {
@@ -1481,11 +1466,7 @@ impl<'a, 'o, S: Source<'a> + Send> Decoder<'a, 'o, S> {
             }
             Ok(())
         })?;
-        Ok(match got {
-            Got::Value(_) => Got::Value(r),
-            Got::Null(at) => Got::Null(at),
-            Got::Bad => Got::Bad,
-        })
+        Ok(got.map(|_| r))
     }
 
     fn subprocessors(&mut self, path: &Path<'_>) -> Result<Subprocessors, Fatal> {
@@ -1514,11 +1495,7 @@ impl<'a, 'o, S: Source<'a> + Send> Decoder<'a, 'o, S> {
             }
             Ok(())
         })?;
-        Ok(match got {
-            Got::Value(_) => Got::Value(s),
-            Got::Null(at) => Got::Null(at),
-            Got::Bad => Got::Bad,
-        })
+        Ok(got.map(|_| s))
     }
 
     fn public_listing(&mut self, path: &Path<'_>) -> Result<PublicListing, Fatal> {

@@ -14,6 +14,12 @@ pub enum ApiError {
     /// A dependency the request needs (the database) is not answering.
     #[error("the service is not ready: {0}")]
     Unavailable(&'static str),
+    /// Nobody is signed in: no valid session and no valid token.
+    #[error("sign in or send a valid API token")]
+    Unauthenticated,
+    /// The caller is signed in but their role is below the one named.
+    #[error("this needs the {0} role")]
+    Forbidden(crate::auth::Role),
 }
 
 /// The JSON body of every error response.
@@ -29,6 +35,8 @@ impl ApiError {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            ApiError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
         }
     }
 }

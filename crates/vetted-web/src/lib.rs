@@ -7,6 +7,7 @@
 //! [`error::ApiError`] type. The binary's `vetted serve` (crates/vetted/src/commands/serve.rs)
 //! builds the [`WebConfig`] and the state from its layered configuration.
 
+pub mod auth;
 pub mod error;
 pub mod health;
 mod layers;

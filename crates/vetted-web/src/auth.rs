@@ -1,0 +1,150 @@
+//! Who is asking: [`Principal`] and [`Role`], and the extractors handlers use to demand a role.
+//!
+//! Authentication (a session cookie or `Authorization: Bearer TOKEN`) happens once per request,
+//! in a middleware that puts the authenticated [`Principal`] into the request's extensions.
+//! Handlers never look at cookies or headers: they take a [`Principal`] (any signed-in role) and
+//! call [`Principal::require`], or take one of [`Viewer`], [`Editor`], [`Admin`], which answer
+//! 401 when nobody is signed in and 403 when the role is too low. Roles are ordered:
+//! an admin may do what an editor may, an editor what a viewer may.
+
+use std::fmt;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use serde::{Deserialize, Serialize};
+use vetted_core::audit::Actor;
+
+use crate::error::ApiError;
+
+/// What an account may do. Ordered: `Viewer < Editor < Admin`.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Reads everything, the audit trail included (the auditor's role); changes nothing.
+    Viewer,
+    /// Changes the register.
+    Editor,
+    /// Manages users, tokens and the policy, and may do what an editor may.
+    Admin,
+}
+
+impl Role {
+    /// Every role, lowest first.
+    pub const ALL: [Role; 3] = [Role::Viewer, Role::Editor, Role::Admin];
+
+    /// The role's name: `viewer`, `editor` or `admin`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Editor => "editor",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// The role named `s`, if any.
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a request was authenticated.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Via {
+    /// A browser session (cookie); unsafe methods must also carry the session's CSRF token.
+    Session {
+        /// The session's id (not its secret).
+        id: String,
+    },
+    /// An API token.
+    Token {
+        /// The token's id (not the token).
+        id: String,
+    },
+}
+
+/// The authenticated caller of a request.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Principal {
+    /// The user's opaque id.
+    pub user_id: String,
+    /// The user's role.
+    pub role: Role,
+    /// How the request was authenticated.
+    pub via: Via,
+}
+
+impl Principal {
+    /// 403 unless this principal's role is at least `role`.
+    pub fn require(&self, role: Role) -> Result<(), ApiError> {
+        if self.role >= role {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(role))
+        }
+    }
+
+    /// Who the audit trail records for this request: the user, or the token and its user.
+    pub fn actor(&self) -> Actor {
+        match &self.via {
+            Via::Session { .. } => Actor::User {
+                id: self.user_id.clone(),
+            },
+            Via::Token { id } => Actor::Token {
+                id: id.clone(),
+                user_id: self.user_id.clone(),
+            },
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Principal, ApiError> {
+        parts
+            .extensions
+            .get::<Principal>()
+            .cloned()
+            .ok_or(ApiError::Unauthenticated)
+    }
+}
+
+macro_rules! role_extractor {
+    ($(#[$doc:meta])* $name:ident, $role:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq, Debug)]
+        pub struct $name(pub Principal);
+
+        impl<S: Send + Sync> FromRequestParts<S> for $name {
+            type Rejection = ApiError;
+
+            async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<$name, ApiError> {
+                let principal = Principal::from_request_parts(parts, state).await?;
+                principal.require($role)?;
+                Ok($name(principal))
+            }
+        }
+    };
+}
+
+role_extractor!(
+    /// A signed-in caller of any role: 401 otherwise.
+    Viewer,
+    Role::Viewer
+);
+role_extractor!(
+    /// A signed-in editor or admin: 401 when nobody is signed in, 403 for a viewer.
+    Editor,
+    Role::Editor
+);
+role_extractor!(
+    /// A signed-in admin: 401 when nobody is signed in, 403 otherwise.
+    Admin,
+    Role::Admin
+);

@@ -7,6 +7,7 @@
 //! - [`policy`]: the policy as data, read from TOML; [`Policy::default`](policy::Policy) is the seed.
 //! - [`engine`]: every rule of `shared/spec/policy.md`; [`report`]: the check report.
 //! - [`same`]: "the same register" as the spec defines it.
+//! - [`role`]: what an account may do (viewer, editor, admin).
 
 pub mod audit;
 pub mod country;
@@ -17,6 +18,7 @@ pub mod model;
 pub mod policy;
 pub mod read;
 pub mod report;
+pub mod role;
 pub mod same;
 pub mod vecmap;
 pub mod write;

@@ -1,6 +1,7 @@
 //! Vetted's storage: the [`Store`] trait and its backends.
 //!
 //! - [`store`]: the trait, taking and returning domain types ([`vetted_core::model`]).
+//! - [`accounts`]: [`AccountStore`], users, API tokens, sessions, login failures, setup tokens.
 //! - [`sqlite`]: [`SqliteStore`], one `SQLite` file (schema in `migrations/sqlite/`).
 //! - [`postgres`]: [`PostgresStore`], a `PostgreSQL` database (schema in `migrations/postgres/`).
 //! - [`url`]: [`DatabaseUrl`], how configuration names the database; [`open`] picks the backend.
@@ -9,6 +10,7 @@
 //! The conformance suite in `tests/conformance/` is written against `&dyn Store`, so every
 //! backend passes the same tests: `tests/sqlite.rs` and `tests/postgres.rs` run it.
 
+pub mod accounts;
 mod decode;
 pub mod error;
 mod import;
@@ -19,6 +21,7 @@ pub mod url;
 
 use std::sync::Arc;
 
+pub use accounts::AccountStore;
 pub use error::StoreError;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;

@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use vetted_core::model::{Register, Supplier, SupplierId};
 
 use crate::StoreError;
+use crate::accounts::AccountStore;
 
 /// A supplier as stored, with its version.
 #[derive(Clone, PartialEq, Debug)]
@@ -38,8 +39,10 @@ impl ImportSummary {
 ///
 /// Object-safe: callers hold an `Arc<dyn Store>` chosen at start-up by [`crate::open`].
 /// Methods take and return domain types; no SQL or backend type crosses this boundary.
+/// Each further area has its own trait as a supertrait: [`AccountStore`] (users, tokens,
+/// sessions).
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: AccountStore + Send + Sync {
     /// Every supplier in register order: the order in which they were first created.
     async fn list_suppliers(&self) -> Result<Vec<StoredSupplier>, StoreError>;
 

@@ -7,51 +7,12 @@
 //! 401 when nobody is signed in and 403 when the role is too low. Roles are ordered:
 //! an admin may do what an editor may, an editor what a viewer may.
 
-use std::fmt;
-
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use serde::{Deserialize, Serialize};
 use vetted_core::audit::Actor;
+pub use vetted_core::role::Role;
 
 use crate::error::ApiError;
-
-/// What an account may do. Ordered: `Viewer < Editor < Admin`.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Reads everything, the audit trail included (the auditor's role); changes nothing.
-    Viewer,
-    /// Changes the register.
-    Editor,
-    /// Manages users, tokens and the policy, and may do what an editor may.
-    Admin,
-}
-
-impl Role {
-    /// Every role, lowest first.
-    pub const ALL: [Role; 3] = [Role::Viewer, Role::Editor, Role::Admin];
-
-    /// The role's name: `viewer`, `editor` or `admin`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Viewer => "viewer",
-            Role::Editor => "editor",
-            Role::Admin => "admin",
-        }
-    }
-
-    /// The role named `s`, if any.
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// How a request was authenticated.
 #[derive(Clone, PartialEq, Eq, Debug)]

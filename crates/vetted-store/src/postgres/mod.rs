@@ -19,6 +19,8 @@ use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRo
 use sqlx::{Connection, Row};
 use vetted_core::model::{Register, SupplierId};
 
+mod accounts;
+
 use crate::decode;
 use crate::error::context;
 use crate::import::{self, Existing, Write};

@@ -23,6 +23,8 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use vetted_core::model::{Register, SupplierId};
 
+mod accounts;
+
 use crate::decode;
 use crate::error::context;
 use crate::import::{self, Existing, Write};

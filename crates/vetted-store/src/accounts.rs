@@ -241,8 +241,7 @@ pub trait AccountStore: Send + Sync {
     async fn create_session(&self, new: &NewSession) -> Result<Session, StoreError>;
 
     /// The session whose secret's SHA-256 is `secret_hash`, ended ones included.
-    async fn find_session_by_hash(&self, secret_hash: &str)
-    -> Result<Option<Session>, StoreError>;
+    async fn find_session_by_hash(&self, secret_hash: &str) -> Result<Option<Session>, StoreError>;
 
     /// Records activity on a session at `now`.
     async fn touch_session(&self, id: &str, now: OffsetDateTime) -> Result<(), StoreError>;
@@ -303,7 +302,8 @@ pub(crate) fn to_secs(t: OffsetDateTime) -> i64 {
 
 /// A stored time, in UTC.
 pub(crate) fn from_secs(secs: i64) -> Result<OffsetDateTime, StoreError> {
-    OffsetDateTime::from_unix_timestamp(secs).map_err(crate::error::context("reading a stored time"))
+    OffsetDateTime::from_unix_timestamp(secs)
+        .map_err(crate::error::context("reading a stored time"))
 }
 
 /// The conflict of an e-mail address already taken.
@@ -326,5 +326,6 @@ pub(crate) fn setup_refused() -> StoreError {
 
 /// The role as stored.
 pub(crate) fn parse_role(s: &str) -> Result<Role, StoreError> {
-    Role::parse(s).ok_or_else(|| StoreError::other("reading a user row", format!("unknown role `{s}`")))
+    Role::parse(s)
+        .ok_or_else(|| StoreError::other("reading a user row", format!("unknown role `{s}`")))
 }

@@ -47,6 +47,19 @@ conformance_tests!(fresh;
     a_full_supplier_round_trips,
 );
 
+account_conformance_tests!(fresh;
+    users_are_created_found_and_listed,
+    an_email_is_taken_whatever_its_case,
+    updating_a_user_changes_only_what_is_given,
+    disabling_a_user_ends_their_sessions,
+    sessions_are_found_touched_and_revoked,
+    tokens_are_found_listed_touched_and_revoked,
+    login_failures_are_counted_in_a_window_and_cleared,
+    a_setup_token_creates_the_first_user_once,
+    a_setup_token_is_refused_when_expired_or_users_exist,
+    concurrent_setups_create_exactly_one_admin,
+);
+
 #[tokio::test]
 async fn a_failed_import_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();

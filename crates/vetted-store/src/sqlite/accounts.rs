@@ -15,13 +15,29 @@ use crate::error::context;
 
 type Conn = sqlx::SqliteConnection;
 
-const USER_COLUMNS: &str =
-    "SELECT id, email, role, password_hash, totp_secret, disabled, created_at, updated_at FROM users";
-type UserRow = (String, String, String, String, Option<String>, bool, i64, i64);
+const USER_COLUMNS: &str = "SELECT id, email, role, password_hash, totp_secret, disabled, created_at, updated_at FROM users";
+type UserRow = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    bool,
+    i64,
+    i64,
+);
 
 const TOKEN_COLUMNS: &str = "SELECT id, user_id, name, created_at, expires_at, revoked_at, \
      last_used_at FROM api_tokens";
-type TokenRow = (String, String, String, i64, Option<i64>, Option<i64>, Option<i64>);
+type TokenRow = (
+    String,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
 
 const SESSION_COLUMNS: &str = "SELECT id, user_id, csrf_token, created_at, last_seen_at, \
      expires_at, revoked_at FROM sessions";
@@ -117,12 +133,20 @@ impl AccountStore for SqliteStore {
     }
 
     async fn create_user(&self, new: &NewUser) -> Result<User, StoreError> {
-        let mut conn = self.pool.acquire().await.map_err(context("creating a user"))?;
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(context("creating a user"))?;
         insert_user(&mut conn, new).await
     }
 
     async fn find_user(&self, id: &str) -> Result<Option<User>, StoreError> {
-        let mut conn = self.pool.acquire().await.map_err(context("finding a user"))?;
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(context("finding a user"))?;
         select_user(&mut conn, id).await
     }
 
@@ -237,13 +261,15 @@ impl AccountStore for SqliteStore {
     }
 
     async fn find_token(&self, id: &str) -> Result<Option<ApiToken>, StoreError> {
-        sqlx::query_as::<_, TokenRow>(sqlx::AssertSqlSafe(format!("{TOKEN_COLUMNS} WHERE id = $1")))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(context("finding an API token"))?
-            .map(token)
-            .transpose()
+        sqlx::query_as::<_, TokenRow>(sqlx::AssertSqlSafe(format!(
+            "{TOKEN_COLUMNS} WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(context("finding an API token"))?
+        .map(token)
+        .transpose()
     }
 
     async fn list_tokens(&self) -> Result<Vec<ApiToken>, StoreError> {
@@ -306,10 +332,7 @@ impl AccountStore for SqliteStore {
             .ok_or_else(|| StoreError::other("creating a session", "the new session is missing"))
     }
 
-    async fn find_session_by_hash(
-        &self,
-        secret_hash: &str,
-    ) -> Result<Option<Session>, StoreError> {
+    async fn find_session_by_hash(&self, secret_hash: &str) -> Result<Option<Session>, StoreError> {
         sqlx::query_as::<_, SessionRow>(sqlx::AssertSqlSafe(format!(
             "{SESSION_COLUMNS} WHERE secret_hash = $1"
         )))

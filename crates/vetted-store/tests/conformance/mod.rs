@@ -10,6 +10,9 @@ use vetted_store::{ImportSummary, Store, StoreError, StoredSupplier};
 
 use crate::synthetic;
 
+#[macro_use]
+pub mod accounts;
+
 /// Runs every conformance test, each on a fresh store from `$fresh` (an async fn returning a
 /// guard to keep alive and an `Arc<dyn Store>`).
 macro_rules! conformance_tests {

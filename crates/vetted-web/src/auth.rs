@@ -6,13 +6,65 @@
 //! call [`Principal::require`], or take one of [`Viewer`], [`Editor`], [`Admin`], which answer
 //! 401 when nobody is signed in and 403 when the role is too low. Roles are ordered:
 //! an admin may do what an editor may, an editor what a viewer may.
+//!
+//! - [`middleware`]: [`authenticate`], the layer that finds the [`Principal`] (bearer token or
+//!   session cookie) and enforces CSRF on session writes; [`CsrfToken`] for forms.
+//! - [`cookie`]: the session cookie and when it is `Secure`.
+//! - [`api`]: `/api/v1/auth/{login,logout,me}`, `/api/v1/users`, `/api/v1/tokens`.
+//! - [`setup`]: the first-run `/setup` page.
 
+pub mod api;
+pub mod cookie;
+pub mod middleware;
+pub mod setup;
+
+use axum::Router;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use vetted_core::audit::Actor;
 pub use vetted_core::role::Role;
 
+pub use middleware::{CSRF_FIELD, CSRF_HEADER, CsrfToken, authenticate};
+use vetted_app::accounts::AccountError;
+use vetted_store::StoreError;
+
+use crate::AppState;
 use crate::error::ApiError;
+
+/// The account and setup routes (they need the [`authenticate`] layer, which `crate::router`
+/// applies to every route).
+pub fn router() -> Router<AppState> {
+    Router::new().merge(api::router()).merge(setup::router())
+}
+
+impl From<AccountError> for ApiError {
+    fn from(e: AccountError) -> ApiError {
+        match e {
+            AccountError::Invalid { field, message } => ApiError::invalid(field, message),
+            AccountError::BadCredentials => ApiError::BadCredentials,
+            AccountError::TotpRequired => ApiError::TotpRequired,
+            AccountError::Throttled { retry_after } => {
+                ApiError::TooManyAttempts(retry_after.whole_seconds().max(1) as u64)
+            }
+            AccountError::SetupClosed => {
+                ApiError::Conflict("this setup link is no longer valid".into())
+            }
+            AccountError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        match e {
+            StoreError::NotFound { what, id } => ApiError::NotFound { what, id },
+            StoreError::Conflict { reason, .. } => ApiError::Conflict(reason),
+            StoreError::Unsupported(_) | StoreError::Other { .. } => {
+                ApiError::internal("the store failed", &e)
+            }
+        }
+    }
+}
 
 /// How a request was authenticated.
 #[derive(Clone, PartialEq, Eq, Debug)]

@@ -1,6 +1,7 @@
 //! `vetted-web`: Vetted's HTTP server (axum).
 //!
-//! [`router`] merges each module's router (today [`health`]) and wraps it in the layers every
+//! [`router`] merges each module's router ([`health`], [`auth`]), puts the [`auth::authenticate`]
+//! layer around them, and wraps it in the layers every
 //! request goes through (see [`layers`]): a request id, a tracing span, a body size limit.
 //! [`Server::bind`] then [`Server::run`] (or [`serve`] for both) serve it until a shutdown signal
 //! such as [`shutdown_signal`] resolves. Handlers get an [`AppState`]; HTTP errors are the one
@@ -18,6 +19,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use tokio::net::TcpListener;
+use vetted_app::accounts::{AccountSettings, Accounts, Clock};
 use vetted_core::policy::Policy;
 use vetted_store::Store;
 
@@ -37,6 +39,14 @@ pub struct WebConfig {
     pub listen: SocketAddr,
     /// The largest request body accepted, in bytes; a larger one gets 413.
     pub body_limit_bytes: usize,
+    /// Session lifetimes, login throttling, setup link lifetime.
+    pub accounts: AccountSettings,
+    /// Mark the session cookie `Secure` always (set it when users reach Vetted over HTTPS).
+    pub secure_cookies: bool,
+    /// Trust `X-Forwarded-Proto` (a `Secure` cookie when it says `https`) and
+    /// `X-Forwarded-For` (the client address for login throttling). Only behind a proxy that
+    /// sets them: otherwise clients could choose their address.
+    pub trust_forwarded_headers: bool,
 }
 
 impl Default for WebConfig {
@@ -44,6 +54,9 @@ impl Default for WebConfig {
         WebConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             body_limit_bytes: DEFAULT_BODY_LIMIT_BYTES,
+            accounts: AccountSettings::default(),
+            secure_cookies: false,
+            trust_forwarded_headers: false,
         }
     }
 }
@@ -57,15 +70,29 @@ pub struct AppState {
     pub policy: Arc<Policy>,
     /// The server's configuration.
     pub config: Arc<WebConfig>,
+    /// Users, sessions, tokens (over the same store).
+    pub accounts: Accounts,
 }
 
 impl AppState {
     /// Bundles a store, the active policy and the configuration.
     pub fn new(store: Arc<dyn Store>, policy: Policy, config: WebConfig) -> AppState {
+        AppState::with_clock(store, policy, config, vetted_app::accounts::system_clock())
+    }
+
+    /// [`AppState::new`] with a clock of the caller's: tests age sessions and tokens with it.
+    pub fn with_clock(
+        store: Arc<dyn Store>,
+        policy: Policy,
+        config: WebConfig,
+        clock: Clock,
+    ) -> AppState {
+        let accounts = Accounts::with_clock(Arc::clone(&store), config.accounts, clock);
         AppState {
             store,
             policy: Arc::new(policy),
             config: Arc::new(config),
+            accounts,
         }
     }
 }
@@ -73,7 +100,14 @@ impl AppState {
 /// The whole application: every module's routes, with [`layers`] applied.
 pub fn router(state: AppState) -> Router {
     let limit = state.config.body_limit_bytes;
-    let routes = Router::new().merge(health::router()).with_state(state);
+    let routes = Router::new()
+        .merge(health::router())
+        .merge(auth::router())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ))
+        .with_state(state);
     layers(routes, limit)
 }
 
@@ -125,9 +159,13 @@ impl Server {
         F: Future<Output = ()> + Send + 'static,
     {
         let app = router(state);
-        axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        // The peer's address reaches handlers (`ConnectInfo`) for per-address login throttling.
+        axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await?;
         tracing::info!("server stopped");
         Ok(())
     }

@@ -1,0 +1,143 @@
+//! First-run setup: `GET /setup?token=…` serves a minimal form and `POST /setup` (form or
+//! JSON: `token`, `email`, `password`) creates the first admin with that one-time token, then
+//! the link is dead. No login is needed; the token is the proof (`vetted serve` prints the link
+//! on standard output when the database has no users).
+//!
+//! The pages are plain, self-contained HTML strings until the real templates arrive; every
+//! value put into them is escaped.
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use vetted_app::accounts::AccountError;
+use vetted_app::accounts::password::MIN_PASSWORD_CHARS;
+
+use super::api::{UserView, parse_json};
+use crate::AppState;
+use crate::error::ApiError;
+
+/// The setup routes.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/setup", get(form).post(submit))
+}
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+#[derive(Deserialize)]
+struct SetupBody {
+    token: String,
+    email: String,
+    password: String,
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <meta name=\"referrer\" content=\"no-referrer\">\
+         <title>{title} · Vetted</title></head>\n<body><main><h1>{title}</h1>\n{body}\n</main></body></html>\n"
+    )
+}
+
+fn gone() -> Response {
+    (
+        StatusCode::GONE,
+        Html(page(
+            "Setup link no longer valid",
+            "<p>This setup link was used already, has expired, or an account exists. \
+             Sign in, or restart <code>vetted serve</code> on an empty database for a new link.</p>",
+        )),
+    )
+        .into_response()
+}
+
+fn setup_form(token: &str, problem: Option<&str>) -> String {
+    let problem = problem.map_or_else(String::new, |p| {
+        format!("<p role=\"alert\"><strong>{}</strong></p>\n", escape(p))
+    });
+    page(
+        "Create the first admin",
+        &format!(
+            "{problem}<form method=\"post\" action=\"/setup\">\
+             <input type=\"hidden\" name=\"token\" value=\"{token}\">\
+             <p><label>E-mail address <input type=\"email\" name=\"email\" required autocomplete=\"username\"></label></p>\
+             <p><label>Password (at least {MIN_PASSWORD_CHARS} characters) \
+             <input type=\"password\" name=\"password\" required minlength=\"{MIN_PASSWORD_CHARS}\" autocomplete=\"new-password\"></label></p>\
+             <p><button type=\"submit\">Create admin</button></p></form>",
+            token = escape(token)
+        ),
+    )
+}
+
+async fn form(
+    State(state): State<AppState>,
+    Query(q): Query<TokenQuery>,
+) -> Result<Response, ApiError> {
+    if q.token.is_empty() || !state.accounts.setup_usable(&q.token).await? {
+        return Ok(gone());
+    }
+    Ok(Html(setup_form(&q.token, None)).into_response())
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let input: SetupBody = if is_json {
+        parse_json(&body)?
+    } else {
+        serde_urlencoded::from_bytes(&body).map_err(|e| ApiError::InvalidInput {
+            field: None,
+            message: format!("the form is incomplete: {e}"),
+        })?
+    };
+    let result = state
+        .accounts
+        .complete_setup(&input.token, &input.email, &input.password)
+        .await;
+    match (result, is_json) {
+        (Ok(user), true) => {
+            tracing::info!(user.id = %user.id, "first admin created");
+            Ok((StatusCode::CREATED, Json(UserView::from(&user))).into_response())
+        }
+        (Ok(user), false) => {
+            tracing::info!(user.id = %user.id, "first admin created");
+            Ok((
+                StatusCode::CREATED,
+                Html(page(
+                    "Admin created",
+                    "<p>The first admin account exists. Sign in with its e-mail address and password.</p>",
+                )),
+            )
+                .into_response())
+        }
+        (Err(AccountError::SetupClosed), false) => Ok(gone()),
+        (Err(AccountError::Invalid { message, .. }), false) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Html(setup_form(&input.token, Some(&message))),
+        )
+            .into_response()),
+        (Err(e), _) => Err(e.into()),
+    }
+}

@@ -35,6 +35,10 @@ enum Command {
     #[command(subcommand)]
     Supplier(commands::supplier::Command),
     Due(commands::due::Opts),
+    #[command(subcommand)]
+    User(commands::user::Command),
+    #[command(subcommand)]
+    Token(commands::token::Command),
     Serve(commands::serve::Opts),
     DefaultConfig(commands::default_config::Opts),
     #[command(hide = true)]
@@ -64,6 +68,8 @@ fn main() -> ExitCode {
             Command::Export(o) => commands::export::run(&ctx, o).await,
             Command::Supplier(c) => commands::supplier::run(&ctx, c).await,
             Command::Due(o) => commands::due::run(&ctx, o).await,
+            Command::User(c) => commands::user::run(&ctx, c).await,
+            Command::Token(c) => commands::token::run(&ctx, c).await,
             Command::Serve(o) => commands::serve::run(&ctx, o).await,
             Command::DefaultConfig(o) => commands::default_config::run(&o),
             Command::Generate(o) => commands::generate::run(&o),

@@ -211,6 +211,11 @@ impl Accounts {
         }
     }
 
+    /// Closes the store's connections (see [`Store::close`]).
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+
     /// The settings in force.
     pub fn settings(&self) -> &AccountSettings {
         &self.settings

@@ -9,6 +9,8 @@ pub mod import;
 pub mod policy;
 pub mod serve;
 pub mod supplier;
+pub mod token;
+pub mod user;
 
 use std::path::Path;
 

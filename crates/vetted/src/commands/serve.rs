@@ -65,10 +65,33 @@ pub async fn run(ctx: &Context, opts: Opts) -> Result<u8> {
     };
     let server = Server::bind(&web).await?;
     let addr = server.local_addr()?;
+    let state = AppState::new(store.clone(), policy, web);
     println!("listening on http://{addr}");
     std::io::stdout()
         .flush()
         .context("cannot write to standard output")?;
+    // First run: a one-time link to create the first admin, on standard output only (never
+    // in a log line: whoever holds it can become admin).
+    if let Some(token) = state
+        .accounts
+        .open_setup()
+        .await
+        .context("cannot create the first-run setup link")?
+    {
+        let mut out = std::io::stdout().lock();
+        let shown = writeln!(
+            out,
+            "open http://{addr}/setup?token={token} to create the first admin"
+        )
+        .and_then(|()| out.flush());
+        // A closed standard output must not stop the server; the link is just not shown.
+        if shown.is_err() {
+            tracing::warn!(
+                "standard output is closed: the first-run setup link could not be shown; \
+                 restart with standard output open, or add an admin with `vetted user add`"
+            );
+        }
+    }
     tracing::info!(
         listen = %addr,
         config.file = loaded.file.as_ref().map(|p| p.display().to_string()),
@@ -78,7 +101,6 @@ pub async fn run(ctx: &Context, opts: Opts) -> Result<u8> {
         "serving"
     );
 
-    let state = AppState::new(store.clone(), policy, web);
     let result = server.run(state, vetted_web::shutdown_signal()).await;
     store.close().await;
     result?;

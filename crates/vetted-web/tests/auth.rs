@@ -34,7 +34,7 @@ struct App {
 }
 
 impl App {
-    async fn on(store: Arc<dyn Store>, guard: Box<dyn std::any::Any + Send>) -> App {
+    fn on(store: Arc<dyn Store>, guard: Box<dyn std::any::Any + Send>) -> App {
         let clock = Arc::new(Mutex::new(
             OffsetDateTime::from_unix_timestamp(1_790_000_000).unwrap(),
         ));
@@ -93,13 +93,13 @@ async fn sqlite() -> App {
     let store = vetted_store::open(dir.path().join("vetted.db").to_str().unwrap())
         .await
         .unwrap();
-    App::on(store, Box::new(dir)).await
+    App::on(store, Box::new(dir))
 }
 
 async fn postgres() -> App {
     let db = scratch::ScratchDatabase::create(&scratch::server_url(), "vetted_web").await;
     let store = vetted_store::open(db.url()).await.unwrap();
-    App::on(store, Box::new(db)).await
+    App::on(store, Box::new(db))
 }
 
 /// Each test twice: `sqlite::name` and `postgres::name`.

@@ -300,13 +300,13 @@ fn serve_prints_a_setup_link_on_an_empty_database_only() {
         .unwrap()
         .parse()
         .unwrap();
-    let mut link = String::new();
-    out.read_line(&mut link).unwrap();
-    let token = link
+    let mut setup_line = String::new();
+    out.read_line(&mut setup_line).unwrap();
+    let token = setup_line
         .trim()
         .strip_prefix(&format!("open http://{addr}/setup?token="))
         .and_then(|rest| rest.strip_suffix(" to create the first admin"))
-        .unwrap_or_else(|| panic!("unexpected line: {link:?}"));
+        .unwrap_or_else(|| panic!("unexpected line: {setup_line:?}"));
 
     let page = http(
         addr,

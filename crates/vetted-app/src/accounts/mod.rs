@@ -365,15 +365,12 @@ impl Accounts {
             Err(_) => None,
         };
         let password = input.password.to_string();
-        let password_ok = match &user {
-            Some(user) => {
-                let hash = user.password_hash.clone();
-                blocking(move || password::verify_password(&password, &hash)).await
-            }
-            None => {
-                blocking(move || password::verify_dummy(&password)).await;
-                false
-            }
+        let password_ok = if let Some(user) = &user {
+            let hash = user.password_hash.clone();
+            blocking(move || password::verify_password(&password, &hash)).await
+        } else {
+            blocking(move || password::verify_dummy(&password)).await;
+            false
         };
         let user = match user {
             Some(user) if password_ok && !user.disabled => user,

@@ -4,6 +4,7 @@
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
+use vetted_core::role::Role;
 
 use super::SqliteStore;
 use crate::StoreError;
@@ -196,7 +197,7 @@ impl AccountStore for SqliteStore {
              WHERE id = $1",
         )
         .bind(id)
-        .bind(change.role.map(|r| r.as_str()))
+        .bind(change.role.map(Role::as_str))
         .bind(change.disabled)
         .bind(change.password_hash.as_deref())
         .bind(set_totp)
@@ -475,8 +476,8 @@ impl AccountStore for SqliteStore {
         if users != 0 || used != 1 {
             return Err(setup_refused());
         }
-        let user = insert_user(&mut tx, new).await?;
+        let created = insert_user(&mut tx, new).await?;
         tx.commit().await.map_err(context("completing the setup"))?;
-        Ok(user)
+        Ok(created)
     }
 }

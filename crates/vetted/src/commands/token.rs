@@ -53,7 +53,7 @@ pub struct RevokeOpts {
 /// The end of the day `s` (YYYY-MM-DD) in UTC.
 fn parse_expiry(s: &str) -> Result<OffsetDateTime, String> {
     vetted_core::date::parse_date(s)
-        .and_then(|d| d.next_day())
+        .and_then(time::Date::next_day)
         .map(|d| d.midnight().assume_utc())
         .ok_or_else(|| format!("`{s}` is not a date: expected YYYY-MM-DD"))
 }

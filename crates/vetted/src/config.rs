@@ -24,6 +24,10 @@ pub const KNOWN_ENV: &[&str] = &[
     "VETTED_LISTEN",
     "VETTED_LOG_FORMAT",
     "VETTED_POLICY",
+    "VETTED_SECURE_COOKIES",
+    "VETTED_SESSION_ABSOLUTE_HOURS",
+    "VETTED_SESSION_IDLE_MINUTES",
+    "VETTED_TRUST_FORWARDED_HEADERS",
 ];
 
 /// How log lines are written (to stderr).
@@ -57,6 +61,14 @@ pub struct Config {
     pub policy: Option<PathBuf>,
     /// How logs are written.
     pub log_format: LogFormat,
+    /// A browser session unused for this many minutes ends.
+    pub session_idle_minutes: u32,
+    /// A browser session ends this many hours after sign-in, however active.
+    pub session_absolute_hours: u32,
+    /// Mark the session cookie `Secure` always.
+    pub secure_cookies: bool,
+    /// Trust `X-Forwarded-Proto` and `X-Forwarded-For` from a proxy in front.
+    pub trust_forwarded_headers: bool,
 }
 
 impl Default for Config {
@@ -66,6 +78,10 @@ impl Default for Config {
             db: None,
             policy: None,
             log_format: LogFormat::Text,
+            session_idle_minutes: 60,
+            session_absolute_hours: 12,
+            secure_cookies: false,
+            trust_forwarded_headers: false,
         }
     }
 }
@@ -78,6 +94,10 @@ pub struct Layer {
     pub db: Option<String>,
     pub policy: Option<PathBuf>,
     pub log_format: Option<LogFormat>,
+    pub session_idle_minutes: Option<u32>,
+    pub session_absolute_hours: Option<u32>,
+    pub secure_cookies: Option<bool>,
+    pub trust_forwarded_headers: Option<bool>,
 }
 
 impl Config {
@@ -93,6 +113,18 @@ impl Config {
         }
         if let Some(v) = layer.log_format {
             self.log_format = v;
+        }
+        if let Some(v) = layer.session_idle_minutes {
+            self.session_idle_minutes = v;
+        }
+        if let Some(v) = layer.session_absolute_hours {
+            self.session_absolute_hours = v;
+        }
+        if let Some(v) = layer.secure_cookies {
+            self.secure_cookies = v;
+        }
+        if let Some(v) = layer.trust_forwarded_headers {
+            self.trust_forwarded_headers = v;
         }
     }
 }
@@ -246,11 +278,42 @@ fn env_layer(env: &[(String, String)]) -> Result<Layer, ConfigError> {
             })?,
         ),
     };
+    let number = |var: &'static str| -> Result<Option<u32>, ConfigError> {
+        get(var)
+            .map(|v| {
+                v.parse::<u32>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| ConfigError::Env {
+                        var,
+                        value: v,
+                        reason: "expected a whole number above 0".into(),
+                    })
+            })
+            .transpose()
+    };
+    let flag = |var: &'static str| -> Result<Option<bool>, ConfigError> {
+        get(var)
+            .map(|v| match v.to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" => Ok(true),
+                "false" | "0" | "no" => Ok(false),
+                _ => Err(ConfigError::Env {
+                    var,
+                    value: v,
+                    reason: "expected true or false".into(),
+                }),
+            })
+            .transpose()
+    };
     Ok(Layer {
         listen,
         db: get("VETTED_DB"),
         policy: get("VETTED_POLICY").map(PathBuf::from),
         log_format,
+        session_idle_minutes: number("VETTED_SESSION_IDLE_MINUTES")?,
+        session_absolute_hours: number("VETTED_SESSION_ABSOLUTE_HOURS")?,
+        secure_cookies: flag("VETTED_SECURE_COOKIES")?,
+        trust_forwarded_headers: flag("VETTED_TRUST_FORWARDED_HEADERS")?,
     })
 }
 
@@ -300,9 +363,28 @@ pub fn example_toml(default_db: Option<&Path>) -> String {
 
 # How logs are written to stderr: "text" for people, "json" for log collectors.
 # log_format = "{log_format}"
+
+# A browser session unused for this many minutes ends (sign in again).
+# session_idle_minutes = {idle}
+
+# A browser session ends this many hours after sign-in, however active.
+# session_absolute_hours = {absolute}
+
+# Mark the session cookie Secure (sent over HTTPS only). Set it when users reach Vetted over
+# HTTPS, as they should: Vetted serves plain HTTP and cannot tell on its own.
+# secure_cookies = {secure}
+
+# Behind a reverse proxy that sets them: trust X-Forwarded-Proto (a Secure cookie when it says
+# https) and X-Forwarded-For (the client address, for login throttling). Never without such a
+# proxy, or clients could choose their address.
+# trust_forwarded_headers = {forwarded}
 "#,
         listen = defaults.listen,
         log_format = defaults.log_format.name(),
+        idle = defaults.session_idle_minutes,
+        absolute = defaults.session_absolute_hours,
+        secure = defaults.secure_cookies,
+        forwarded = defaults.trust_forwarded_headers,
     )
 }
 
@@ -503,7 +585,33 @@ mod tests {
                 db: Some("/data/vetted.db".into()),
                 policy: Some("my-policy.toml".into()),
                 log_format: Some(LogFormat::Text),
+                session_idle_minutes: Some(60),
+                session_absolute_hours: Some(12),
+                secure_cookies: Some(false),
+                trust_forwarded_headers: Some(false),
             }
         );
+    }
+
+    #[test]
+    fn account_settings_come_from_file_and_env() {
+        let (_dir, mut sources) = with_file("session_idle_minutes = 15\nsecure_cookies = true\n");
+        sources.env = env(&[
+            ("VETTED_SESSION_ABSOLUTE_HOURS", "8"),
+            ("VETTED_TRUST_FORWARDED_HEADERS", "yes"),
+        ]);
+        let c = load(&sources, Layer::default()).unwrap().config;
+        assert_eq!((c.session_idle_minutes, c.session_absolute_hours), (15, 8));
+        assert!(c.secure_cookies && c.trust_forwarded_headers);
+
+        sources.env = env(&[("VETTED_SESSION_IDLE_MINUTES", "0")]);
+        let err = load(&sources, Layer::default()).unwrap_err().to_string();
+        assert!(
+            err.contains("VETTED_SESSION_IDLE_MINUTES") && err.contains("above 0"),
+            "{err}"
+        );
+        sources.env = env(&[("VETTED_SECURE_COOKIES", "maybe")]);
+        let err = load(&sources, Layer::default()).unwrap_err().to_string();
+        assert!(err.contains("expected true or false"), "{err}");
     }
 }

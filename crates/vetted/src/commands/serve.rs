@@ -11,6 +11,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
 use tracing_subscriber::EnvFilter;
+use vetted_app::accounts::AccountSettings;
 use vetted_web::{AppState, Server, WebConfig};
 
 use crate::config::{self, Layer, LogFormat, Sources};
@@ -39,6 +40,7 @@ pub async fn run(ctx: &Context, opts: Opts) -> Result<u8> {
         db: ctx.global.db.clone(),
         policy: ctx.global.policy.clone(),
         log_format: opts.log_format,
+        ..Layer::default()
     };
     let loaded = config::load(&Sources::from_process(opts.config), flags)?;
     for warning in &loaded.warnings {
@@ -61,6 +63,13 @@ pub async fn run(ctx: &Context, opts: Opts) -> Result<u8> {
 
     let web = WebConfig {
         listen: config.listen,
+        accounts: AccountSettings {
+            session_idle: time::Duration::minutes(config.session_idle_minutes.into()),
+            session_absolute: time::Duration::hours(config.session_absolute_hours.into()),
+            ..AccountSettings::default()
+        },
+        secure_cookies: config.secure_cookies,
+        trust_forwarded_headers: config.trust_forwarded_headers,
         ..WebConfig::default()
     };
     let server = Server::bind(&web).await?;

@@ -245,6 +245,13 @@ async fn login_sets_a_session_cookie_and_me_answers(app: &App) {
     assert_eq!(me["user"]["id"], id.as_str());
     assert_eq!(me["csrf_token"], csrf);
 
+    // Signing in again from a browser that still holds the cookie needs no CSRF token.
+    let mut again = login_req("ada@example.org", PASSWORD, None);
+    again
+        .headers_mut()
+        .insert(header::COOKIE, attrs[0].parse().unwrap());
+    assert_eq!(app.send(again).await.status(), StatusCode::OK);
+
     let res = app.send(get("/api/v1/auth/me", None)).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     let res = app

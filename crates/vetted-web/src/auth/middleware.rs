@@ -9,6 +9,8 @@
 //!   session must carry the session's CSRF token, in `X-CSRF-Token` or, for an HTML form
 //!   (`application/x-www-form-urlencoded`), in its `csrf_token` field; else 403.
 //!
+//! Signing in and the first-run setup never use the session (no CSRF token needed there).
+//!
 //! The session's CSRF token also goes into the request's extensions as [`CsrfToken`], for
 //! pages to put in their forms' hidden field.
 
@@ -29,6 +31,10 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// The form field an HTML form carries its CSRF token in.
 pub const CSRF_FIELD: &str = "csrf_token";
+
+/// Paths that never act as a session, so a browser still holding a session cookie can post
+/// them without a CSRF token: signing in (again) and the first-run setup.
+const SESSIONLESS_PATHS: &[&str] = &["/api/v1/auth/login", "/setup"];
 
 /// The CSRF token of the request's session, for a form's hidden field
 /// (`<input type="hidden" name="csrf_token" value="…">`). Absent for bearer and anonymous
@@ -102,6 +108,9 @@ async fn authenticate_inner(state: &AppState, req: &mut Request) -> Result<(), A
                 id: found.credential.id,
             },
         });
+        return Ok(());
+    }
+    if SESSIONLESS_PATHS.contains(&req.uri().path()) {
         return Ok(());
     }
     let Some(secret) = session_secret(req.headers()) else {

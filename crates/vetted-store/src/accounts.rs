@@ -218,6 +218,10 @@ pub trait AccountStore: Send + Sync {
         now: OffsetDateTime,
     ) -> Result<User, StoreError>;
 
+    /// Records that the user's TOTP code of time step `step` was used: `false` (and nothing
+    /// changes) when that step or a later one was used already, so each code works once.
+    async fn claim_totp_step(&self, user_id: &str, step: i64) -> Result<bool, StoreError>;
+
     /// Stores a new API token.
     async fn create_token(&self, new: &NewToken) -> Result<ApiToken, StoreError>;
 

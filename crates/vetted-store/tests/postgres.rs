@@ -65,6 +65,7 @@ account_conformance_tests!(fresh;
     a_setup_token_creates_the_first_user_once,
     a_setup_token_is_refused_when_expired_or_users_exist,
     concurrent_setups_create_exactly_one_admin,
+    a_totp_step_is_claimed_once,
 );
 
 #[tokio::test]

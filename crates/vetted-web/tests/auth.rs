@@ -309,6 +309,18 @@ async fn totp_is_asked_for_and_checked(app: &App) {
         .send(login_req("ada@example.org", PASSWORD, Some(&code)))
         .await;
     assert_eq!(res.status(), StatusCode::OK);
+    // The same code is good once, even within its 30 seconds.
+    let res = app
+        .send(login_req("ada@example.org", PASSWORD, Some(&code)))
+        .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    app.advance(Duration::seconds(30));
+    let now = app.state.accounts.now().unix_timestamp();
+    let next = format!("{:06}", vetted_app::accounts::totp::code_at(&key, now));
+    let res = app
+        .send(login_req("ada@example.org", PASSWORD, Some(&next)))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "the next step's code");
 }
 
 async fn an_idle_session_ends_and_activity_keeps_it_alive(app: &App) {

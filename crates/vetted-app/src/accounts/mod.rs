@@ -382,10 +382,18 @@ impl Accounts {
         if let Some(secret) = &user.totp_secret {
             match input.totp {
                 None => return Err(AccountError::TotpRequired),
-                Some(code) if totp::verify(secret, code, self.now().unix_timestamp()) => {}
-                Some(_) => {
-                    self.record_failure(&email_key, input.address).await?;
-                    return Err(AccountError::BadCredentials);
+                Some(code) => {
+                    // A code is good once (RFC 6238, section 5.2): a code seen over someone's
+                    // shoulder or replayed from a log is refused.
+                    let fresh = match totp::matching_step(secret, code, self.now().unix_timestamp())
+                    {
+                        Some(step) => self.store.claim_totp_step(&user.id, step).await?,
+                        None => false,
+                    };
+                    if !fresh {
+                        self.record_failure(&email_key, input.address).await?;
+                        return Err(AccountError::BadCredentials);
+                    }
                 }
             }
         }

@@ -35,22 +35,29 @@ pub fn code_at(key: &[u8], unix_secs: i64) -> u32 {
     hotp(key, (unix_secs.max(0) / STEP_SECS) as u64, DIGITS)
 }
 
-/// Whether `code` (six digits, spaces allowed) is the code of the base32 `secret` at
-/// `unix_secs`, or one step before or after. Compared in constant time.
-pub fn verify(secret_b32: &str, code: &str, unix_secs: i64) -> bool {
-    let Some(key) = base32_decode(secret_b32) else {
-        return false;
-    };
+/// The time step whose code `code` (six digits, spaces allowed) is, for the base32 `secret`
+/// at `unix_secs`: the current step, or one before or after; `None` if none matches. Every
+/// candidate is compared, in constant time.
+pub fn matching_step(secret_b32: &str, code: &str, unix_secs: i64) -> Option<i64> {
+    let key = base32_decode(secret_b32)?;
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
     if code.len() != DIGITS as usize || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return false;
+        return None;
     }
-    let mut ok = false;
-    for step in [-1, 0, 1] {
-        let expected = format!("{:06}", code_at(&key, unix_secs + step * STEP_SECS));
-        ok |= super::secret::constant_time_eq(&expected, &code);
+    let now = unix_secs.max(0) / STEP_SECS;
+    let mut found = None;
+    for step in [now - 1, now, now + 1] {
+        let expected = format!("{:06}", hotp(&key, step.max(0) as u64, DIGITS));
+        if super::secret::constant_time_eq(&expected, &code) {
+            found = Some(step);
+        }
     }
-    ok
+    found
+}
+
+/// Whether `code` is good at `unix_secs` (see [`matching_step`]); says nothing about reuse.
+pub fn verify(secret_b32: &str, code: &str, unix_secs: i64) -> bool {
+    matching_step(secret_b32, code, unix_secs).is_some()
 }
 
 /// The `otpauth://` URI an authenticator app scans.

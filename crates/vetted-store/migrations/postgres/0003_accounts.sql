@@ -10,6 +10,8 @@ CREATE TABLE users (
     role          TEXT    NOT NULL CHECK (role IN ('viewer', 'editor', 'admin')),
     password_hash TEXT    NOT NULL,
     totp_secret   TEXT,
+    -- The last TOTP time step accepted: a code is good once (RFC 6238, section 5.2).
+    totp_last_step BIGINT,
     disabled      BOOLEAN NOT NULL DEFAULT FALSE,
     created_at    BIGINT  NOT NULL,
     updated_at    BIGINT  NOT NULL

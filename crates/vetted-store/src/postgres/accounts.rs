@@ -196,6 +196,7 @@ impl AccountStore for PostgresStore {
         let updated = sqlx::query(
             "UPDATE users SET role = COALESCE($2::text, role), disabled = COALESCE($3::boolean, disabled), \
              password_hash = COALESCE($4::text, password_hash), \
+             totp_last_step = CASE WHEN $5::boolean THEN NULL ELSE totp_last_step END, \
              totp_secret = CASE WHEN $5::boolean THEN $6::text ELSE totp_secret END, updated_at = $7 \
              WHERE id = $1",
         )
@@ -231,6 +232,20 @@ impl AccountStore for PostgresStore {
             .ok_or_else(|| StoreError::other("updating a user", "the user is missing"))?;
         tx.commit().await.map_err(context("updating a user"))?;
         Ok(user)
+    }
+
+    async fn claim_totp_step(&self, user_id: &str, step: i64) -> Result<bool, StoreError> {
+        let n = sqlx::query(
+            "UPDATE users SET totp_last_step = $2 WHERE id = $1 \
+             AND (totp_last_step IS NULL OR totp_last_step < $2)",
+        )
+        .bind(user_id)
+        .bind(step)
+        .execute(&self.pool)
+        .await
+        .map_err(context("recording a TOTP code as used"))?
+        .rows_affected();
+        Ok(n == 1)
     }
 
     async fn create_token(&self, new: &NewToken) -> Result<ApiToken, StoreError> {

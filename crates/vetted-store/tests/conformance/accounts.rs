@@ -167,6 +167,35 @@ pub async fn disabling_a_user_ends_their_sessions(store: Arc<dyn Store>) {
     assert_eq!(s.revoked_at, Some(later));
 }
 
+pub async fn a_totp_step_is_claimed_once(store: Arc<dyn Store>) {
+    store
+        .create_user(&new_user("u1", "ada@example.org", Role::Viewer))
+        .await
+        .unwrap();
+    store
+        .create_user(&new_user("u2", "bob@example.org", Role::Viewer))
+        .await
+        .unwrap();
+    assert!(store.claim_totp_step("u1", 100).await.unwrap());
+    assert!(
+        !store.claim_totp_step("u1", 100).await.unwrap(),
+        "the same step again"
+    );
+    assert!(
+        !store.claim_totp_step("u1", 99).await.unwrap(),
+        "an earlier step"
+    );
+    assert!(store.claim_totp_step("u2", 100).await.unwrap(), "per user");
+    assert!(store.claim_totp_step("u1", 101).await.unwrap());
+    // Turning TOTP on again (a new secret) starts afresh.
+    let change = UserChange {
+        totp_secret: Some(Some("NEWSECRET".into())),
+        ..UserChange::default()
+    };
+    store.update_user("u1", &change, t0()).await.unwrap();
+    assert!(store.claim_totp_step("u1", 50).await.unwrap());
+}
+
 fn session(id: &str, hash: &str, user: &str) -> NewSession {
     NewSession {
         id: id.into(),

@@ -253,6 +253,10 @@ pub trait AccountStore: Send + Sync {
     /// Ends a session (logout); ending it twice keeps the first time.
     async fn revoke_session(&self, id: &str, now: OffsetDateTime) -> Result<(), StoreError>;
 
+    /// Deletes the sessions that ended before `before` (past their absolute expiry, or
+    /// revoked): housekeeping, so the table does not grow without end.
+    async fn delete_ended_sessions(&self, before: OffsetDateTime) -> Result<u64, StoreError>;
+
     /// Records a failed login against `key` in `scope`.
     async fn record_login_failure(
         &self,

@@ -59,6 +59,7 @@ account_conformance_tests!(fresh;
     a_setup_token_is_refused_when_expired_or_users_exist,
     concurrent_setups_create_exactly_one_admin,
     a_totp_step_is_claimed_once,
+    ended_sessions_are_deleted,
 );
 
 #[tokio::test]

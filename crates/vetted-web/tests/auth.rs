@@ -826,3 +826,44 @@ async fn logs_of_a_login_and_a_token_creation_hold_no_secret() {
         assert!(!logs.contains(secret), "`{secret}` is in the logs:\n{logs}");
     }
 }
+
+/// Two servers on one `PostgreSQL` database work as one: a session opened on one is good on
+/// the other, logout on one ends it on both, and failed logins count across both.
+#[tokio::test]
+async fn two_servers_on_one_postgres_database_share_sessions_and_throttling() {
+    let db = scratch::ScratchDatabase::create(&scratch::server_url(), "vetted_web").await;
+    let one = App::on(vetted_store::open(db.url()).await.unwrap(), Box::new(()));
+    let two = App::on(vetted_store::open(db.url()).await.unwrap(), Box::new(()));
+    one.user("ada@example.org", Role::Viewer).await;
+
+    let (cookie, csrf) = one.login("ada@example.org").await;
+    let res = two.send(get("/api/v1/auth/me", Some(&cookie))).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = two
+        .send(with_cookie(
+            "POST",
+            "/api/v1/auth/logout",
+            &cookie,
+            Some(&csrf),
+            None,
+        ))
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let res = one.send(get("/api/v1/auth/me", Some(&cookie))).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+
+    for n in 0..5 {
+        let app = if n % 2 == 0 { &one } else { &two };
+        let res = app
+            .send(login_req("ada@example.org", "wrong password!", None))
+            .await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
+    for app in [&one, &two] {
+        let res = app.send(login_req("ada@example.org", PASSWORD, None)).await;
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    }
+    one.close().await;
+    two.close().await;
+    drop(db);
+}

@@ -406,6 +406,10 @@ impl Accounts {
                 now - self.settings.failure_window,
             )
             .await?;
+        // Housekeeping at each sign-in: sessions that ended over a day ago go.
+        self.store
+            .delete_ended_sessions(now - Duration::DAY)
+            .await?;
         let secret = secret::new_secret();
         let session = self
             .store

@@ -380,6 +380,17 @@ impl AccountStore for SqliteStore {
         Ok(())
     }
 
+    async fn delete_ended_sessions(&self, before: OffsetDateTime) -> Result<u64, StoreError> {
+        Ok(
+            sqlx::query("DELETE FROM sessions WHERE expires_at < $1 OR revoked_at < $1")
+                .bind(to_secs(before))
+                .execute(&self.pool)
+                .await
+                .map_err(context("deleting ended sessions"))?
+                .rows_affected(),
+        )
+    }
+
     async fn record_login_failure(
         &self,
         scope: FailureScope,

@@ -238,6 +238,39 @@ pub async fn sessions_are_found_touched_and_revoked(store: Arc<dyn Store>) {
     assert_eq!(s.revoked_at, Some(end), "the first end is kept");
 }
 
+pub async fn ended_sessions_are_deleted(store: Arc<dyn Store>) {
+    store
+        .create_user(&new_user("u1", "ada@example.org", Role::Editor))
+        .await
+        .unwrap();
+    store
+        .create_session(&session("live", "h1", "u1"))
+        .await
+        .unwrap();
+    store
+        .create_session(&session("ended", "h2", "u1"))
+        .await
+        .unwrap();
+    store.revoke_session("ended", t0()).await.unwrap();
+    let mut short = session("expired", "h3", "u1");
+    short.expires_at = t0() + Duration::minutes(1);
+    store.create_session(&short).await.unwrap();
+
+    assert_eq!(
+        store.delete_ended_sessions(t0()).await.unwrap(),
+        0,
+        "ended at, not before"
+    );
+    let deleted = store
+        .delete_ended_sessions(t0() + Duration::minutes(2))
+        .await
+        .unwrap();
+    assert_eq!(deleted, 2);
+    assert!(store.find_session_by_hash("h1").await.unwrap().is_some());
+    assert!(store.find_session_by_hash("h2").await.unwrap().is_none());
+    assert!(store.find_session_by_hash("h3").await.unwrap().is_none());
+}
+
 pub async fn tokens_are_found_listed_touched_and_revoked(store: Arc<dyn Store>) {
     store
         .create_user(&new_user("u1", "ada@example.org", Role::Editor))

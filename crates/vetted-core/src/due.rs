@@ -16,6 +16,7 @@ use crate::policy::Policy;
 use crate::report::Severity;
 
 /// Why an item is on the list, most urgent first.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DueKind {
@@ -41,12 +42,14 @@ impl DueKind {
 }
 
 /// One thing to do.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct DueItem {
     pub supplier: String,
     pub name: Option<String>,
     pub owner: Option<String>,
     pub kind: DueKind,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub rule: &'static str,
     /// The date it fell or falls due, when it has one.
     #[serde(with = "crate::date::serde_opt")]

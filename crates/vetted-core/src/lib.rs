@@ -7,6 +7,7 @@
 //! - [`policy`]: the policy as data, read from TOML; [`Policy::default`](policy::Policy) is the seed.
 //! - [`engine`]: every rule of `shared/spec/policy.md`; [`report`]: the check report.
 //! - [`same`]: "the same register" as the spec defines it.
+//! - [`section`]: a supplier's nested records by name and place (`locations[3]`).
 
 pub mod audit;
 pub mod country;
@@ -14,10 +15,13 @@ pub mod date;
 pub mod due;
 pub mod engine;
 pub mod model;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod policy;
 pub mod read;
 pub mod report;
 pub mod same;
+pub mod section;
 pub mod vecmap;
 pub mod write;
 

@@ -57,6 +57,22 @@ pub struct DueItem {
     pub what: String,
 }
 
+/// A look-ahead window as people write it: `30d`, `8w`, `3m` (months of 30 days) or a plain
+/// number of days; the error says what was expected.
+pub fn parse_within(s: &str) -> Result<u32, String> {
+    let err = || format!("`{s}` is not a duration: expected e.g. 30d, 8w or 3m");
+    let (num, mult) = match s.char_indices().last() {
+        Some((i, 'd')) => (&s[..i], 1),
+        Some((i, 'w')) => (&s[..i], 7),
+        Some((i, 'm')) => (&s[..i], 30),
+        _ => (s, 1),
+    };
+    num.parse::<u32>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .ok_or_else(err)
+}
+
 /// Everything due for one supplier on `as_of`, looking `within_days` ahead.
 pub fn due_items(s: &Supplier, policy: &Policy, as_of: Date, within_days: u32) -> Vec<DueItem> {
     let mut out = Vec::new();

@@ -1,14 +1,18 @@
 //! `vetted-web`: Vetted's HTTP server (axum).
 //!
-//! [`router`] merges each module's router (today [`health`]) and wraps it in the layers every
-//! request goes through (see [`layers`]): a request id, a tracing span, a body size limit.
+//! [`router`] takes every route from [`api::routes`] (the REST API under `/api/v1`, the health
+//! probes of [`health`] and the OpenAPI document), adds JSON answers for unknown paths and
+//! methods, and wraps it in the layers every request goes through (see [`layers`]): a request
+//! id, a tracing span, a body size limit. Request data is read by [`extract`]'s extractors.
 //! [`Server::bind`] then [`Server::run`] (or [`serve`] for both) serve it until a shutdown signal
 //! such as [`shutdown_signal`] resolves. Handlers get an [`AppState`]; HTTP errors are the one
 //! [`error::ApiError`] type. The binary's `vetted serve` (crates/vetted/src/commands/serve.rs)
 //! builds the [`WebConfig`] and the state from its layered configuration.
 
+pub mod api;
 pub mod auth;
 pub mod error;
+pub mod extract;
 pub mod health;
 mod layers;
 
@@ -57,24 +61,50 @@ pub struct AppState {
     pub policy: Arc<Policy>,
     /// The server's configuration.
     pub config: Arc<WebConfig>,
+    /// The active policy's TOML text, when known (`GET /api/v1/policy` shows it).
+    pub policy_toml: Option<Arc<str>>,
 }
 
 impl AppState {
-    /// Bundles a store, the active policy and the configuration.
+    /// Bundles a store, the active policy and the configuration. The built-in default policy
+    /// comes with its text; give another policy's with [`AppState::with_policy_toml`].
     pub fn new(store: Arc<dyn Store>, policy: Policy, config: WebConfig) -> AppState {
+        let policy_toml = (policy == Policy::default())
+            .then(|| Arc::from(vetted_core::policy::DEFAULT_POLICY_TOML));
         AppState {
             store,
             policy: Arc::new(policy),
             config: Arc::new(config),
+            policy_toml,
         }
+    }
+
+    /// The same state with the active policy's TOML text (the file it was read from).
+    #[must_use]
+    pub fn with_policy_toml(mut self, toml: &str) -> AppState {
+        self.policy_toml = Some(Arc::from(toml));
+        self
     }
 }
 
-/// The whole application: every module's routes, with [`layers`] applied.
+/// The whole application: every route of [`api::routes`], JSON 404 and 405 answers for
+/// unknown paths and methods, with [`layers`] applied.
 pub fn router(state: AppState) -> Router {
     let limit = state.config.body_limit_bytes;
-    let routes = Router::new().merge(health::router()).with_state(state);
+    let (routes, _) = api::routes().split_for_parts();
+    let routes = routes
+        .fallback(no_route)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state);
     layers(routes, limit)
+}
+
+async fn no_route() -> error::ApiError {
+    error::ApiError::NoRoute
+}
+
+async fn method_not_allowed() -> error::ApiError {
+    error::ApiError::MethodNotAllowed
 }
 
 /// Why the server could not start or stopped with an error.

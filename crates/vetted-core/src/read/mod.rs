@@ -100,6 +100,31 @@ pub fn read_record_json(
     record.ok_or_else(|| problems::resolve(text, problems))
 }
 
+/// Checks that `text` is one well-formed JSON value (RFC 8259, as [`read_register`] reads it):
+/// the first syntax error with its line and column, else nothing. The server tells malformed
+/// JSON (400) from JSON that breaks the register format (422) with it.
+pub fn check_json_syntax(text: &str) -> Result<(), Problem> {
+    use source::Source as _;
+    let mut src = JsonSource::new(text);
+    let result = src.skip_value().and_then(|()| src.finish());
+    result.map_err(|fatal| {
+        let raw = problems::RawProblem {
+            at: fatal.pos,
+            path: String::new(),
+            message: fatal.message,
+            earlier: None,
+        };
+        problems::resolve(text, vec![raw])
+            .pop()
+            .unwrap_or_else(|| Problem {
+                path: String::new(),
+                line: None,
+                column: None,
+                message: "not valid JSON".into(),
+            })
+    })
+}
+
 /// 1-based line and column (in characters) of a byte offset in `text`.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());

@@ -56,7 +56,7 @@ pub async fn run(ctx: &Context, opts: Opts) -> Result<u8> {
         },
         ctx.today,
     );
-    let (policy, _, policy_source) = effective.policy()?;
+    let (policy, policy_toml, policy_source) = effective.policy()?;
     let store = effective.store().await?;
 
     let web = WebConfig {
@@ -78,7 +78,7 @@ pub async fn run(ctx: &Context, opts: Opts) -> Result<u8> {
         "serving"
     );
 
-    let state = AppState::new(store.clone(), policy, web);
+    let state = AppState::new(store.clone(), policy, web).with_policy_toml(&policy_toml);
     let result = server.run(state, vetted_web::shutdown_signal()).await;
     store.close().await;
     result?;

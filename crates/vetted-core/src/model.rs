@@ -53,11 +53,7 @@ macro_rules! value_enum {
         #[cfg(feature = "openapi")]
         impl utoipa::PartialSchema for $name {
             fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-                let doc = concat!($(stringify!($meta), " "),+);
-                crate::openapi::wire_enum(
-                    doc.trim_start_matches("doc = \"").trim_end_matches(['"', ' ']),
-                    &[$($wire),+],
-                )
+                crate::openapi::wire_enum(&[$(stringify!($meta)),+], &[$($wire),+])
             }
         }
 
@@ -537,6 +533,7 @@ pub struct Assurance {
     )]
     pub completed: Option<Date>,
     #[serde(default = "default_true", skip_serializing_if = "is_true")]
+    #[cfg_attr(feature = "openapi", schema(default = true))]
     pub covers_service: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exceptions: Vec<String>,

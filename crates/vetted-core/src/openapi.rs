@@ -11,11 +11,24 @@ use utoipa::{PartialSchema, ToSchema};
 use crate::country::Country;
 use crate::model::SupplierId;
 
-/// A string schema restricted to `values` (a value enum's wire names).
-pub(crate) fn wire_enum(description: &str, values: &[&'static str]) -> RefOr<Schema> {
+/// A string schema restricted to `values` (a value enum's wire names), described by the enum's
+/// doc comment: `metas` are its attributes as `stringify!` writes them (`doc = r" Text."`).
+pub(crate) fn wire_enum(metas: &[&str], values: &[&'static str]) -> RefOr<Schema> {
+    let description: Vec<&str> = metas
+        .iter()
+        .filter_map(|m| m.strip_prefix("doc = "))
+        .map(|m| {
+            m.trim_start_matches('r')
+                .trim_start_matches('#')
+                .trim_start_matches('"')
+                .trim_end_matches('#')
+                .trim_end_matches('"')
+                .trim()
+        })
+        .collect();
     ObjectBuilder::new()
         .schema_type(Type::String)
-        .description(Some(description))
+        .description(Some(description.join(" ")))
         .enum_values(Some(values.iter().copied()))
         .into()
 }

@@ -43,7 +43,12 @@ pub const SESSION_COOKIE: &str = "vetted_session";
         license(name = "AGPL-3.0-only", identifier = "AGPL-3.0-only"),
     ),
     modifiers(&SecuritySchemes),
-    components(schemas(crate::error::ErrorBody, crate::error::Problem)),
+    components(schemas(
+        crate::error::ErrorBody,
+        crate::error::Problem,
+        suppliers::SectionName,
+        vetted_core::model::SupplierId,
+    )),
     tags(
         (name = "suppliers", description = "Suppliers and their nested records."),
         (name = "evaluation", description = "The policy's verdicts: summary and due list."),

@@ -515,6 +515,26 @@ mod tests {
     }
 
     #[test]
+    fn the_list_parameters_are_documented() {
+        let params = SupplierListQuery::into_params(|| None);
+        let doc = serde_json::to_value(&params).unwrap();
+        let names: Vec<&str> = doc
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, SupplierListQuery::PARAMS);
+        for p in doc.as_array().unwrap() {
+            assert_eq!(p["in"], "query");
+            assert!(p["description"].is_string(), "{p}");
+        }
+        assert_eq!(doc[0]["schema"]["type"], "array", "{}", doc[0]);
+        assert_eq!(doc[0]["explode"], true);
+        assert_eq!(doc[8]["schema"]["maximum"], 1000);
+    }
+
+    #[test]
     fn bad_list_parameters_name_the_parameter_and_why() {
         assert_eq!(
             bad("limit=1001"),

@@ -4,22 +4,31 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{app, bytes, error, example_register, get, json, state_with_example};
+use common::{Backend, app, bytes, error, example_register, get, json};
 use vetted_core::date::parse_date;
 use vetted_core::engine::{check_register, evaluate};
 use vetted_core::model::SupplierId;
 use vetted_core::policy::Policy;
 use vetted_core::read::{ReadOptions, Syntax, read_register};
 use vetted_core::same::same_register;
-use vetted_web::WebConfig;
 use vetted_web::auth::Role;
 
 const AS_OF: &str = "2026-03-01";
 
-#[tokio::test]
-async fn a_supplier_comes_with_its_version_as_etag() {
-    let dir = tempfile::tempdir().unwrap();
-    let state = state_with_example(&dir, WebConfig::default()).await;
+on_both_backends!(
+    a_supplier_comes_with_its_version_as_etag,
+    findings_of_every_example_supplier_match_the_engine,
+    as_of_defaults_to_today,
+    nested_sections_and_items,
+    summary_counts_as_vetted_check_does,
+    the_due_list_is_vetted_due,
+    the_policy_is_shown_as_toml_and_parsed,
+    export_round_trips_to_the_imported_register,
+    unknown_suppliers_are_404,
+);
+
+async fn a_supplier_comes_with_its_version_as_etag(backend: Backend) {
+    let (_db, state) = backend.state().await;
     let stored = state
         .store
         .get_supplier(&SupplierId::parse("stratocloud").unwrap())
@@ -37,13 +46,9 @@ async fn a_supplier_comes_with_its_version_as_etag() {
     assert!(body.get("evaluation").is_none());
 }
 
-#[tokio::test]
-async fn findings_of_every_example_supplier_match_the_engine() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = app(
-        state_with_example(&dir, WebConfig::default()).await,
-        Some(Role::Viewer),
-    );
+async fn findings_of_every_example_supplier_match_the_engine(backend: Backend) {
+    let (_db, state) = backend.state().await;
+    let app = app(state, Some(Role::Viewer));
     let register = example_register();
     let policy = Policy::default();
     let as_of = parse_date(AS_OF).unwrap();
@@ -90,13 +95,9 @@ async fn findings_of_every_example_supplier_match_the_engine() {
     );
 }
 
-#[tokio::test]
-async fn as_of_defaults_to_today() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = app(
-        state_with_example(&dir, WebConfig::default()).await,
-        Some(Role::Viewer),
-    );
+async fn as_of_defaults_to_today(backend: Backend) {
+    let (_db, state) = backend.state().await;
+    let app = app(state, Some(Role::Viewer));
     let body = json(
         get(&app, "/api/v1/suppliers/vektora/findings").await,
         StatusCode::OK,
@@ -106,13 +107,9 @@ async fn as_of_defaults_to_today() {
     assert_eq!(body["as_of"], today);
 }
 
-#[tokio::test]
-async fn nested_sections_and_items() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = app(
-        state_with_example(&dir, WebConfig::default()).await,
-        Some(Role::Viewer),
-    );
+async fn nested_sections_and_items(backend: Backend) {
+    let (_db, state) = backend.state().await;
+    let app = app(state, Some(Role::Viewer));
     let s = example_register()
         .suppliers
         .into_iter()
@@ -181,13 +178,9 @@ async fn nested_sections_and_items() {
     assert_eq!(body["problems"][0]["path"], "index");
 }
 
-#[tokio::test]
-async fn summary_counts_as_vetted_check_does() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = app(
-        state_with_example(&dir, WebConfig::default()).await,
-        Some(Role::Viewer),
-    );
+async fn summary_counts_as_vetted_check_does(backend: Backend) {
+    let (_db, state) = backend.state().await;
+    let app = app(state, Some(Role::Viewer));
     let register = example_register();
     let report = check_register(
         register.suppliers.iter(),
@@ -229,13 +222,9 @@ async fn summary_counts_as_vetted_check_does() {
     assert_eq!(tiers["high"], high);
 }
 
-#[tokio::test]
-async fn the_due_list_is_vetted_due() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = app(
-        state_with_example(&dir, WebConfig::default()).await,
-        Some(Role::Viewer),
-    );
+async fn the_due_list_is_vetted_due(backend: Backend) {
+    let (_db, state) = backend.state().await;
+    let app = app(state, Some(Role::Viewer));
     let register = example_register();
     let policy = Policy::default();
     let expected = vetted_app::evaluate::due_list(
@@ -260,13 +249,9 @@ async fn the_due_list_is_vetted_due() {
     assert_eq!(body["within_days"], policy.review.due_soon_days);
 }
 
-#[tokio::test]
-async fn the_policy_is_shown_as_toml_and_parsed() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = app(
-        state_with_example(&dir, WebConfig::default()).await,
-        Some(Role::Viewer),
-    );
+async fn the_policy_is_shown_as_toml_and_parsed(backend: Backend) {
+    let (_db, state) = backend.state().await;
+    let app = app(state, Some(Role::Viewer));
     let body = json(get(&app, "/api/v1/policy").await, StatusCode::OK).await;
     let policy = Policy::default();
     assert_eq!(body["toml"], vetted_core::policy::DEFAULT_POLICY_TOML);
@@ -295,13 +280,9 @@ async fn export(app: &axum::Router, format: &str) -> (String, String, Vec<u8>) {
     (ct, cd, bytes(res).await)
 }
 
-#[tokio::test]
-async fn export_round_trips_to_the_imported_register() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = app(
-        state_with_example(&dir, WebConfig::default()).await,
-        Some(Role::Viewer),
-    );
+async fn export_round_trips_to_the_imported_register(backend: Backend) {
+    let (_db, state) = backend.state().await;
+    let app = app(state, Some(Role::Viewer));
     let imported = example_register();
     let policy = Policy::default();
     let options = ReadOptions {
@@ -349,4 +330,23 @@ async fn export_round_trips_to_the_imported_register() {
     )
     .await;
     assert_eq!(body["problems"][0]["path"], "sheet");
+}
+
+async fn unknown_suppliers_are_404(backend: Backend) {
+    let (_db, state) = backend.state().await;
+    let app = app(state, Some(Role::Viewer));
+    let body = error(
+        get(&app, "/api/v1/suppliers/nobody").await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    assert_eq!(body["message"], "supplier `nobody` not found");
+    for uri in [
+        "/api/v1/suppliers/nobody/findings",
+        "/api/v1/suppliers/nobody/locations",
+        "/api/v1/suppliers/nobody/locations/0",
+    ] {
+        error(get(&app, uri).await, StatusCode::NOT_FOUND, "not_found").await;
+    }
 }

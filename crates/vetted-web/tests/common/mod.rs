@@ -19,6 +19,10 @@ use vetted_core::read::{ReadOptions, Syntax, read_register};
 use vetted_web::auth::{Principal, Role, Via};
 use vetted_web::{AppState, WebConfig};
 
+/// The store's scratch `PostgreSQL` databases, shared with its own tests.
+#[path = "../../../vetted-store/tests/scratch/mod.rs"]
+pub mod scratch;
+
 /// The example register, as a file import reads it.
 pub fn example_register() -> Register {
     let text = std::fs::read_to_string(concat!(
@@ -39,14 +43,67 @@ pub fn example_register() -> Register {
 
 /// A state over a fresh `SQLite` store in `dir`, holding the example register.
 pub async fn state_with_example(dir: &tempfile::TempDir, config: WebConfig) -> AppState {
-    let store = vetted_store::open(&dir.path().join("vetted.db").display().to_string())
-        .await
-        .expect("open a fresh store");
+    let url = dir.path().join("vetted.db").display().to_string();
+    state_at(&url, config).await
+}
+
+/// A state over a fresh store at `url`, holding the example register.
+async fn state_at(url: &str, config: WebConfig) -> AppState {
+    let store = vetted_store::open(url).await.expect("open a fresh store");
     store
         .upsert_register(&example_register(), &|_| {})
         .await
         .expect("import the example register");
     AppState::new(store, Policy::default(), config)
+}
+
+/// The storage backends the API tests run on.
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    /// A `SQLite` file in a temporary folder.
+    Sqlite,
+    /// A scratch database on the server of `VETTED_TEST_POSTGRES_URL` (the test fails without
+    /// it; it never skips).
+    Postgres,
+}
+
+/// What keeps a test's database alive: dropped at the end of the test.
+pub enum Guard {
+    Sqlite(tempfile::TempDir),
+    Postgres(scratch::ScratchDatabase),
+}
+
+impl Backend {
+    /// A fresh store of this backend holding the example register, and its guard.
+    pub async fn state(self) -> (Guard, AppState) {
+        match self {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("a temporary folder");
+                let state = state_with_example(&dir, WebConfig::default()).await;
+                (Guard::Sqlite(dir), state)
+            }
+            Backend::Postgres => {
+                let db =
+                    scratch::ScratchDatabase::create(&scratch::server_url(), "vetted_web_test")
+                        .await;
+                let state = state_at(db.url(), WebConfig::default()).await;
+                (Guard::Postgres(db), state)
+            }
+        }
+    }
+}
+
+/// Runs each named `async fn(Backend)` as a test on `SQLite` and one on `PostgreSQL`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $name() { super::$name($crate::common::Backend::Sqlite).await })+
+        }
+        mod postgres {
+            $(#[tokio::test] async fn $name() { super::$name($crate::common::Backend::Postgres).await })+
+        }
+    };
 }
 
 /// A signed-in principal of `role`, as the authentication middleware will insert it.

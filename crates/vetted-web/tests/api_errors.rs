@@ -410,3 +410,73 @@ fn store_errors_map_once() {
         4
     );
 }
+
+/// Hostile or broken paths and query strings on every route: always a JSON 4xx (or a 200 for
+/// a harmless one), never text and never a 5xx.
+#[tokio::test]
+async fn bad_input_is_never_text_or_a_5xx() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(
+        state_with_example(&dir, WebConfig::default()).await,
+        Some(Role::Viewer),
+    );
+    let ids = [
+        "%FF",
+        "%00",
+        "..",
+        "a%2Fb",
+        "%20",
+        &"x".repeat(5000),
+        "stratocloud",
+    ];
+    let sections = ["locations", "%FF", "LOCATIONS", "0"];
+    let indexes = ["0", "-1", "18446744073709551616", "%FF", "1e3"];
+    let queries = [
+        "",
+        "?",
+        "?%FF=1",
+        "?as_of=%FF",
+        "?as_of=",
+        "?=",
+        "?&&",
+        "?as_of=2026-13-01",
+        "?within=99999999999d",
+        "?include=findings&include=findings",
+    ];
+    let mut uris = Vec::new();
+    for id in ids {
+        uris.push(format!("/api/v1/suppliers/{id}"));
+        uris.push(format!("/api/v1/suppliers/{id}/findings"));
+        for section in sections {
+            uris.push(format!("/api/v1/suppliers/{id}/{section}"));
+            for index in indexes {
+                uris.push(format!("/api/v1/suppliers/{id}/{section}/{index}"));
+            }
+        }
+    }
+    for base in [
+        "/api/v1/due",
+        "/api/v1/evaluation/summary",
+        "/api/v1/policy",
+        "/api/v1/register/export",
+    ] {
+        uris.push(base.to_string());
+    }
+    let mut checked = 0;
+    for uri in &uris {
+        for query in queries {
+            let uri = format!("{uri}{query}");
+            let res = get(&app, &uri).await;
+            let status = res.status();
+            assert!(
+                status.is_success() || status.is_client_error(),
+                "{uri}: {status}"
+            );
+            if status.is_client_error() {
+                json(res, status).await;
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 1000, "{checked}");
+}

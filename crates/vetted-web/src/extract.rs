@@ -10,11 +10,13 @@
 //! - [`ApiJson`]: any other body, decoded by serde with the field path of the first problem.
 //! - [`ApiQuery`]: a query string read by a [`FromQuery`] type, parameter by parameter.
 //! - [`ApiPath`]: path parameters.
+//! - [`IfMatch`]: the version a write read (`If-Match: "3"`, the `ETag` of a read).
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, FailedToBufferBody};
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
-use axum::http::header::CONTENT_TYPE;
+use axum::http::HeaderValue;
+use axum::http::header::{CONTENT_TYPE, IF_MATCH};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use vetted_core::model::Supplier;
@@ -281,9 +283,80 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
     }
 }
 
+/// The `ETag` of a supplier at `version`: `"3"` (strong, quoted).
+pub fn etag(version: i64) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or(HeaderValue::from_static("\"0\""))
+}
+
+/// The version a write was based on, from `If-Match: "3"` (the `ETag` the read returned);
+/// `None` when the header is absent. A weak tag, `*`, a list or anything but a quoted version
+/// is a 400 naming the header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IfMatch(pub Option<i64>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<IfMatch, ApiError> {
+        let mut values = parts.headers.get_all(IF_MATCH).iter();
+        let Some(value) = values.next() else {
+            return Ok(IfMatch(None));
+        };
+        let bad = || {
+            ApiError::bad_parameter(
+                "If-Match",
+                "expected the ETag of the record as read, such as \"3\"",
+            )
+        };
+        if values.next().is_some() {
+            return Err(bad());
+        }
+        value
+            .to_str()
+            .ok()
+            .map(str::trim)
+            .and_then(|v| v.strip_prefix('"'))
+            .and_then(|v| v.strip_suffix('"'))
+            .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|v| v.parse::<i64>().ok())
+            .map(|version| IfMatch(Some(version)))
+            .ok_or_else(bad)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    async fn if_match(values: &[&str]) -> Result<IfMatch, ApiError> {
+        let mut req = axum::http::Request::get("/");
+        for v in values {
+            req = req.header(IF_MATCH, *v);
+        }
+        let (mut parts, ()) = req.body(()).unwrap().into_parts();
+        IfMatch::from_request_parts(&mut parts, &()).await
+    }
+
+    #[tokio::test]
+    async fn if_match_reads_the_etag_of_a_read() {
+        assert_eq!(if_match(&[]).await.unwrap(), IfMatch(None));
+        assert_eq!(if_match(&["\"3\""]).await.unwrap(), IfMatch(Some(3)));
+        assert_eq!(etag(3), "\"3\"");
+        for bad in [
+            &["W/\"3\""][..],
+            &["*"],
+            &["3"],
+            &["\"\""],
+            &["\"-1\""],
+            &["\"3\", \"4\""],
+            &["\"3\"", "\"4\""],
+        ] {
+            let Err(ApiError::BadParameter(p)) = if_match(bad).await else {
+                panic!("{bad:?} accepted");
+            };
+            assert_eq!(p.path, "If-Match");
+        }
+    }
 
     #[test]
     fn json_media_types() {

@@ -88,6 +88,7 @@ async fn register(state: &AppState) -> Result<Vec<Supplier>, ApiError> {
         (status = 200, description = "The counts", body = SummaryView),
         (status = 400, description = "A malformed query parameter", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 500, description = "An internal error (logged; the body says no more)", body = ErrorBody),
     ),
     security(("bearer" = []), ("session" = []))
 )]
@@ -176,6 +177,7 @@ pub struct DueView {
         (status = 200, description = "The due list", body = DueView),
         (status = 400, description = "A malformed query parameter", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 500, description = "An internal error (logged; the body says no more)", body = ErrorBody),
     ),
     security(("bearer" = []), ("session" = []))
 )]

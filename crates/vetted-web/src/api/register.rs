@@ -98,6 +98,7 @@ fn download(content_type: &'static str, filename: &str, bytes: Vec<u8>) -> Respo
             headers(("Content-Disposition" = String, description = "`attachment; filename=\"register.json\"`"))),
         (status = 400, description = "A malformed query parameter or an unknown CSV sheet", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 500, description = "An internal error (logged; the body says no more)", body = ErrorBody),
     ),
     security(("bearer" = []), ("session" = []))
 )]

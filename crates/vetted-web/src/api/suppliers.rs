@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use time::Date;
@@ -26,7 +26,7 @@ use super::params::{parse_as_of, today};
 use crate::AppState;
 use crate::auth::Viewer;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiPath, ApiQuery, FromQuery, QueryParams};
+use crate::extract::{ApiPath, ApiQuery, FromQuery, QueryParams, etag};
 
 /// The routes of this module.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -93,9 +93,7 @@ pub async fn load(state: &AppState, id: &str) -> Result<StoredSupplier, ApiError
 /// `ETag: "<version>"`.
 fn with_etag(version: i64, body: impl IntoResponse) -> Response {
     let mut res = body.into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!("\"{version}\"")) {
-        res.headers_mut().insert(header::ETAG, v);
-    }
+    res.headers_mut().insert(header::ETAG, etag(version));
     res
 }
 
@@ -147,6 +145,7 @@ impl FromQuery for GetSupplierQuery {
             headers(("ETag" = String, description = "The version, quoted: `\"3\"`."))),
         (status = 400, description = "A malformed id or query parameter", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 500, description = "An internal error (logged; the body says no more)", body = ErrorBody),
         (status = 404, description = "No such supplier", body = ErrorBody),
     ),
     security(("bearer" = []), ("session" = []))
@@ -181,6 +180,7 @@ pub async fn get_supplier(
         (status = 200, description = "The evaluation", body = EvaluationView),
         (status = 400, description = "A malformed id or query parameter", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 500, description = "An internal error (logged; the body says no more)", body = ErrorBody),
         (status = 404, description = "No such supplier", body = ErrorBody),
     ),
     security(("bearer" = []), ("session" = []))
@@ -239,6 +239,7 @@ fn section(name: &str) -> Result<Section, ApiError> {
             headers(("ETag" = String, description = "The supplier's version, quoted."))),
         (status = 400, description = "A malformed id", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 500, description = "An internal error (logged; the body says no more)", body = ErrorBody),
         (status = 404, description = "No such supplier or section", body = ErrorBody),
     ),
     security(("bearer" = []), ("session" = []))
@@ -272,6 +273,7 @@ pub async fn get_section(
             headers(("ETag" = String, description = "The supplier's version, quoted."))),
         (status = 400, description = "A malformed id or index", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 500, description = "An internal error (logged; the body says no more)", body = ErrorBody),
         (status = 404, description = "No such supplier, section or item", body = ErrorBody),
     ),
     security(("bearer" = []), ("session" = []))

@@ -293,8 +293,9 @@ pub async fn get_section_item(
     })?;
     let Some(at) = section.item(index) else {
         return Err(ApiError::NotFound {
+            // `data`, `risk` … are one object each: they have no items.
             what: "record",
-            id: format!("{section}/{index} (`{section}` is one object, not a list)"),
+            id: format!("{section}[{index}]"),
         });
     };
     let stored = load(&state, &id).await?;

@@ -1,9 +1,11 @@
 //! Evaluating a whole register on every core: the engine is pure and per supplier, so the
 //! register is cut into one contiguous chunk per core and the reports are joined in order.
+//! [`due_list`] is the action list of `vetted due` and `GET /api/v1/due`.
 
 use std::num::NonZeroUsize;
 
 use time::Date;
+use vetted_core::due::{DueItem, due_items, sort_due};
 use vetted_core::engine::check_register;
 use vetted_core::model::Supplier;
 use vetted_core::policy::Policy;
@@ -43,6 +45,23 @@ pub fn check_parallel(suppliers: &[&Supplier], policy: &Policy, as_of: Date) -> 
         report.suppliers.extend(part.suppliers);
     }
     report
+}
+
+/// Everything due across `suppliers` on `as_of`, looking `within_days` ahead (the policy's
+/// review due-soon window when `None`), most urgent first.
+pub fn due_list<'a>(
+    suppliers: impl IntoIterator<Item = &'a Supplier>,
+    policy: &Policy,
+    as_of: Date,
+    within_days: Option<u32>,
+) -> Vec<DueItem> {
+    let within = within_days.unwrap_or(policy.review.due_soon_days);
+    let mut items: Vec<DueItem> = suppliers
+        .into_iter()
+        .flat_map(|s| due_items(s, policy, as_of, within))
+        .collect();
+    sort_due(&mut items);
+    items
 }
 
 #[cfg(test)]

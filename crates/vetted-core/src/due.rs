@@ -16,6 +16,7 @@ use crate::policy::Policy;
 use crate::report::Severity;
 
 /// Why an item is on the list, most urgent first.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DueKind {
@@ -41,17 +42,35 @@ impl DueKind {
 }
 
 /// One thing to do.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct DueItem {
     pub supplier: String,
     pub name: Option<String>,
     pub owner: Option<String>,
     pub kind: DueKind,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub rule: &'static str,
     /// The date it fell or falls due, when it has one.
     #[serde(with = "crate::date::serde_opt")]
     pub date: Option<Date>,
     pub what: String,
+}
+
+/// A look-ahead window as people write it: `30d`, `8w`, `3m` (months of 30 days) or a plain
+/// number of days; the error says what was expected.
+pub fn parse_within(s: &str) -> Result<u32, String> {
+    let err = || format!("`{s}` is not a duration: expected e.g. 30d, 8w or 3m");
+    let (num, mult) = match s.char_indices().last() {
+        Some((i, 'd')) => (&s[..i], 1),
+        Some((i, 'w')) => (&s[..i], 7),
+        Some((i, 'm')) => (&s[..i], 30),
+        _ => (s, 1),
+    };
+    num.parse::<u32>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .ok_or_else(err)
 }
 
 /// Everything due for one supplier on `as_of`, looking `within_days` ahead.

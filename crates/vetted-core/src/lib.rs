@@ -8,6 +8,7 @@
 //! - [`engine`]: every rule of `shared/spec/policy.md`; [`report`]: the check report.
 //! - [`same`]: "the same register" as the spec defines it.
 //! - [`role`]: what an account may do (viewer, editor, admin).
+//! - [`section`]: a supplier's nested records by name and place (`locations[3]`).
 
 pub mod audit;
 pub mod country;
@@ -15,11 +16,14 @@ pub mod date;
 pub mod due;
 pub mod engine;
 pub mod model;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod policy;
 pub mod read;
 pub mod report;
 pub mod role;
 pub mod same;
+pub mod section;
 pub mod vecmap;
 pub mod write;
 

@@ -50,6 +50,16 @@ macro_rules! value_enum {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
         }
 
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                crate::openapi::wire_enum(&[$(stringify!($meta)),+], &[$($wire),+])
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {}
+
         impl Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_str(self.as_str())
@@ -359,6 +369,7 @@ pub struct Register {
 }
 
 /// One supplier with everything the register knows of it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Supplier {
@@ -429,6 +440,7 @@ impl Supplier {
 }
 
 /// Which data the supplier handles.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DataHandling {
@@ -451,6 +463,7 @@ impl DataHandling {
 }
 
 /// Where the supplier stores, processes, infers or accesses our data.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Location {
@@ -465,6 +478,7 @@ pub struct Location {
 }
 
 /// Whether the supplier runs model inference on our or our customers' data.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Inference {
@@ -479,6 +493,7 @@ impl Inference {
 }
 
 /// One piece of assurance evidence: a certificate, a report, a questionnaire, a test.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Assurance {
@@ -518,6 +533,7 @@ pub struct Assurance {
     )]
     pub completed: Option<Date>,
     #[serde(default = "default_true", skip_serializing_if = "is_true")]
+    #[cfg_attr(feature = "openapi", schema(default = true))]
     pub covers_service: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exceptions: Vec<String>,
@@ -548,6 +564,7 @@ impl Assurance {
 }
 
 /// A contract with the supplier and the security clauses it contains.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Agreement {
@@ -576,10 +593,12 @@ pub struct Agreement {
     #[serde(default, skip_serializing_if = "is_false")]
     pub gdpr_art28: bool,
     #[serde(default, skip_serializing_if = "VecMap::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::clauses_schema))]
     pub clauses: Clauses,
 }
 
 /// The three risk inputs; the tier follows from them.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RiskInputs {
@@ -598,6 +617,7 @@ impl RiskInputs {
 }
 
 /// A due-diligence assessment before engagement.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Assessment {
@@ -611,6 +631,7 @@ pub struct Assessment {
 }
 
 /// A periodic or triggered review.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Review {
@@ -629,6 +650,7 @@ pub struct Review {
 }
 
 /// Something that happened to the supplier: an incident, a change of owner, location or service.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Event {
@@ -640,6 +662,7 @@ pub struct Event {
 }
 
 /// An entry of the risk register linked to this supplier.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RiskEntry {
@@ -662,6 +685,7 @@ pub struct RiskEntry {
 }
 
 /// The supplier's own subprocessors (our fourth parties).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Subprocessors {
@@ -678,6 +702,7 @@ impl Subprocessors {
 }
 
 /// One fourth party.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Subprocessor {
@@ -690,6 +715,7 @@ pub struct Subprocessor {
 }
 
 /// Whether and how the supplier appears on the public subprocessor list.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PublicListing {

@@ -8,6 +8,7 @@ use crate::model::{Tier, Verdict};
 
 /// How much a finding matters. `fail` makes a supplier non-compliant; `warn` asks for attention;
 /// `info` records a fact.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -28,6 +29,7 @@ impl Severity {
 
 /// One rule that does not hold (or an `info` fact), with a message that names the concrete values
 /// and what to do.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Finding {
     /// The stable rule id, e.g. `selection.residency` or `agreement.clause.exit`.
@@ -35,6 +37,7 @@ pub struct Finding {
     pub severity: Severity,
     pub message: String,
     /// ISO/IEC 27001:2022 Annex A controls the rule serves, e.g. `["5.19", "5.23"]`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub controls: &'static [&'static str],
 }
 
@@ -75,6 +78,7 @@ pub struct SupplierReport {
 }
 
 /// How many suppliers have each verdict; all six are always present.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
     pub inactive: usize,

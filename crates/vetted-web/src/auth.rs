@@ -26,7 +26,6 @@ pub use vetted_core::role::Role;
 
 pub use middleware::{CSRF_FIELD, CSRF_HEADER, CsrfToken, authenticate};
 use vetted_app::accounts::AccountError;
-use vetted_store::StoreError;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -46,22 +45,8 @@ impl From<AccountError> for ApiError {
             AccountError::Throttled { retry_after } => {
                 ApiError::TooManyAttempts(retry_after.whole_seconds().max(1) as u64)
             }
-            AccountError::SetupClosed => {
-                ApiError::Conflict("this setup link is no longer valid".into())
-            }
+            AccountError::SetupClosed => ApiError::conflict("this setup link is no longer valid"),
             AccountError::Store(e) => e.into(),
-        }
-    }
-}
-
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> ApiError {
-        match e {
-            StoreError::NotFound { what, id } => ApiError::NotFound { what, id },
-            StoreError::Conflict { reason, .. } => ApiError::Conflict(reason),
-            StoreError::Unsupported(_) | StoreError::Other { .. } => {
-                ApiError::internal("the store failed", &e)
-            }
         }
     }
 }

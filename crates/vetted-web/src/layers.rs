@@ -1,15 +1,17 @@
 //! The layers every request goes through, outermost first: a request id (`x-request-id`, kept
 //! from the client or generated), a tracing span with the method, route and request id and one
 //! event per response with its status and `duration_ms`, the id copied to the response, and a
-//! body size limit (413 beyond it).
+//! body size limit (413 beyond it, answered with the JSON error body like every other error;
+//! axum's own smaller default limit is turned off so the configured one is the only one).
 //!
 //! Headers are never recorded: `Authorization` and `Cookie` carry secrets.
 
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{MatchedPath, Request};
-use axum::http::{HeaderName, Response};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{HeaderName, Response, StatusCode, header};
+use axum::response::IntoResponse;
 use tower::ServiceBuilder;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{
@@ -35,8 +37,35 @@ pub fn layers(router: Router, body_limit_bytes: usize) -> Router {
                     .on_failure(()),
             )
             .layer(PropagateRequestIdLayer::new(header))
-            .layer(RequestBodyLimitLayer::new(body_limit_bytes)),
+            .layer(axum::middleware::map_response_with_state(
+                body_limit_bytes,
+                json_payload_too_large,
+            ))
+            .layer(RequestBodyLimitLayer::new(body_limit_bytes))
+            .layer(DefaultBodyLimit::disable()),
     )
+}
+
+/// The limit layer answers a declared `Content-Length` over the limit itself, in plain text:
+/// that answer becomes the JSON error. (A streamed body over the limit fails while it is read,
+/// and the body extractors answer that one.)
+async fn json_payload_too_large<B>(
+    State(limit_bytes): State<usize>,
+    res: Response<B>,
+) -> axum::response::Response
+where
+    B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    let json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if res.status() == StatusCode::PAYLOAD_TOO_LARGE && !json {
+        crate::error::ApiError::PayloadTooLarge { limit_bytes }.into_response()
+    } else {
+        res.map(axum::body::Body::new)
+    }
 }
 
 fn make_span(req: &Request) -> Span {

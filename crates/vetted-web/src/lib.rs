@@ -1,15 +1,19 @@
 //! `vetted-web`: Vetted's HTTP server (axum).
 //!
-//! [`router`] merges each module's router ([`health`], [`auth`]), puts the [`auth::authenticate`]
-//! layer around them, and wraps it in the layers every
-//! request goes through (see [`layers`]): a request id, a tracing span, a body size limit.
+//! [`router`] takes every route from [`api::routes`] (the REST API under `/api/v1`, the health
+//! probes of [`health`] and the OpenAPI document) and the account routes of [`auth`], puts the
+//! [`auth::authenticate`] layer around them, adds JSON answers for unknown paths and
+//! methods, and wraps it in the layers every request goes through (see [`layers`]): a request
+//! id, a tracing span, a body size limit. Request data is read by [`extract`]'s extractors.
 //! [`Server::bind`] then [`Server::run`] (or [`serve`] for both) serve it until a shutdown signal
 //! such as [`shutdown_signal`] resolves. Handlers get an [`AppState`]; HTTP errors are the one
 //! [`error::ApiError`] type. The binary's `vetted serve` (crates/vetted/src/commands/serve.rs)
 //! builds the [`WebConfig`] and the state from its layered configuration.
 
+pub mod api;
 pub mod auth;
 pub mod error;
+pub mod extract;
 pub mod health;
 mod layers;
 
@@ -72,10 +76,13 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     /// Users, sessions, tokens (over the same store).
     pub accounts: Accounts,
+    /// The active policy's TOML text, when known (`GET /api/v1/policy` shows it).
+    pub policy_toml: Option<Arc<str>>,
 }
 
 impl AppState {
-    /// Bundles a store, the active policy and the configuration.
+    /// Bundles a store, the active policy and the configuration. The built-in default policy
+    /// comes with its text; give another policy's with [`AppState::with_policy_toml`].
     pub fn new(store: Arc<dyn Store>, policy: Policy, config: WebConfig) -> AppState {
         AppState::with_clock(store, policy, config, vetted_app::accounts::system_clock())
     }
@@ -88,27 +95,48 @@ impl AppState {
         clock: Clock,
     ) -> AppState {
         let accounts = Accounts::with_clock(Arc::clone(&store), config.accounts, clock);
+        let policy_toml = (policy == Policy::default())
+            .then(|| Arc::from(vetted_core::policy::DEFAULT_POLICY_TOML));
         AppState {
             store,
             policy: Arc::new(policy),
             config: Arc::new(config),
             accounts,
+            policy_toml,
         }
+    }
+
+    /// The same state with the active policy's TOML text (the file it was read from).
+    #[must_use]
+    pub fn with_policy_toml(mut self, toml: &str) -> AppState {
+        self.policy_toml = Some(Arc::from(toml));
+        self
     }
 }
 
-/// The whole application: every module's routes, with [`layers`] applied.
+/// The whole application: every route of [`api::routes`], JSON 404 and 405 answers for
+/// unknown paths and methods, with [`layers`] applied.
 pub fn router(state: AppState) -> Router {
     let limit = state.config.body_limit_bytes;
-    let routes = Router::new()
-        .merge(health::router())
+    let (api, _) = api::routes().split_for_parts();
+    let routes = api
         .merge(auth::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::authenticate,
         ))
+        .fallback(no_route)
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(state);
     layers(routes, limit)
+}
+
+async fn no_route() -> error::ApiError {
+    error::ApiError::NoRoute
+}
+
+async fn method_not_allowed() -> error::ApiError {
+    error::ApiError::MethodNotAllowed
 }
 
 /// Why the server could not start or stopped with an error.

@@ -678,7 +678,7 @@ async fn bad_input_is_422_naming_the_field(app: &App) {
             .await;
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         let error = json_body(res).await;
-        assert_eq!(error["field"], field, "{error}");
+        assert_eq!(error["problems"][0]["path"], field, "{error}");
     }
     let res = app
         .send(bearer(
@@ -702,7 +702,7 @@ async fn bad_input_is_422_naming_the_field(app: &App) {
         ))
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(json_body(res).await["field"], "expires");
+    assert_eq!(json_body(res).await["problems"][0]["path"], "expires");
 }
 
 async fn the_setup_link_works_once(app: &App) {

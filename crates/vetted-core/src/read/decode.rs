@@ -25,6 +25,7 @@ use crate::model::{
     RiskStatus, Status, Subprocessor, Subprocessors, Supplier, SupplierId, Treatment, one_of,
 };
 use crate::policy::{ClauseDef, ParamKind};
+use crate::section::{Record, RecordAt};
 
 /// Where a value is: `suppliers[3].agreements[0].clauses.incident_notification.hours`. Built on
 /// the stack as the decoder descends and rendered only when a problem needs it.
@@ -470,6 +471,58 @@ impl<'a, 'o, S: Source<'a> + Send> Decoder<'a, 'o, S> {
         });
         let (supplier, problems) = self.finish(result);
         (supplier.flatten(), problems)
+    }
+
+    /// Reads one nested record of a supplier, with paths as it will have inside the supplier
+    /// (`locations[3].country`).
+    pub(crate) fn lone_record(mut self, at: RecordAt) -> (Option<Record>, Vec<RawProblem>) {
+        let name = at.section().as_str();
+        let key = Path::Key(&Path::Root, name);
+        let list = Path::Key(&key, "list");
+        let path = match at {
+            RecordAt::Subprocessor(i) => Path::Index(&list, i),
+            _ => match at.index() {
+                Some(i) => Path::Index(&key, i),
+                None => key,
+            },
+        };
+        let result = self.record(at, &path).and_then(|got| {
+            self.src.finish()?;
+            Ok(match got {
+                Got::Value(record) => Some(record),
+                Got::Null(pos) => {
+                    self.problem(
+                        pos,
+                        &path,
+                        format!("expected {}, found null", Expect::Object),
+                    );
+                    None
+                }
+                Got::Bad => None,
+            })
+        });
+        let (record, problems) = self.finish(result);
+        (record.flatten(), problems)
+    }
+
+    fn record(&mut self, at: RecordAt, path: &Path<'_>) -> Result<Got<Record>, Fatal> {
+        Ok(match at {
+            RecordAt::Data => Got::Value(Record::Data(self.data(path)?)),
+            RecordAt::Location(_) => self.location(path)?.map(Record::Location),
+            RecordAt::Inference => Got::Value(Record::Inference(self.inference(path)?)),
+            RecordAt::Assurance(_) => self.assurance(path)?.map(Record::Assurance),
+            RecordAt::Agreement(_) => self.agreement(path)?.map(Record::Agreement),
+            RecordAt::Risk => Got::Value(Record::Risk(self.risk(path)?)),
+            RecordAt::Assessment(_) => self.assessment(path)?.map(Record::Assessment),
+            RecordAt::Review(_) => self.review(path)?.map(Record::Review),
+            RecordAt::Event(_) => self.event(path)?.map(Record::Event),
+            RecordAt::RiskEntry(_) => self.risk_entry(path)?.map(Record::RiskEntry),
+            RecordAt::Subprocessors => Got::Value(Record::Subprocessors(self.subprocessors(path)?)),
+            RecordAt::Subprocessor(_) => self.subprocessor(path)?.map(Record::Subprocessor),
+            RecordAt::PublicListing => {
+                Got::Value(Record::PublicListing(self.public_listing(path)?))
+            }
+        })
     }
 
     fn finish<T>(mut self, result: Result<T, Fatal>) -> (Option<T>, Vec<RawProblem>) {

@@ -18,6 +18,7 @@ mod yaml;
 
 use crate::model::{Register, Supplier};
 use crate::policy::ClauseDef;
+use crate::section::{Record, RecordAt};
 use decode::Decoder;
 use json::JsonSource;
 use yaml::YamlSource;
@@ -85,6 +86,43 @@ pub fn read_register(
 pub fn read_supplier_json(text: &str, options: &ReadOptions<'_>) -> Result<Supplier, Vec<Problem>> {
     let (supplier, problems) = Decoder::new(JsonSource::new(text), options.clauses).lone_supplier();
     supplier.ok_or_else(|| problems::resolve(text, problems))
+}
+
+/// Reads one nested record of a supplier in JSON (a request body): the record, or every
+/// problem with the path the record will have inside its supplier (`locations[3].country`), the
+/// same paths and messages as a file import, lines and columns counted in `text`.
+pub fn read_record_json(
+    text: &str,
+    at: RecordAt,
+    options: &ReadOptions<'_>,
+) -> Result<Record, Vec<Problem>> {
+    let (record, problems) = Decoder::new(JsonSource::new(text), options.clauses).lone_record(at);
+    record.ok_or_else(|| problems::resolve(text, problems))
+}
+
+/// Checks that `text` is one well-formed JSON value (RFC 8259, as [`read_register`] reads it):
+/// the first syntax error with its line and column, else nothing. The server tells malformed
+/// JSON (400) from JSON that breaks the register format (422) with it.
+pub fn check_json_syntax(text: &str) -> Result<(), Problem> {
+    use source::Source as _;
+    let mut src = JsonSource::new(text);
+    let result = src.skip_value().and_then(|()| src.finish());
+    result.map_err(|fatal| {
+        let raw = problems::RawProblem {
+            at: fatal.pos,
+            path: String::new(),
+            message: fatal.message,
+            earlier: None,
+        };
+        problems::resolve(text, vec![raw])
+            .pop()
+            .unwrap_or_else(|| Problem {
+                path: String::new(),
+                line: None,
+                column: None,
+                message: "not valid JSON".into(),
+            })
+    })
 }
 
 /// 1-based line and column (in characters) of a byte offset in `text`.

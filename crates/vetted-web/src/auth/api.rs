@@ -41,10 +41,10 @@ pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiErro
             .find_map(|p| message.split_once(p))
             .and_then(|(_, rest)| rest.split_once('`'))
             .map(|(name, _)| name.to_string());
-        ApiError::InvalidInput {
-            field,
-            message: format!("the JSON body is invalid: {message}"),
-        }
+        ApiError::invalid(
+            field.unwrap_or_default(),
+            format!("the JSON body is invalid: {message}"),
+        )
     })
 }
 
@@ -258,8 +258,8 @@ async fn update_user(
     if id == admin.user_id
         && (body.disabled == Some(true) || body.role.is_some_and(|r| r < Role::Admin))
     {
-        return Err(ApiError::Conflict(
-            "an admin cannot disable or demote themselves; ask another admin".into(),
+        return Err(ApiError::conflict(
+            "an admin cannot disable or demote themselves; ask another admin",
         ));
     }
     let user = state

@@ -107,10 +107,8 @@ async fn submit(
     let input: SetupBody = if is_json {
         parse_json(&body)?
     } else {
-        serde_urlencoded::from_bytes(&body).map_err(|e| ApiError::InvalidInput {
-            field: None,
-            message: format!("the form is incomplete: {e}"),
-        })?
+        serde_urlencoded::from_bytes(&body)
+            .map_err(|e| ApiError::invalid("", format!("the form is incomplete: {e}")))?
     };
     let result = state
         .accounts

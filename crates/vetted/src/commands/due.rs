@@ -4,7 +4,7 @@ use std::io::Write as _;
 
 use anyhow::Result;
 use time::Date;
-use vetted_core::due::{DueItem, due_items, sort_due};
+use vetted_core::due::DueItem;
 
 use super::OutputFormat;
 use crate::context::{Context, parse_as_of};
@@ -30,17 +30,7 @@ pub struct Opts {
 
 /// `30d`, `8w`, `3m` or `30` → days.
 pub fn parse_within(s: &str) -> Result<u32, String> {
-    let err = || format!("`{s}` is not a duration: expected e.g. 30d, 8w or 3m");
-    let (num, mult) = match s.char_indices().last() {
-        Some((i, 'd')) => (&s[..i], 1),
-        Some((i, 'w')) => (&s[..i], 7),
-        Some((i, 'm')) => (&s[..i], 30),
-        _ => (s, 1),
-    };
-    num.parse::<u32>()
-        .ok()
-        .and_then(|n| n.checked_mul(mult))
-        .ok_or_else(err)
+    vetted_core::due::parse_within(s)
 }
 
 pub async fn run(ctx: &Context, o: Opts) -> Result<u8> {
@@ -48,12 +38,8 @@ pub async fn run(ctx: &Context, o: Opts) -> Result<u8> {
     let register = super::load_db(ctx).await?;
     let as_of = o.as_of.unwrap_or(ctx.today);
     let within = o.within.unwrap_or(policy.review.due_soon_days);
-    let mut items: Vec<DueItem> = register
-        .suppliers
-        .iter()
-        .flat_map(|s| due_items(s, &policy, as_of, within))
-        .collect();
-    sort_due(&mut items);
+    let items: Vec<DueItem> =
+        vetted_app::evaluate::due_list(&register.suppliers, &policy, as_of, Some(within));
     let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     match o.format {
         OutputFormat::Json => {

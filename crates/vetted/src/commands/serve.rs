@@ -58,7 +58,7 @@ pub async fn run(ctx: &Context, opts: Opts) -> Result<u8> {
         },
         ctx.today,
     );
-    let (policy, _, policy_source) = effective.policy()?;
+    let (policy, policy_toml, policy_source) = effective.policy()?;
     let store = effective.store().await?;
 
     let web = WebConfig {
@@ -74,7 +74,7 @@ pub async fn run(ctx: &Context, opts: Opts) -> Result<u8> {
     };
     let server = Server::bind(&web).await?;
     let addr = server.local_addr()?;
-    let state = AppState::new(store.clone(), policy, web);
+    let state = AppState::new(store.clone(), policy, web).with_policy_toml(&policy_toml);
     println!("listening on http://{addr}");
     std::io::stdout()
         .flush()

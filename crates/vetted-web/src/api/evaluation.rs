@@ -1,0 +1,203 @@
+//! `/api/v1/evaluation/summary` and `/api/v1/due`: the register's verdicts on a day, as
+//! `vetted check` and `vetted due` report them (the same functions of `vetted-app`).
+
+use axum::Json;
+use axum::extract::State;
+use serde::Serialize;
+use time::Date;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use vetted_core::due::{DueItem, parse_within};
+use vetted_core::model::{Supplier, Tier};
+use vetted_core::report::Summary;
+
+use super::params::{AsOfQuery, parse_as_of, today};
+use crate::AppState;
+use crate::auth::Viewer;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{ApiQuery, FromQuery, QueryParams};
+
+/// The routes of this module.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(summary))
+        .routes(routes!(due))
+}
+
+/// How many suppliers have each tier; all five are always present.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct TierCounts {
+    pub critical: usize,
+    pub high: usize,
+    pub medium: usize,
+    pub low: usize,
+    /// Suppliers whose tier cannot be computed (a risk input is missing).
+    pub none: usize,
+}
+
+impl TierCounts {
+    fn add(&mut self, tier: Option<Tier>) {
+        *match tier {
+            Some(Tier::Critical) => &mut self.critical,
+            Some(Tier::High) => &mut self.high,
+            Some(Tier::Medium) => &mut self.medium,
+            Some(Tier::Low) => &mut self.low,
+            None => &mut self.none,
+        } += 1;
+    }
+}
+
+/// The register's evaluation on a day, in counts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct SummaryView {
+    /// The day evaluated on.
+    #[serde(with = "vetted_core::date::serde_date")]
+    pub as_of: Date,
+    /// The active policy's name.
+    pub policy: String,
+    /// The active policy's version.
+    pub policy_version: String,
+    /// Every supplier in the register.
+    pub suppliers: usize,
+    /// Suppliers with at least one `fail` finding (what makes `vetted check` exit 1).
+    pub failing: usize,
+    /// Suppliers by verdict, as `vetted check` counts them.
+    pub verdicts: Summary,
+    /// Suppliers by risk tier.
+    pub tiers: TierCounts,
+}
+
+async fn register(state: &AppState) -> Result<Vec<Supplier>, ApiError> {
+    Ok(state
+        .store
+        .list_suppliers()
+        .await?
+        .into_iter()
+        .map(|s| s.supplier)
+        .collect())
+}
+
+/// The register's verdicts and tiers on a day.
+#[utoipa::path(
+    get,
+    path = "/api/v1/evaluation/summary",
+    tag = "evaluation",
+    params(AsOfQuery),
+    responses(
+        (status = 200, description = "The counts", body = SummaryView),
+        (status = 400, description = "A malformed query parameter", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 500, description = "An internal error (logged; the body says no more)", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn summary(
+    _: Viewer,
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<AsOfQuery>,
+) -> Result<Json<SummaryView>, ApiError> {
+    let as_of = q.date();
+    let suppliers = register(&state).await?;
+    let policy = state.policy.clone();
+    // The engine is CPU-bound: evaluate off the request threads.
+    let view = tokio::task::spawn_blocking(move || {
+        let refs: Vec<&Supplier> = suppliers.iter().collect();
+        let report = vetted_app::evaluate::check_parallel(&refs, &policy, as_of);
+        let mut tiers = TierCounts::default();
+        for s in &report.suppliers {
+            tiers.add(s.tier);
+        }
+        SummaryView {
+            as_of,
+            policy: policy.name.clone(),
+            policy_version: policy.version.clone(),
+            suppliers: report.suppliers.len(),
+            failing: report
+                .suppliers
+                .iter()
+                .filter(|s| {
+                    s.findings
+                        .iter()
+                        .any(|f| f.severity == vetted_core::report::Severity::Fail)
+                })
+                .count(),
+            verdicts: report.summary,
+            tiers,
+        }
+    })
+    .await
+    .map_err(|e| ApiError::internal("evaluating the register", &e))?;
+    Ok(Json(view))
+}
+
+/// `?as_of=&within=` of the due list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DueQuery {
+    /// The day to evaluate on, `YYYY-MM-DD` (default: today, UTC).
+    pub as_of: Option<Date>,
+    /// How far ahead to look: `30d`, `8w`, `3m` (months of 30 days) or a number of days
+    /// (default: the policy's review due-soon window).
+    #[param(value_type = Option<String>, pattern = "^[0-9]+[dwm]?$", example = "30d")]
+    pub within: Option<u32>,
+}
+
+impl FromQuery for DueQuery {
+    const PARAMS: &'static [&'static str] = &["as_of", "within"];
+
+    fn from_query(q: &mut QueryParams) -> Result<DueQuery, ApiError> {
+        Ok(DueQuery {
+            as_of: q.parsed("as_of", parse_as_of)?,
+            within: q.parsed("within", parse_within)?,
+        })
+    }
+}
+
+/// The due list on a day.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct DueView {
+    /// The day evaluated on.
+    #[serde(with = "vetted_core::date::serde_date")]
+    pub as_of: Date,
+    /// How many days ahead it looks.
+    pub within_days: u32,
+    /// What needs action, most urgent first (as `vetted due` lists it).
+    pub items: Vec<DueItem>,
+}
+
+/// What needs action, most urgent first: reviews overdue, triggered or due soon; assurance
+/// and agreements lapsing; missing due diligence or escalation.
+#[utoipa::path(
+    get,
+    path = "/api/v1/due",
+    tag = "evaluation",
+    params(DueQuery),
+    responses(
+        (status = 200, description = "The due list", body = DueView),
+        (status = 400, description = "A malformed query parameter", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 500, description = "An internal error (logged; the body says no more)", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn due(
+    _: Viewer,
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<DueQuery>,
+) -> Result<Json<DueView>, ApiError> {
+    let as_of = q.as_of.unwrap_or_else(today);
+    let within_days = q.within.unwrap_or(state.policy.review.due_soon_days);
+    let suppliers = register(&state).await?;
+    let policy = state.policy.clone();
+    let items = tokio::task::spawn_blocking(move || {
+        vetted_app::evaluate::due_list(&suppliers, &policy, as_of, Some(within_days))
+    })
+    .await
+    .map_err(|e| ApiError::internal("listing what is due", &e))?;
+    Ok(Json(DueView {
+        as_of,
+        within_days,
+        items,
+    }))
+}

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use sqlx::{Connection, PgConnection};
 use vetted_core::model::{Category, Status, Supplier};
-use vetted_store::{DatabaseUrl, PostgresStore, Store, StoreError, open};
+use vetted_store::{DatabaseUrl, PostgresStore, Store, StoreError, open, open_with_audit_key};
 
 use conformance::{id, import, listing, register, supplier};
 use scratch::ScratchDatabase;
@@ -27,7 +27,9 @@ async fn scratch() -> ScratchDatabase {
 /// A fresh store on a new database, opened through [`open`] as callers do.
 async fn fresh() -> (ScratchDatabase, Arc<dyn Store>) {
     let db = scratch().await;
-    let store = open(db.url()).await.unwrap();
+    let store = open_with_audit_key(&DatabaseUrl::new(db.url()), conformance::key())
+        .await
+        .unwrap();
     (db, store)
 }
 
@@ -35,6 +37,7 @@ async fn connect(db: &ScratchDatabase) -> PostgresStore {
     PostgresStore::connect(&DatabaseUrl::new(db.url()))
         .await
         .unwrap()
+        .with_audit_key(conformance::key())
 }
 
 /// A connection of the test's own to the database, beside the store's.
@@ -92,7 +95,10 @@ async fn a_row_the_import_could_not_replace_is_a_conflict_and_nothing_is_written
     .unwrap();
 
     let changed = register([supplier("a", "A2"), supplier("b", "B2"), supplier("c", "C")]);
-    match store.upsert_register(&changed, &|_| {}).await {
+    match store
+        .upsert_register(&changed, &conformance::change(), &|_| {})
+        .await
+    {
         Err(StoreError::Conflict { what, id, .. }) => {
             assert_eq!((what, id.as_str()), ("supplier", "b"));
         }
@@ -239,9 +245,10 @@ async fn two_stores_on_one_database_import_one_after_the_other() {
             .chain([synthetic::supplier(0, 2)]),
     );
 
+    let change = conformance::change();
     let (a, b) = tokio::join!(
-        one.upsert_register(&first, &|_| {}),
-        two.upsert_register(&second, &|_| {})
+        one.upsert_register(&first, &change, &|_| {}),
+        two.upsert_register(&second, &change, &|_| {})
     );
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(a.total() + b.total(), 3_001);
@@ -269,7 +276,9 @@ async fn open_chooses_postgres_for_both_schemes() {
     let db = scratch().await;
     let long = db.url().replacen("postgres://", "postgresql://", 1);
     for (n, url) in [db.url().to_string(), long].iter().enumerate() {
-        let store = open(url).await.unwrap();
+        let store = open_with_audit_key(&DatabaseUrl::new(url.as_str()), conformance::key())
+            .await
+            .unwrap();
         import(store.as_ref(), &register([supplier(&format!("s{n}"), "S")])).await;
         assert_eq!(
             store.count_suppliers().await.unwrap(),

@@ -15,7 +15,7 @@ use tempfile::TempDir;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use vetted_core::model::{Category, Status, Supplier};
-use vetted_store::{SqliteStore, Store, StoreError, open};
+use vetted_store::{DatabaseUrl, SqliteStore, Store, StoreError, open, open_with_audit_key};
 
 use conformance::{id, import, listing, register, supplier};
 
@@ -24,7 +24,8 @@ const DB: &str = "vetted.db";
 /// A fresh store in a new temporary folder, opened through [`open`] as callers do.
 async fn fresh() -> (TempDir, Arc<dyn Store>) {
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path().join(DB).to_str().unwrap()).await.unwrap();
+    let url = DatabaseUrl::new(dir.path().join(DB).to_str().unwrap());
+    let store = open_with_audit_key(&url, conformance::key()).await.unwrap();
     (dir, store)
 }
 
@@ -51,7 +52,10 @@ conformance_tests!(fresh;
 async fn a_failed_import_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(DB);
-    let store = SqliteStore::open(&path).await.unwrap();
+    let store = SqliteStore::open(&path)
+        .await
+        .unwrap()
+        .with_audit_key(conformance::key());
     // A trigger stands for any failure inside the transaction: a full disk, a lost lock.
     sqlx::raw_sql(
         "CREATE TRIGGER poison BEFORE INSERT ON suppliers WHEN NEW.id = 'poisoned' \
@@ -67,7 +71,10 @@ async fn a_failed_import_writes_nothing() {
 #[tokio::test]
 async fn connections_use_wal_foreign_keys_a_busy_timeout_and_normal_sync() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join(DB)).await.unwrap();
+    let store = SqliteStore::open(&dir.path().join(DB))
+        .await
+        .unwrap()
+        .with_audit_key(conformance::key());
     let settings = store.settings().await.unwrap();
     assert_eq!(settings.journal_mode, "wal");
     assert!(settings.foreign_keys);
@@ -80,7 +87,10 @@ async fn connections_use_wal_foreign_keys_a_busy_timeout_and_normal_sync() {
 async fn open_creates_the_file_and_its_folders() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a/b/c").join(DB);
-    let store = SqliteStore::open(&path).await.unwrap();
+    let store = SqliteStore::open(&path)
+        .await
+        .unwrap()
+        .with_audit_key(conformance::key());
     assert!(path.is_file());
     assert_eq!(store.path(), path);
     store.close().await;
@@ -90,7 +100,10 @@ async fn open_creates_the_file_and_its_folders() {
 async fn reopening_keeps_the_data_and_applies_no_migration_twice() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(DB);
-    let store = SqliteStore::open(&path).await.unwrap();
+    let store = SqliteStore::open(&path)
+        .await
+        .unwrap()
+        .with_audit_key(conformance::key());
     import(&store, &register([supplier("a", "A"), supplier("b", "B")])).await;
     store.close().await;
 
@@ -105,7 +118,10 @@ async fn reopening_keeps_the_data_and_applies_no_migration_twice() {
     let applied = migrations().await;
     assert!(!applied.is_empty() && applied.iter().all(|m| m.2));
 
-    let store = SqliteStore::open(&path).await.unwrap();
+    let store = SqliteStore::open(&path)
+        .await
+        .unwrap()
+        .with_audit_key(conformance::key());
     assert_eq!(listing(&store).await, [("a".into(), 1), ("b".into(), 1)]);
     import(&store, &register([supplier("c", "C")])).await;
     store.close().await;
@@ -133,7 +149,10 @@ type SupplierRow = (
 async fn rows_hold_the_document_its_projections_and_times() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(DB);
-    let store = SqliteStore::open(&path).await.unwrap();
+    let store = SqliteStore::open(&path)
+        .await
+        .unwrap()
+        .with_audit_key(conformance::key());
     let aws = synthetic::supplier(3, 1);
     import(&store, &register([supplier("bare", "Bare"), aws.clone()])).await;
 
@@ -188,7 +207,9 @@ async fn open_chooses_sqlite_for_paths_and_sqlite_urls() {
     .iter()
     .enumerate()
     {
-        let store = open(url).await.unwrap();
+        let store = open_with_audit_key(&DatabaseUrl::new(url.as_str()), conformance::key())
+            .await
+            .unwrap();
         import(store.as_ref(), &register([supplier(&format!("s{n}"), "S")])).await;
         assert_eq!(store.count_suppliers().await.unwrap(), 1, "{url}");
         store.close().await;
@@ -217,7 +238,10 @@ async fn open_refuses_other_urls_clearly_and_without_passwords() {
 async fn a_row_that_no_longer_decodes_is_an_error_that_names_it() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(DB);
-    let store = SqliteStore::open(&path).await.unwrap();
+    let store = SqliteStore::open(&path)
+        .await
+        .unwrap()
+        .with_audit_key(conformance::key());
     import(&store, &register([supplier("a", "A"), supplier("b", "B")])).await;
     sqlx::query(r#"UPDATE suppliers SET doc = '{"id":"b","colour":1}' WHERE id = 'b'"#)
         .execute(&mut raw(&path).await)
@@ -244,7 +268,10 @@ async fn a_row_that_no_longer_decodes_is_an_error_that_names_it() {
 async fn a_row_the_import_could_not_replace_is_a_conflict_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(DB);
-    let store = SqliteStore::open(&path).await.unwrap();
+    let store = SqliteStore::open(&path)
+        .await
+        .unwrap()
+        .with_audit_key(conformance::key());
     import(&store, &register([supplier("a", "A"), supplier("b", "B")])).await;
     // Stands for a concurrent writer: the update of `b` is skipped, as when its version moved.
     sqlx::raw_sql(
@@ -256,7 +283,10 @@ async fn a_row_the_import_could_not_replace_is_a_conflict_and_nothing_is_written
     .unwrap();
 
     let changed = register([supplier("a", "A2"), supplier("b", "B2"), supplier("c", "C")]);
-    match store.upsert_register(&changed, &|_| {}).await {
+    match store
+        .upsert_register(&changed, &conformance::change(), &|_| {})
+        .await
+    {
         Err(StoreError::Conflict { what, id, .. }) => {
             assert_eq!((what, id.as_str()), ("supplier", "b"));
         }

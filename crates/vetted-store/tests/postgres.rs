@@ -14,7 +14,9 @@ use std::sync::Arc;
 
 use sqlx::{Connection, PgConnection};
 use vetted_core::model::{Category, Status, Supplier};
-use vetted_store::{DatabaseUrl, PostgresStore, Store, StoreError, open, open_with_audit_key};
+use vetted_store::{
+    AuditStore, DatabaseUrl, PostgresStore, Store, StoreError, open, open_with_audit_key,
+};
 
 use conformance::{id, import, listing, register, supplier};
 use scratch::ScratchDatabase;
@@ -319,5 +321,109 @@ async fn passwords_stay_out_of_errors_and_debug_output() {
     let debug = format!("{store:?}");
     assert!(debug.contains("vetted:***@"), "{debug}");
     assert!(!debug.contains("s3cret"), "{debug}");
+    store.close().await;
+}
+
+writes_conformance_tests!(fresh;
+    create_adds_at_the_end_and_an_existing_id_is_a_conflict,
+    update_needs_the_stored_version_and_stale_carries_the_current_state,
+    an_update_equal_to_the_stored_supplier_writes_nothing,
+    archived_suppliers_leave_the_listings_and_keep_their_row,
+);
+
+audit_conformance_tests!(fresh;
+    every_write_appends_one_entry_with_the_whole_record,
+    another_key_cannot_verify_the_trail,
+    the_trail_replays_to_the_register_of_any_moment,
+);
+
+#[tokio::test]
+async fn concurrent_updates_through_one_store() {
+    let (_db, store) = fresh().await;
+    conformance::writes::concurrent_updates_from_one_version(store.as_ref(), store.as_ref()).await;
+    store.close().await;
+}
+
+#[tokio::test]
+async fn concurrent_updates_through_two_stores_on_one_database() {
+    let db = scratch().await;
+    let (one, two) = (connect(&db).await, connect(&db).await);
+    conformance::writes::concurrent_updates_from_one_version(&one, &two).await;
+    assert!(
+        one.verify_audit(&conformance::key(), None)
+            .await
+            .unwrap()
+            .is_ok()
+    );
+    one.close().await;
+    two.close().await;
+}
+
+#[tokio::test]
+async fn two_stores_writing_at_once_extend_one_chain() {
+    let db = scratch().await;
+    let (one, two) = (connect(&db).await, connect(&db).await);
+    let change = conformance::change();
+    let write = async |store: &PostgresStore, prefix: &str| {
+        for n in 0..20 {
+            store
+                .create_supplier(&supplier(&format!("{prefix}{n}"), "S"), &change)
+                .await
+                .unwrap();
+        }
+    };
+    tokio::join!(write(&one, "x"), write(&two, "y"));
+    let verification = one.verify_audit(&conformance::key(), None).await.unwrap();
+    assert!(
+        matches!(
+            verification,
+            vetted_core::audit::Verification::Ok { entries: 40, .. }
+        ),
+        "{verification:?}"
+    );
+    one.close().await;
+    two.close().await;
+}
+
+#[tokio::test]
+async fn tampering_with_the_database_is_named() {
+    for case in conformance::audit::TAMPERINGS {
+        let db = scratch().await;
+        let store = connect(&db).await;
+        let head = conformance::audit::six_entries(&store).await;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(case.sql))
+            .execute(&mut raw(&db).await)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", case.name));
+        conformance::audit::assert_named(&store, case, head).await;
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_second_key_is_refused_for_writing() {
+    let db = scratch().await;
+    let url = DatabaseUrl::new(db.url());
+    let store = connect(&db).await;
+    store
+        .create_supplier(&supplier("a", "A"), &conformance::change())
+        .await
+        .unwrap();
+    let other = vetted_core::audit::AuditKey::from_bytes(&[0x01; 32]).unwrap();
+    assert!(matches!(
+        open_with_audit_key(&url, other.clone()).await,
+        Err(StoreError::AuditKey(_))
+    ));
+    let sneaky = PostgresStore::connect(&url)
+        .await
+        .unwrap()
+        .with_audit_key(other);
+    assert!(matches!(
+        sneaky
+            .create_supplier(&supplier("b", "B"), &conformance::change())
+            .await,
+        Err(StoreError::AuditKey(_))
+    ));
+    sneaky.close().await;
     store.close().await;
 }

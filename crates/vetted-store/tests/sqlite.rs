@@ -9,13 +9,17 @@ mod synthetic;
 use std::path::Path;
 use std::sync::Arc;
 
+use sqlx::AssertSqlSafe;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Connection, SqliteConnection};
 use tempfile::TempDir;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use vetted_core::audit::AuditKey;
 use vetted_core::model::{Category, Status, Supplier};
-use vetted_store::{DatabaseUrl, SqliteStore, Store, StoreError, open, open_with_audit_key};
+use vetted_store::{
+    AuditStore, DatabaseUrl, SqliteStore, Store, StoreError, open, open_with_audit_key,
+};
 
 use conformance::{id, import, listing, register, supplier};
 
@@ -298,4 +302,118 @@ async fn a_row_the_import_could_not_replace_is_a_conflict_and_nothing_is_written
         supplier("a", "A")
     );
     store.close().await;
+}
+
+writes_conformance_tests!(fresh;
+    create_adds_at_the_end_and_an_existing_id_is_a_conflict,
+    update_needs_the_stored_version_and_stale_carries_the_current_state,
+    an_update_equal_to_the_stored_supplier_writes_nothing,
+    archived_suppliers_leave_the_listings_and_keep_their_row,
+);
+
+audit_conformance_tests!(fresh;
+    every_write_appends_one_entry_with_the_whole_record,
+    another_key_cannot_verify_the_trail,
+    the_trail_replays_to_the_register_of_any_moment,
+);
+
+#[tokio::test]
+async fn concurrent_updates_through_one_store() {
+    let (_dir, store) = fresh().await;
+    conformance::writes::concurrent_updates_from_one_version(store.as_ref(), store.as_ref()).await;
+    store.close().await;
+}
+
+#[tokio::test]
+async fn concurrent_updates_through_two_stores_on_one_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB);
+    let one = SqliteStore::open(&path)
+        .await
+        .unwrap()
+        .with_audit_key(conformance::key());
+    let two = SqliteStore::open(&path)
+        .await
+        .unwrap()
+        .with_audit_key(conformance::key());
+    conformance::writes::concurrent_updates_from_one_version(&one, &two).await;
+    assert!(
+        one.verify_audit(&conformance::key(), None)
+            .await
+            .unwrap()
+            .is_ok()
+    );
+    one.close().await;
+    two.close().await;
+}
+
+#[tokio::test]
+async fn tampering_with_the_file_is_named() {
+    for case in conformance::audit::TAMPERINGS {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB);
+        let store = SqliteStore::open(&path)
+            .await
+            .unwrap()
+            .with_audit_key(conformance::key());
+        let head = conformance::audit::six_entries(&store).await;
+        sqlx::raw_sql(AssertSqlSafe(case.sql))
+            .execute(&mut raw(&path).await)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", case.name));
+        conformance::audit::assert_named(&store, case, head).await;
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_second_key_is_refused_for_writing_and_a_store_without_key_cannot_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = DatabaseUrl::new(dir.path().join(DB).to_str().unwrap());
+    let store = open_with_audit_key(&url, conformance::key()).await.unwrap();
+    // A fresh database accepts any key until the first write stores its fingerprint.
+    let other = AuditKey::from_bytes(&[0x01; 32]).unwrap();
+    open_with_audit_key(&url, other.clone())
+        .await
+        .unwrap()
+        .close()
+        .await;
+    store
+        .create_supplier(&supplier("a", "A"), &conformance::change())
+        .await
+        .unwrap();
+    store.close().await;
+
+    match open_with_audit_key(&url, other.clone()).await {
+        Err(StoreError::AuditKey(message)) => {
+            assert!(message.contains("same key file"), "{message}")
+        }
+        Err(e) => panic!("expected an audit key error, got {e:?}"),
+        Ok(_) => panic!("expected an audit key error"),
+    }
+    // A store that skipped the check still cannot write.
+    let sneaky = SqliteStore::open(&dir.path().join(DB))
+        .await
+        .unwrap()
+        .with_audit_key(other);
+    assert!(matches!(
+        sneaky
+            .create_supplier(&supplier("b", "B"), &conformance::change())
+            .await,
+        Err(StoreError::AuditKey(_))
+    ));
+    let keyless = open(url.expose()).await.unwrap();
+    assert!(matches!(
+        keyless
+            .create_supplier(&supplier("b", "B"), &conformance::change())
+            .await,
+        Err(StoreError::AuditKey(_))
+    ));
+    assert_eq!(
+        keyless.count_suppliers().await.unwrap(),
+        1,
+        "it still reads"
+    );
+    sneaky.close().await;
+    keyless.close().await;
 }

@@ -3,6 +3,11 @@
 //! Each function takes a fresh, empty store; a backend's test file (`tests/sqlite.rs`,
 //! `tests/postgres.rs`) runs them all through the `conformance_tests!` macro.
 
+#[macro_use]
+pub mod audit;
+#[macro_use]
+pub mod writes;
+
 use std::sync::Mutex;
 
 use time::macros::datetime;

@@ -52,6 +52,10 @@ impl<'a> Row<'a> {
 }
 
 /// What a write comes to.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one short-lived value per write, moved once: boxing would buy nothing"
+)]
 pub(crate) enum Decision<'a> {
     /// Nothing to write; the stored supplier is the answer.
     Unchanged(StoredSupplier),

@@ -386,7 +386,7 @@ async fn a_second_key_is_refused_for_writing_and_a_store_without_key_cannot_writ
 
     match open_with_audit_key(&url, other.clone()).await {
         Err(StoreError::AuditKey(message)) => {
-            assert!(message.contains("same key file"), "{message}")
+            assert!(message.contains("same key file"), "{message}");
         }
         Err(e) => panic!("expected an audit key error, got {e:?}"),
         Ok(_) => panic!("expected an audit key error"),

@@ -44,7 +44,7 @@ pub async fn create_adds_at_the_end_and_an_existing_id_is_a_conflict(store: &dyn
     );
     match store.create_supplier(&supplier("a", "A2"), &change()).await {
         Err(StoreError::Conflict { what, id, .. }) => {
-            assert_eq!((what, id.as_str()), ("supplier", "a"))
+            assert_eq!((what, id.as_str()), ("supplier", "a"));
         }
         other => panic!("expected Conflict, got {other:?}"),
     }
@@ -82,7 +82,7 @@ pub async fn update_needs_the_stored_version_and_stale_carries_the_current_state
         .await
     {
         Err(StoreError::NotFound { what, id }) => {
-            assert_eq!((what, id.as_str()), ("supplier", "zz"))
+            assert_eq!((what, id.as_str()), ("supplier", "zz"));
         }
         other => panic!("expected NotFound, got {other:?}"),
     }

@@ -71,7 +71,7 @@ pub fn parse_head(s: &str) -> Result<ChainHead, String> {
 
 pub async fn run(ctx: &Context, command: Command) -> Result<u8> {
     let store = ctx.store().await?;
-    let result = match command {
+    match command {
         Command::Verify(o) => {
             let path = ctx.audit_key_path()?;
             let key = vetted_store::keyfile::load(&path)?;
@@ -103,8 +103,7 @@ pub async fn run(ctx: &Context, command: Command) -> Result<u8> {
             store.close().await;
             export(&entries?, o.out)
         }
-    };
-    result
+    }
 }
 
 fn verify_output(verification: &Verification, format: OutputFormat) -> Result<u8> {
@@ -121,7 +120,8 @@ fn verify_output(verification: &Verification, format: OutputFormat) -> Result<u8
             Verification::Broken { message, .. } => println!("audit trail BROKEN: {message}"),
         },
     }
-    Ok(if verification.is_ok() { 0 } else { 1 })
+    // Exit 1: the trail is broken.
+    Ok(u8::from(!verification.is_ok()))
 }
 
 fn log_output(entries: &[AuditEntry], format: OutputFormat) -> Result<u8> {

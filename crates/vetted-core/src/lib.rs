@@ -6,6 +6,7 @@
 //! - [`audit`]: the keyed hash chain of the audit trail (tamper-evident, verifiable).
 //! - [`policy`]: the policy as data, read from TOML; [`Policy::default`](policy::Policy) is the seed.
 //! - [`engine`]: every rule of `shared/spec/policy.md`; [`report`]: the check report.
+//! - [`projection`]: the evaluation columns the store keeps for filtering and sorting lists.
 //! - [`same`]: "the same register" as the spec defines it.
 
 pub mod audit;
@@ -15,6 +16,7 @@ pub mod due;
 pub mod engine;
 pub mod model;
 pub mod policy;
+pub mod projection;
 pub mod read;
 pub mod report;
 pub mod same;

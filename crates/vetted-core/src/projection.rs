@@ -89,7 +89,11 @@ mod tests {
             let due = due_items(&s, &policy, as_of, HORIZON_DAYS);
             assert_eq!(p.next_due.is_some(), !due.is_empty(), "{}", s.id);
             if let Some(next) = p.next_due {
-                assert!(due.iter().all(|d| d.date.unwrap_or(as_of) >= next), "{}", s.id);
+                assert!(
+                    due.iter().all(|d| d.date.unwrap_or(as_of) >= next),
+                    "{}",
+                    s.id
+                );
             }
             assert!(p.search.starts_with(&s.id.as_str().to_lowercase()));
             assert!(p.countries.windows(2).all(|w| w[0] < w[1]));
@@ -113,6 +117,9 @@ mod tests {
         let a = policy_fingerprint(DEFAULT_POLICY_TOML);
         assert_eq!(a.len(), 64);
         assert_eq!(a, policy_fingerprint(DEFAULT_POLICY_TOML));
-        assert_ne!(a, policy_fingerprint(&format!("{DEFAULT_POLICY_TOML}\n# edited\n")));
+        assert_ne!(
+            a,
+            policy_fingerprint(&format!("{DEFAULT_POLICY_TOML}\n# edited\n"))
+        );
     }
 }

@@ -3,6 +3,7 @@
 //! - [`store`]: the trait, taking and returning domain types ([`vetted_core::model`]).
 //! - [`audit`]: [`AuditStore`], the audit trail every write appends to, read and verified.
 //! - [`keyfile`]: the audit key file, created on first start.
+//! - [`evaluations`]: [`EvaluationStore`], stored evaluations and the list query.
 //! - [`sqlite`]: [`SqliteStore`], one `SQLite` file (schema in `migrations/sqlite/`).
 //! - [`postgres`]: [`PostgresStore`], a `PostgreSQL` database (schema in `migrations/postgres/`).
 //! - [`url`]: [`DatabaseUrl`], how configuration names the database; [`open`] picks the backend.
@@ -14,6 +15,7 @@
 pub mod audit;
 mod decode;
 pub mod error;
+pub mod evaluations;
 mod import;
 pub mod keyfile;
 pub mod postgres;
@@ -27,6 +29,9 @@ use std::sync::Arc;
 
 pub use audit::{AuditQuery, AuditStore};
 pub use error::StoreError;
+pub use evaluations::{
+    EvaluationStore, Evaluator, ListedSupplier, SortKey, SupplierPage, SupplierQuery,
+};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use store::{Change, ImportSummary, Store, StoredSupplier};

@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use vetted_core::audit::Actor;
 use vetted_core::model::{Register, Supplier, SupplierId};
 
-use crate::{AuditStore, StoreError};
+use crate::{AuditStore, EvaluationStore, StoreError};
 
 /// A supplier as stored, with its version.
 #[derive(Clone, PartialEq, Debug)]
@@ -71,7 +71,7 @@ impl ImportSummary {
 /// [`StoreError::AuditKey`]. Writers are serialized (`SQLite`'s write lock, one `PostgreSQL`
 /// advisory lock), so two processes on one database extend one chain.
 #[async_trait]
-pub trait Store: AuditStore + Send + Sync {
+pub trait Store: AuditStore + EvaluationStore + Send + Sync {
     /// Every supplier not archived, in register order: the order in which they were first
     /// created.
     async fn list_suppliers(&self) -> Result<Vec<StoredSupplier>, StoreError>;

@@ -417,3 +417,8 @@ async fn a_second_key_is_refused_for_writing_and_a_store_without_key_cannot_writ
     sneaky.close().await;
     keyless.close().await;
 }
+
+evaluations_conformance_tests!(fresh;
+    queries_filter_sort_and_page_as_the_engine_would,
+    a_new_day_a_new_policy_and_every_write_are_picked_up,
+);

@@ -6,6 +6,8 @@
 #[macro_use]
 pub mod audit;
 #[macro_use]
+pub mod evaluations;
+#[macro_use]
 pub mod writes;
 
 use std::sync::Mutex;

@@ -26,3 +26,22 @@ CREATE TABLE audit_meta (
 );
 
 ALTER TABLE suppliers ADD COLUMN archived BOOLEAN NOT NULL DEFAULT false;
+
+-- Stored evaluations: as migrations/sqlite/0002_audit_evaluations.sql. `name` sorts by its
+-- bytes (COLLATE "C"), as on SQLite, whatever the database's locale.
+ALTER TABLE suppliers ADD COLUMN verdict TEXT;
+ALTER TABLE suppliers ADD COLUMN verdict_rank INTEGER;
+ALTER TABLE suppliers ADD COLUMN tier TEXT;
+ALTER TABLE suppliers ADD COLUMN tier_rank INTEGER;
+ALTER TABLE suppliers ADD COLUMN next_due TEXT;
+ALTER TABLE suppliers ADD COLUMN countries TEXT;
+ALTER TABLE suppliers ADD COLUMN search TEXT;
+ALTER TABLE suppliers ADD COLUMN evaluation_key TEXT;
+
+CREATE INDEX suppliers_evaluation_key ON suppliers (evaluation_key);
+CREATE INDEX suppliers_listed ON suppliers (archived, position);
+CREATE INDEX suppliers_by_name ON suppliers (archived, (name COLLATE "C"), position);
+CREATE INDEX suppliers_by_verdict ON suppliers (archived, verdict_rank, position);
+CREATE INDEX suppliers_by_tier ON suppliers (archived, tier_rank, position);
+CREATE INDEX suppliers_by_next_due ON suppliers (archived, next_due, position);
+CREATE INDEX suppliers_by_updated ON suppliers (archived, updated_at, position);

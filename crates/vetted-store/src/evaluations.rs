@@ -1,0 +1,268 @@
+//! [`EvaluationStore`]: stored evaluations and the list query built on them.
+//!
+//! Each supplier row keeps its [`Projection`] (verdict, tier, next due date, countries, search
+//! text) with the key of the date and policy it was computed for. Every write of a supplier
+//! clears that key in its own transaction (the write methods do not know the policy or the
+//! date); [`EvaluationStore::refresh_evaluations`] recomputes the rows whose key is not the
+//! [`Evaluator`]'s, in batches, each row guarded by its version so a concurrent write wins; and
+//! [`EvaluationStore::query_suppliers`] first makes sure (two index probes) that no row carries
+//! another key, refreshing when needed, then answers one page with one SQL statement.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use time::Date;
+use vetted_core::date::format_date;
+use vetted_core::model::{Category, Status, Supplier, Tier, Verdict};
+use vetted_core::policy::Policy;
+use vetted_core::projection::{Projection, policy_fingerprint, project};
+
+use crate::{StoreError, StoredSupplier};
+
+/// The most suppliers one page holds.
+pub const MAX_LIMIT: u32 = 1_000;
+
+/// Rows recomputed per transaction by a refresh.
+pub(crate) const REFRESH_BATCH: usize = 500;
+
+/// The policy and the date evaluations are computed under.
+#[derive(Clone, Debug)]
+pub struct Evaluator {
+    /// The active policy.
+    pub policy: Arc<Policy>,
+    /// [`policy_fingerprint`] of the policy's TOML text.
+    pub fingerprint: String,
+    /// The evaluation date (today, for a server).
+    pub as_of: Date,
+}
+
+impl Evaluator {
+    /// An evaluator of `policy`, whose text is `policy_toml`, on `as_of`.
+    pub fn new(policy: Arc<Policy>, policy_toml: &str, as_of: Date) -> Evaluator {
+        Evaluator {
+            policy,
+            fingerprint: policy_fingerprint(policy_toml),
+            as_of,
+        }
+    }
+
+    /// The key stored with each row evaluated by this evaluator.
+    pub(crate) fn key(&self) -> String {
+        format!("{} {}", format_date(self.as_of), self.fingerprint)
+    }
+
+    pub(crate) fn project(&self, supplier: &Supplier) -> Projection {
+        project(supplier, &self.policy, self.as_of)
+    }
+}
+
+/// How a page is sorted; ties are always broken by register order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SortKey {
+    /// Register order (first creation).
+    #[default]
+    Register,
+    /// Name, by its bytes; suppliers without a name last.
+    Name,
+    /// Id, by its bytes.
+    Id,
+    /// Verdict, worst first ([`Verdict::WORST_FIRST`]) when ascending.
+    Verdict,
+    /// Tier, critical first when ascending; suppliers without a tier last.
+    Tier,
+    /// Next due date, earliest first when ascending; suppliers with nothing due last.
+    NextDue,
+    /// Last change, oldest first when ascending.
+    Updated,
+}
+
+/// Which list [`EvaluationStore::query_suppliers`] answers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SupplierQuery {
+    /// Any of these verdicts; all when empty.
+    pub verdicts: Vec<Verdict>,
+    /// Only this tier.
+    pub tier: Option<Tier>,
+    /// Only this category.
+    pub category: Option<Category>,
+    /// Only this status.
+    pub status: Option<Status>,
+    /// Only suppliers with a location in this country (ISO code, such as `DE`).
+    pub country: Option<String>,
+    /// Only suppliers whose id, name or one of whose services contains this text, ignoring case.
+    pub search: Option<String>,
+    /// Archived suppliers instead of the others.
+    pub archived: bool,
+    /// The order.
+    pub sort: SortKey,
+    /// Descending instead of ascending (ties stay in register order).
+    pub descending: bool,
+    /// At most this many items, capped at [`MAX_LIMIT`].
+    pub limit: u32,
+    /// Items to skip.
+    pub offset: u64,
+}
+
+impl Default for SupplierQuery {
+    fn default() -> SupplierQuery {
+        SupplierQuery {
+            verdicts: Vec::new(),
+            tier: None,
+            category: None,
+            status: None,
+            country: None,
+            search: None,
+            archived: false,
+            sort: SortKey::Register,
+            descending: false,
+            limit: 100,
+            offset: 0,
+        }
+    }
+}
+
+/// A supplier of a page, with its stored evaluation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ListedSupplier {
+    /// The supplier.
+    pub stored: StoredSupplier,
+    /// Its verdict on the evaluator's date.
+    pub verdict: Verdict,
+    /// Its tier.
+    pub tier: Option<Tier>,
+    /// The earliest date something falls due.
+    pub next_due: Option<Date>,
+}
+
+/// One page of a query and how many suppliers match in all.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SupplierPage {
+    /// The page's suppliers, in order.
+    pub items: Vec<ListedSupplier>,
+    /// How many suppliers match the filters, on every page.
+    pub total: u64,
+}
+
+/// Stored evaluations and the list query.
+#[async_trait]
+pub trait EvaluationStore: Send + Sync {
+    /// Recomputes every row not evaluated by `evaluator` (a new day, a new policy, or written
+    /// since), in batches; a row written meanwhile keeps the write and is picked up again.
+    /// Returns how many rows were recomputed.
+    async fn refresh_evaluations(&self, evaluator: &Evaluator) -> Result<u64, StoreError>;
+
+    /// One page of suppliers, filtered and sorted on their evaluations by `evaluator` (rows
+    /// of another date or policy are refreshed first), with the total that match.
+    async fn query_suppliers(
+        &self,
+        query: &SupplierQuery,
+        evaluator: &Evaluator,
+    ) -> Result<SupplierPage, StoreError>;
+}
+
+/// A projection as the row's columns hold it.
+pub(crate) struct EvaluationRow {
+    pub verdict: &'static str,
+    pub verdict_rank: i64,
+    pub tier: Option<&'static str>,
+    pub tier_rank: Option<i64>,
+    pub next_due: Option<String>,
+    pub countries: String,
+    pub search: String,
+}
+
+impl From<Projection> for EvaluationRow {
+    fn from(p: Projection) -> EvaluationRow {
+        EvaluationRow {
+            verdict: p.verdict.as_str(),
+            verdict_rank: p.verdict.badness_rank() as i64,
+            tier: p.tier.map(Tier::as_str),
+            tier_rank: p
+                .tier
+                .and_then(|t| Tier::ALL.iter().position(|x| *x == t))
+                .map(|r| r as i64),
+            next_due: p.next_due.map(format_date),
+            countries: format!(",{},", p.countries.join(",")),
+            search: p.search,
+        }
+    }
+}
+
+/// The columns a page sorts by, for `ORDER BY {column} {direction} NULLS LAST, position`.
+pub(crate) fn sort_column(sort: SortKey, name: &'static str) -> &'static str {
+    match sort {
+        SortKey::Register => "position",
+        SortKey::Name => name,
+        SortKey::Id => "id",
+        SortKey::Verdict => "verdict_rank",
+        SortKey::Tier => "tier_rank",
+        SortKey::NextDue => "next_due",
+        SortKey::Updated => "updated_at",
+    }
+}
+
+/// A listed supplier from its stored supplier and evaluation columns.
+pub(crate) fn listed(
+    stored: StoredSupplier,
+    verdict: &str,
+    tier: Option<&str>,
+    next_due: Option<&str>,
+) -> Result<ListedSupplier, StoreError> {
+    let id = stored.supplier.id.to_string();
+    let bad = |what: &str| {
+        StoreError::other(
+            format!("reading the evaluation of supplier `{id}`"),
+            format!("the stored {what} is not one"),
+        )
+    };
+    Ok(ListedSupplier {
+        verdict: Verdict::parse(verdict).ok_or_else(|| bad("verdict"))?,
+        tier: tier
+            .map(|t| Tier::parse(t).ok_or_else(|| bad("tier")))
+            .transpose()?,
+        next_due: next_due
+            .map(|d| vetted_core::date::parse_date(d).ok_or_else(|| bad("due date")))
+            .transpose()?,
+        stored,
+    })
+}
+
+/// The query's filters as parameters, in the order the backends bind them.
+pub(crate) struct Filters {
+    pub archived: bool,
+    /// The verdicts as a JSON array (`SQLite`) or list (`PostgreSQL`); `None`: any.
+    pub verdicts: Option<Vec<&'static str>>,
+    pub tier: Option<&'static str>,
+    pub category: Option<&'static str>,
+    pub status: Option<&'static str>,
+    /// `,DE,`
+    pub country: Option<String>,
+    /// Lower case.
+    pub search: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+impl Filters {
+    pub fn of(q: &SupplierQuery) -> Filters {
+        Filters {
+            archived: q.archived,
+            verdicts: (!q.verdicts.is_empty())
+                .then(|| q.verdicts.iter().map(|v| v.as_str()).collect()),
+            tier: q.tier.map(Tier::as_str),
+            category: q.category.map(Category::as_str),
+            status: q.status.map(Status::as_str),
+            country: q
+                .country
+                .as_ref()
+                .map(|c| format!(",{},", c.trim().to_ascii_uppercase())),
+            search: q
+                .search
+                .as_ref()
+                .map(|s| s.trim().to_lowercase())
+                .filter(|s| !s.is_empty()),
+            limit: i64::from(q.limit.min(MAX_LIMIT)),
+            offset: i64::try_from(q.offset).unwrap_or(i64::MAX),
+        }
+    }
+}

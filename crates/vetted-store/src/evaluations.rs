@@ -188,17 +188,104 @@ impl From<Projection> for EvaluationRow {
     }
 }
 
-/// The columns a page sorts by, for `ORDER BY {column} {direction} NULLS LAST, position`.
-pub(crate) fn sort_column(sort: SortKey, name: &'static str) -> &'static str {
+/// The column a page sorts by (of `supplier_evaluations e`), and whether it can be NULL (then
+/// NULLs go last, which costs `SQLite` its index order).
+pub(crate) fn sort_column(sort: SortKey) -> (&'static str, bool) {
     match sort {
-        SortKey::Register => "position",
-        SortKey::Name => name,
-        SortKey::Id => "id",
-        SortKey::Verdict => "verdict_rank",
-        SortKey::Tier => "tier_rank",
-        SortKey::NextDue => "next_due",
-        SortKey::Updated => "updated_at",
+        SortKey::Register => ("e.position", false),
+        SortKey::Name => ("e.name", true),
+        SortKey::Id => ("e.id", false),
+        SortKey::Verdict => ("e.verdict_rank", false),
+        SortKey::Tier => ("e.tier_rank", true),
+        SortKey::NextDue => ("e.next_due", true),
+        SortKey::Updated => ("e.updated_at", false),
     }
+}
+
+/// `ORDER BY …` of a page: the sort column, then register order, both in the query's
+/// direction (so one index serves each sort).
+pub(crate) fn order_by(query: &SupplierQuery) -> String {
+    let direction = if query.descending { "DESC" } else { "ASC" };
+    let (column, nullable) = sort_column(query.sort);
+    let nulls = if nullable { " NULLS LAST" } else { "" };
+    format!("ORDER BY {column} {direction}{nulls}, e.position {direction}")
+}
+
+/// A bound value of a [`Where`].
+pub(crate) enum Param {
+    Bool(bool),
+    Text(String),
+    Texts(Vec<&'static str>),
+}
+
+/// The conditions of the active filters only (so the planner sees no dead `OR`s), with their
+/// parameters in order; `placeholder(n)` writes the `n`th (from 1), `any_of(p)` tests
+/// `e.verdict` against a list parameter, `contains(column, p)` tests for a substring.
+pub(crate) struct Where {
+    pub sql: String,
+    pub params: Vec<Param>,
+}
+
+impl Where {
+    pub fn of(
+        q: &SupplierQuery,
+        placeholder: impl Fn(usize) -> String,
+        any_of: impl Fn(&str) -> String,
+        contains: impl Fn(&str, &str) -> String,
+    ) -> Where {
+        let mut conditions = Vec::new();
+        let mut params = Vec::new();
+        let mut add = |template: &dyn Fn(&str) -> String, param: Param| {
+            params.push(param);
+            conditions.push(template(&placeholder(params.len())));
+        };
+        add(&|p| format!("e.archived = {p}"), Param::Bool(q.archived));
+        if !q.verdicts.is_empty() {
+            add(
+                &|p| any_of(p),
+                Param::Texts(q.verdicts.iter().map(|v| v.as_str()).collect()),
+            );
+        }
+        if let Some(tier) = q.tier {
+            add(
+                &|p| format!("e.tier = {p}"),
+                Param::Text(tier.as_str().into()),
+            );
+        }
+        if let Some(category) = q.category {
+            add(
+                &|p| format!("e.category = {p}"),
+                Param::Text(category.as_str().into()),
+            );
+        }
+        if let Some(status) = q.status {
+            add(
+                &|p| format!("e.status = {p}"),
+                Param::Text(status.as_str().into()),
+            );
+        }
+        if let Some(country) = &q.country {
+            let code = format!(",{},", country.trim().to_ascii_uppercase());
+            add(&|p| contains("e.countries", p), Param::Text(code));
+        }
+        if let Some(search) = q.search.as_ref().map(|s| s.trim().to_lowercase()) {
+            if !search.is_empty() {
+                add(&|p| contains("e.search", p), Param::Text(search));
+            }
+        }
+        Where {
+            sql: conditions.join(" AND "),
+            params,
+        }
+    }
+}
+
+/// `LIMIT` and `OFFSET` of a query, capped.
+pub(crate) fn limit_offset(q: &SupplierQuery) -> (i64, i64) {
+    (
+        i64::from(q.limit.min(MAX_LIMIT)),
+        i64::try_from(q.offset).unwrap_or(i64::MAX),
+    )
 }
 
 /// A listed supplier from its stored supplier and evaluation columns.
@@ -225,44 +312,4 @@ pub(crate) fn listed(
             .transpose()?,
         stored,
     })
-}
-
-/// The query's filters as parameters, in the order the backends bind them.
-pub(crate) struct Filters {
-    pub archived: bool,
-    /// The verdicts as a JSON array (`SQLite`) or list (`PostgreSQL`); `None`: any.
-    pub verdicts: Option<Vec<&'static str>>,
-    pub tier: Option<&'static str>,
-    pub category: Option<&'static str>,
-    pub status: Option<&'static str>,
-    /// `,DE,`
-    pub country: Option<String>,
-    /// Lower case.
-    pub search: Option<String>,
-    pub limit: i64,
-    pub offset: i64,
-}
-
-impl Filters {
-    pub fn of(q: &SupplierQuery) -> Filters {
-        Filters {
-            archived: q.archived,
-            verdicts: (!q.verdicts.is_empty())
-                .then(|| q.verdicts.iter().map(|v| v.as_str()).collect()),
-            tier: q.tier.map(Tier::as_str),
-            category: q.category.map(Category::as_str),
-            status: q.status.map(Status::as_str),
-            country: q
-                .country
-                .as_ref()
-                .map(|c| format!(",{},", c.trim().to_ascii_uppercase())),
-            search: q
-                .search
-                .as_ref()
-                .map(|s| s.trim().to_lowercase())
-                .filter(|s| !s.is_empty()),
-            limit: i64::from(q.limit.min(MAX_LIMIT)),
-            offset: i64::try_from(q.offset).unwrap_or(i64::MAX),
-        }
-    }
 }

@@ -27,21 +27,58 @@ CREATE TABLE audit_meta (
 
 ALTER TABLE suppliers ADD COLUMN archived BOOLEAN NOT NULL DEFAULT false;
 
--- Stored evaluations: as migrations/sqlite/0002_audit_evaluations.sql. `name` sorts by its
--- bytes (COLLATE "C"), as on SQLite, whatever the database's locale.
-ALTER TABLE suppliers ADD COLUMN verdict TEXT;
-ALTER TABLE suppliers ADD COLUMN verdict_rank INTEGER;
-ALTER TABLE suppliers ADD COLUMN tier TEXT;
-ALTER TABLE suppliers ADD COLUMN tier_rank INTEGER;
-ALTER TABLE suppliers ADD COLUMN next_due TEXT;
-ALTER TABLE suppliers ADD COLUMN countries TEXT;
-ALTER TABLE suppliers ADD COLUMN search TEXT;
-ALTER TABLE suppliers ADD COLUMN evaluation_key TEXT;
+-- Stored evaluations: as migrations/sqlite/0002_audit_evaluations.sql, one narrow row per
+-- supplier kept by triggers. `name` sorts by its bytes (COLLATE "C"), as on SQLite, whatever
+-- the database's locale.
+CREATE TABLE supplier_evaluations (
+    id             TEXT        PRIMARY KEY NOT NULL REFERENCES suppliers (id) ON DELETE CASCADE,
+    version        BIGINT      NOT NULL,
+    position       BIGINT      NOT NULL,
+    archived       BOOLEAN     NOT NULL,
+    name           TEXT COLLATE "C",
+    category       TEXT,
+    status         TEXT,
+    updated_at     TIMESTAMPTZ NOT NULL,
+    verdict        TEXT,
+    verdict_rank   INTEGER,
+    tier           TEXT,
+    tier_rank      INTEGER,
+    next_due       TEXT,
+    countries      TEXT,
+    search         TEXT,
+    evaluation_key TEXT
+);
 
-CREATE INDEX suppliers_evaluation_key ON suppliers (evaluation_key);
-CREATE INDEX suppliers_listed ON suppliers (archived, position);
-CREATE INDEX suppliers_by_name ON suppliers (archived, (name COLLATE "C"), position);
-CREATE INDEX suppliers_by_verdict ON suppliers (archived, verdict_rank, position);
-CREATE INDEX suppliers_by_tier ON suppliers (archived, tier_rank, position);
-CREATE INDEX suppliers_by_next_due ON suppliers (archived, next_due, position);
-CREATE INDEX suppliers_by_updated ON suppliers (archived, updated_at, position);
+CREATE FUNCTION suppliers_evaluation_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO supplier_evaluations (id, version, position, archived, name, category,
+                                          status, updated_at)
+        VALUES (NEW.id, NEW.version, NEW.position, NEW.archived, NEW.name, NEW.category, NEW.status,
+                NEW.updated_at);
+    ELSE
+        UPDATE supplier_evaluations SET version = NEW.version, position = NEW.position, archived = NEW.archived,
+            name = NEW.name, category = NEW.category, status = NEW.status,
+            updated_at = NEW.updated_at, evaluation_key = NULL
+        WHERE id = NEW.id;
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER suppliers_evaluation_sync AFTER INSERT OR UPDATE ON suppliers
+    FOR EACH ROW EXECUTE FUNCTION suppliers_evaluation_sync();
+
+INSERT INTO supplier_evaluations (id, version, position, archived, name, category, status, updated_at)
+SELECT id, version, position, archived, name, category, status, updated_at FROM suppliers;
+
+CREATE INDEX supplier_evaluations_key ON supplier_evaluations (evaluation_key);
+CREATE INDEX supplier_evaluations_listed ON supplier_evaluations (archived, position);
+CREATE INDEX supplier_evaluations_by_id ON supplier_evaluations (archived, id COLLATE "C");
+CREATE INDEX supplier_evaluations_by_name ON supplier_evaluations (archived, name, position);
+CREATE INDEX supplier_evaluations_by_verdict
+    ON supplier_evaluations (archived, verdict_rank, position);
+CREATE INDEX supplier_evaluations_by_tier ON supplier_evaluations (archived, tier_rank, position);
+CREATE INDEX supplier_evaluations_by_next_due
+    ON supplier_evaluations (archived, next_due, position);
+CREATE INDEX supplier_evaluations_by_updated
+    ON supplier_evaluations (archived, updated_at, position);

@@ -1,28 +1,44 @@
 //! Stored evaluations and the list query on `PostgreSQL` (see [`crate::evaluations`]).
 
 use async_trait::async_trait;
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::postgres::PgArguments;
+use sqlx::{AssertSqlSafe, Postgres, Row};
 use vetted_core::model::Supplier;
 
 use super::{PostgresStore, stored_supplier};
 use crate::error::context;
 use crate::evaluations::{
-    EvaluationRow, Evaluator, Filters, REFRESH_BATCH, SupplierPage, SupplierQuery, listed,
-    sort_column,
+    EvaluationRow, Evaluator, Param, REFRESH_BATCH, SupplierPage, SupplierQuery, Where,
+    limit_offset, listed, order_by,
 };
 use crate::{EvaluationStore, StoreError};
 
-/// The filters, parameters $1 to $7 (see [`Filters`]).
-const FILTER: &str = "archived = $1 \
-    AND ($2::text[] IS NULL OR verdict = ANY($2)) \
-    AND ($3::text IS NULL OR tier = $3) AND ($4::text IS NULL OR category = $4) \
-    AND ($5::text IS NULL OR status = $5) AND ($6::text IS NULL OR strpos(countries, $6) > 0) \
-    AND ($7::text IS NULL OR strpos(search, $7) > 0)";
-
 /// Whether every row carries `key`: the smallest and largest keys are index probes.
-const FRESH: &str = "SELECT (SELECT MIN(evaluation_key) FROM suppliers), \
-    (SELECT MAX(evaluation_key) FROM suppliers), \
-    EXISTS (SELECT 1 FROM suppliers WHERE evaluation_key IS NULL)";
+const FRESH: &str = "SELECT (SELECT MIN(evaluation_key) FROM supplier_evaluations), \
+    (SELECT MAX(evaluation_key) FROM supplier_evaluations), \
+    EXISTS (SELECT 1 FROM supplier_evaluations WHERE evaluation_key IS NULL)";
+
+type Query<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;
+
+fn bind<'q>(mut query: Query<'q>, params: &'q [Param]) -> Result<Query<'q>, StoreError> {
+    for param in params {
+        query = match param {
+            Param::Bool(b) => query.bind(*b),
+            Param::Text(t) => query.bind(t.as_str()),
+            Param::Texts(list) => query.bind(list.clone()),
+        };
+    }
+    Ok(query)
+}
+
+fn filters(query: &SupplierQuery) -> Where {
+    Where::of(
+        query,
+        |n| format!("${n}"),
+        |p| format!("e.verdict = ANY({p}::text[])"),
+        |column, p| format!("strpos({column}, {p}) > 0"),
+    )
+}
 
 impl PostgresStore {
     async fn is_fresh(&self, key: &str) -> Result<bool, StoreError> {
@@ -43,8 +59,9 @@ impl EvaluationStore for PostgresStore {
         let mut refreshed = 0;
         loop {
             let rows: Vec<(String, i64, String)> = sqlx::query_as(
-                "SELECT id, version, doc::text FROM suppliers \
-                 WHERE evaluation_key IS NULL OR evaluation_key <> $1 LIMIT $2",
+                "SELECT s.id, s.version, s.doc::text FROM supplier_evaluations e \
+                 JOIN suppliers s ON s.id = e.id \
+                 WHERE e.evaluation_key IS NULL OR e.evaluation_key <> $1 LIMIT $2",
             )
             .bind(&key)
             .bind(REFRESH_BATCH as i64)
@@ -66,12 +83,14 @@ impl EvaluationStore for PostgresStore {
             })
             .await
             .map_err(context("evaluating suppliers"))??;
-            // One statement per batch; a row written since it was read keeps the write (and
-            // no key) and comes back next round.
+
+            // One statement per batch; a supplier written since it was read keeps the write
+            // (and no key) and is evaluated again next round.
             refreshed += sqlx::query(
-                "UPDATE suppliers AS s SET verdict = e.verdict, verdict_rank = e.verdict_rank, \
-                 tier = e.tier, tier_rank = e.tier_rank, next_due = e.next_due, \
-                 countries = e.countries, search = e.search, evaluation_key = $10 \
+                "UPDATE supplier_evaluations AS s SET verdict = e.verdict, \
+                 verdict_rank = e.verdict_rank, tier = e.tier, tier_rank = e.tier_rank, \
+                 next_due = e.next_due, countries = e.countries, search = e.search, \
+                 evaluation_key = $10 \
                  FROM UNNEST($1::text[], $2::int8[], $3::text[], $4::int4[], $5::text[], \
                              $6::int4[], $7::text[], $8::text[], $9::text[]) \
                       AS e (id, version, verdict, verdict_rank, tier, tier_rank, next_due, \
@@ -138,27 +157,22 @@ impl EvaluationStore for PostgresStore {
         if !self.is_fresh(&evaluator.key()).await? {
             self.refresh_evaluations(evaluator).await?;
         }
-        let f = Filters::of(query);
-        let direction = if query.descending { "DESC" } else { "ASC" };
-        let column = sort_column(query.sort, "(name COLLATE \"C\")");
-        let count = format!("SELECT COUNT(*) FROM suppliers WHERE {FILTER}");
+        let filters = filters(query);
+        let (limit, offset) = limit_offset(query);
+        let n = filters.params.len();
+        let where_ = &filters.sql;
+        let count = format!("SELECT COUNT(*) FROM supplier_evaluations e WHERE {where_}");
         let sql = format!(
-            "SELECT id, version, doc::text, archived, verdict, tier, next_due, ({count}) \
-             FROM suppliers WHERE {FILTER} \
-             ORDER BY {column} {direction} NULLS LAST, position {direction} LIMIT $8 OFFSET $9"
+            "SELECT s.id, s.version, s.doc::text, s.archived, e.verdict, e.tier, e.next_due, \
+             ({count}) FROM supplier_evaluations e JOIN suppliers s ON s.id = e.id \
+             WHERE {where_} {order} LIMIT ${} OFFSET ${}",
+            n + 1,
+            n + 2,
+            order = order_by(query),
         );
-        let bind = |q: sqlx::query::Query<'static, sqlx::Postgres, sqlx::postgres::PgArguments>| {
-            q.bind(f.archived)
-                .bind(f.verdicts.clone())
-                .bind(f.tier)
-                .bind(f.category)
-                .bind(f.status)
-                .bind(f.country.clone())
-                .bind(f.search.clone())
-        };
-        let rows = bind(sqlx::query(AssertSqlSafe(sql)))
-            .bind(f.limit)
-            .bind(f.offset)
+        let rows = bind(sqlx::query(AssertSqlSafe(sql)), &filters.params)?
+            .bind(limit)
+            .bind(offset)
             .fetch_all(&self.pool)
             .await
             .map_err(context("listing suppliers"))?;
@@ -177,7 +191,7 @@ impl EvaluationStore for PostgresStore {
         let total = match total {
             Some(total) => total,
             // A page past the end: count on its own.
-            None => bind(sqlx::query(AssertSqlSafe(count)))
+            None => bind(sqlx::query(AssertSqlSafe(count)), &filters.params)?
                 .fetch_one(&self.pool)
                 .await
                 .and_then(|row| row.try_get::<i64, _>(0))

@@ -55,8 +55,7 @@ const UPSERT: &str = "INSERT INTO suppliers \
                 $7::text[]) AS w (id, position, version, doc, name, category, status) \
     ON CONFLICT (id) DO UPDATE SET \
     version = excluded.version, doc = excluded.doc, name = excluded.name, \
-    category = excluded.category, status = excluded.status, updated_at = excluded.updated_at, \
-    evaluation_key = NULL \
+    category = excluded.category, status = excluded.status, updated_at = excluded.updated_at \
     WHERE suppliers.version = excluded.version - 1";
 
 /// The [`Store`] on a `PostgreSQL` database.
@@ -229,7 +228,7 @@ async fn write_row(
          created_at, updated_at) VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, now(), now())"
     } else {
         "UPDATE suppliers SET version = $3, doc = $4::jsonb, name = $5, category = $6, \
-         status = $7, archived = $8, updated_at = now(), evaluation_key = NULL \
+         status = $7, archived = $8, updated_at = now() \
          WHERE id = $1 AND version = $3 - 1 AND $2::int8 IS NULL"
     };
     let written = sqlx::query(sql)

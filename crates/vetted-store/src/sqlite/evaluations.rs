@@ -1,28 +1,46 @@
 //! Stored evaluations and the list query on `SQLite` (see [`crate::evaluations`]).
 
 use async_trait::async_trait;
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::sqlite::SqliteArguments;
+use sqlx::{AssertSqlSafe, Row, Sqlite};
 use vetted_core::model::Supplier;
 
 use super::{SqliteStore, stored_supplier};
 use crate::error::context;
 use crate::evaluations::{
-    EvaluationRow, Evaluator, Filters, REFRESH_BATCH, SupplierPage, SupplierQuery, listed,
-    sort_column,
+    EvaluationRow, Evaluator, Param, REFRESH_BATCH, SupplierPage, SupplierQuery, Where,
+    limit_offset, listed, order_by,
 };
 use crate::{EvaluationStore, StoreError};
 
-/// The filters, parameters ?1 to ?7 (see [`Filters`]).
-const FILTER: &str = "archived = ?1 \
-    AND (?2 IS NULL OR verdict IN (SELECT value FROM json_each(?2))) \
-    AND (?3 IS NULL OR tier = ?3) AND (?4 IS NULL OR category = ?4) \
-    AND (?5 IS NULL OR status = ?5) AND (?6 IS NULL OR instr(countries, ?6) > 0) \
-    AND (?7 IS NULL OR instr(search, ?7) > 0)";
-
 /// Whether every row carries `key`: the smallest and largest keys are index probes.
-const FRESH: &str = "SELECT (SELECT MIN(evaluation_key) FROM suppliers), \
-    (SELECT MAX(evaluation_key) FROM suppliers), \
-    EXISTS (SELECT 1 FROM suppliers WHERE evaluation_key IS NULL)";
+const FRESH: &str = "SELECT (SELECT MIN(evaluation_key) FROM supplier_evaluations), \
+    (SELECT MAX(evaluation_key) FROM supplier_evaluations), \
+    EXISTS (SELECT 1 FROM supplier_evaluations WHERE evaluation_key IS NULL)";
+
+type Query<'q> = sqlx::query::Query<'q, Sqlite, SqliteArguments>;
+
+fn bind<'q>(mut query: Query<'q>, params: &'q [Param]) -> Result<Query<'q>, StoreError> {
+    for param in params {
+        query = match param {
+            Param::Bool(b) => query.bind(*b),
+            Param::Text(t) => query.bind(t.as_str()),
+            Param::Texts(list) => {
+                query.bind(serde_json::to_string(list).map_err(context("encoding the verdicts"))?)
+            }
+        };
+    }
+    Ok(query)
+}
+
+fn filters(query: &SupplierQuery) -> Where {
+    Where::of(
+        query,
+        |n| format!("?{n}"),
+        |p| format!("e.verdict IN (SELECT value FROM json_each({p}))"),
+        |column, p| format!("instr({column}, {p}) > 0"),
+    )
+}
 
 impl SqliteStore {
     async fn is_fresh(&self, key: &str) -> Result<bool, StoreError> {
@@ -43,8 +61,9 @@ impl EvaluationStore for SqliteStore {
         let mut refreshed = 0;
         loop {
             let rows: Vec<(String, i64, String)> = sqlx::query_as(
-                "SELECT id, version, doc FROM suppliers \
-                 WHERE evaluation_key IS NULL OR evaluation_key <> ?1 LIMIT ?2",
+                "SELECT s.id, s.version, s.doc FROM supplier_evaluations e \
+                 JOIN suppliers s ON s.id = e.id \
+                 WHERE e.evaluation_key IS NULL OR e.evaluation_key <> ?1 LIMIT ?2",
             )
             .bind(&key)
             .bind(REFRESH_BATCH as i64)
@@ -73,10 +92,11 @@ impl EvaluationStore for SqliteStore {
                 .await
                 .map_err(context("storing evaluations"))?;
             for (id, version, row) in &evaluated {
-                // A row written since it was read keeps the write (and no key): next round.
+                // A supplier written since it was read keeps the write (and no key): it is
+                // evaluated again next round.
                 refreshed += sqlx::query(
-                    "UPDATE suppliers SET verdict = ?1, verdict_rank = ?2, tier = ?3, \
-                     tier_rank = ?4, next_due = ?5, countries = ?6, search = ?7, \
+                    "UPDATE supplier_evaluations SET verdict = ?1, verdict_rank = ?2, \
+                     tier = ?3, tier_rank = ?4, next_due = ?5, countries = ?6, search = ?7, \
                      evaluation_key = ?8 WHERE id = ?9 AND version = ?10",
                 )
                 .bind(row.verdict)
@@ -106,31 +126,22 @@ impl EvaluationStore for SqliteStore {
         if !self.is_fresh(&evaluator.key()).await? {
             self.refresh_evaluations(evaluator).await?;
         }
-        let f = Filters::of(query);
-        let direction = if query.descending { "DESC" } else { "ASC" };
-        let column = sort_column(query.sort, "name");
+        let filters = filters(query);
+        let (limit, offset) = limit_offset(query);
+        let n = filters.params.len();
+        let where_ = &filters.sql;
+        let count = format!("SELECT COUNT(*) FROM supplier_evaluations e WHERE {where_}");
         let sql = format!(
-            "SELECT id, version, doc, archived, verdict, tier, next_due, \
-             (SELECT COUNT(*) FROM suppliers WHERE {FILTER}) \
-             FROM suppliers WHERE {FILTER} \
-             ORDER BY {column} {direction} NULLS LAST, position {direction} LIMIT ?8 OFFSET ?9"
+            "SELECT s.id, s.version, s.doc, s.archived, e.verdict, e.tier, e.next_due, \
+             ({count}) FROM supplier_evaluations e JOIN suppliers s ON s.id = e.id \
+             WHERE {where_} {order} LIMIT ?{} OFFSET ?{}",
+            n + 1,
+            n + 2,
+            order = order_by(query),
         );
-        let verdicts = f
-            .verdicts
-            .as_ref()
-            .map(serde_json::to_string)
-            .transpose()
-            .map_err(context("encoding the verdicts"))?;
-        let rows = sqlx::query(AssertSqlSafe(sql))
-            .bind(f.archived)
-            .bind(verdicts)
-            .bind(f.tier)
-            .bind(f.category)
-            .bind(f.status)
-            .bind(f.country.as_deref())
-            .bind(f.search.as_deref())
-            .bind(f.limit)
-            .bind(f.offset)
+        let rows = bind(sqlx::query(AssertSqlSafe(sql)), &filters.params)?
+            .bind(limit)
+            .bind(offset)
             .fetch_all(&self.pool)
             .await
             .map_err(context("listing suppliers"))?;
@@ -149,25 +160,11 @@ impl EvaluationStore for SqliteStore {
         let total = match total {
             Some(total) => total,
             // A page past the end: count on its own.
-            None => sqlx::query_scalar(AssertSqlSafe(format!(
-                "SELECT COUNT(*) FROM suppliers WHERE {FILTER}"
-            )))
-            .bind(f.archived)
-            .bind(
-                f.verdicts
-                    .as_ref()
-                    .map(serde_json::to_string)
-                    .transpose()
-                    .map_err(context("encoding the verdicts"))?,
-            )
-            .bind(f.tier)
-            .bind(f.category)
-            .bind(f.status)
-            .bind(f.country.as_deref())
-            .bind(f.search.as_deref())
-            .fetch_one(&self.pool)
-            .await
-            .map_err(context("counting suppliers"))?,
+            None => bind(sqlx::query(AssertSqlSafe(count)), &filters.params)?
+                .fetch_one(&self.pool)
+                .await
+                .and_then(|row| row.try_get::<i64, _>(0))
+                .map_err(context("counting suppliers"))?,
         };
         Ok(SupplierPage {
             items,

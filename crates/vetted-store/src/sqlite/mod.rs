@@ -57,8 +57,7 @@ const COLUMNS: usize = 9;
 /// is left alone, and the import notices from the count of rows written.
 const ON_CONFLICT: &str = " ON CONFLICT (id) DO UPDATE SET \
     version = excluded.version, doc = excluded.doc, name = excluded.name, \
-    category = excluded.category, status = excluded.status, updated_at = excluded.updated_at, \
-    evaluation_key = NULL \
+    category = excluded.category, status = excluded.status, updated_at = excluded.updated_at \
     WHERE suppliers.version = excluded.version - 1";
 
 /// Rows the connection's thread may read ahead of the task consuming them. sqlx's default of
@@ -281,7 +280,7 @@ async fn write_row(
         .bind(position),
         None => sqlx::query(
             "UPDATE suppliers SET updated_at = ?1, version = ?4, doc = ?5, name = ?6, \
-             category = ?7, status = ?8, archived = ?9, evaluation_key = NULL WHERE id = ?2 AND version = ?4 - 1 \
+             category = ?7, status = ?8, archived = ?9 WHERE id = ?2 AND version = ?4 - 1 \
              AND ?3 IS NULL",
         )
         .bind(now)

@@ -202,13 +202,50 @@ pub(crate) fn sort_column(sort: SortKey) -> (&'static str, bool) {
     }
 }
 
-/// `ORDER BY …` of a page: the sort column, then register order, both in the query's
-/// direction (so one index serves each sort).
-pub(crate) fn order_by(query: &SupplierQuery) -> String {
+/// `ORDER BY …` of a page over `alias`'s columns `sort_key` and `position`: the sort key,
+/// then register order, both in the query's direction (so one index serves each sort).
+pub(crate) fn order_by(query: &SupplierQuery, sort_key: &str, position: &str) -> String {
     let direction = if query.descending { "DESC" } else { "ASC" };
-    let (column, nullable) = sort_column(query.sort);
+    let (_, nullable) = sort_column(query.sort);
+    if query.sort == SortKey::Register {
+        return format!("ORDER BY {position} {direction}");
+    }
     let nulls = if nullable { " NULLS LAST" } else { "" };
-    format!("ORDER BY {column} {direction}{nulls}, e.position {direction}")
+    format!("ORDER BY {sort_key} {direction}{nulls}, {position} {direction}")
+}
+
+/// The page's one statement: the page is chosen on the narrow `supplier_evaluations e` (so
+/// skipping `offset` rows never touches a supplier document), then joined to `suppliers s`
+/// for its documents. Selects `id, version, doc, archived, verdict, tier, next_due, total`;
+/// `doc` is `doc_column` (`s.doc`, or `s.doc::text`), the limit and offset are the parameters
+/// `limit` and `offset`.
+pub(crate) fn page_sql(
+    query: &SupplierQuery,
+    filters: &Where,
+    doc_column: &str,
+    limit: &str,
+    offset: &str,
+) -> String {
+    let (column, _) = sort_column(query.sort);
+    let where_ = &filters.sql;
+    format!(
+        "SELECT s.id, s.version, {doc_column}, s.archived, p.verdict, p.tier, p.next_due, \
+         p.total FROM (SELECT e.id, e.verdict, e.tier, e.next_due, e.position, \
+         {column} AS sort_key, \
+         (SELECT COUNT(*) FROM supplier_evaluations e WHERE {where_}) AS total \
+         FROM supplier_evaluations e WHERE {where_} {inner} LIMIT {limit} OFFSET {offset}) p \
+         JOIN suppliers s ON s.id = p.id {outer}",
+        inner = order_by(query, column, "e.position"),
+        outer = order_by(query, "p.sort_key", "p.position"),
+    )
+}
+
+/// Counts what `filters` select, for a page past the end.
+pub(crate) fn count_sql(filters: &Where) -> String {
+    format!(
+        "SELECT COUNT(*) FROM supplier_evaluations e WHERE {}",
+        filters.sql
+    )
 }
 
 /// A bound value of a [`Where`].

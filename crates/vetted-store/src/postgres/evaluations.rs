@@ -8,8 +8,8 @@ use vetted_core::model::Supplier;
 use super::{PostgresStore, stored_supplier};
 use crate::error::context;
 use crate::evaluations::{
-    EvaluationRow, Evaluator, Param, REFRESH_BATCH, SupplierPage, SupplierQuery, Where,
-    limit_offset, listed, order_by,
+    EvaluationRow, Evaluator, Param, REFRESH_BATCH, SupplierPage, SupplierQuery, Where, count_sql,
+    limit_offset, listed, page_sql,
 };
 use crate::{EvaluationStore, StoreError};
 
@@ -160,16 +160,14 @@ impl EvaluationStore for PostgresStore {
         let filters = filters(query);
         let (limit, offset) = limit_offset(query);
         let n = filters.params.len();
-        let where_ = &filters.sql;
-        let count = format!("SELECT COUNT(*) FROM supplier_evaluations e WHERE {where_}");
-        let sql = format!(
-            "SELECT s.id, s.version, s.doc::text, s.archived, e.verdict, e.tier, e.next_due, \
-             ({count}) FROM supplier_evaluations e JOIN suppliers s ON s.id = e.id \
-             WHERE {where_} {order} LIMIT ${} OFFSET ${}",
-            n + 1,
-            n + 2,
-            order = order_by(query),
+        let sql = page_sql(
+            query,
+            &filters,
+            "s.doc::text",
+            &format!("${}", n + 1),
+            &format!("${}", n + 2),
         );
+        let count = count_sql(&filters);
         let rows = bind(sqlx::query(AssertSqlSafe(sql)), &filters.params)?
             .bind(limit)
             .bind(offset)

@@ -103,6 +103,9 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT)
             .synchronous(SqliteSynchronous::Normal)
+            // 16 MiB of page cache per connection (the default is 2 MiB): the list query's
+            // narrow table and its indexes stay in memory for 100,000 suppliers.
+            .pragma("cache_size", "-16384")
             .row_buffer_size(ROW_BUFFER);
         let pool = SqlitePoolOptions::new()
             .max_connections(MAX_CONNECTIONS)

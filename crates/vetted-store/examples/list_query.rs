@@ -120,20 +120,20 @@ async fn main() -> Result<(), Box<dyn Error>> {
         ),
     ];
     for (name, query) in &queries {
-        let mut times = Vec::with_capacity(RUNS);
+        let mut samples = Vec::with_capacity(RUNS);
         let mut total = 0;
         for _ in 0..RUNS {
             let t = Instant::now();
             let page = store.query_suppliers(query, &evaluator).await?;
-            times.push(t.elapsed());
+            samples.push(t.elapsed());
             total = page.total;
         }
-        times.sort();
+        samples.sort();
         let ms = |d: Duration| d.as_secs_f64() * 1_000.0;
         println!(
             "{name:<34} total {total:>6}  median {:>6.3} ms  p99 {:>6.3} ms",
-            ms(times[RUNS / 2]),
-            ms(times[RUNS * 99 / 100])
+            ms(samples[RUNS / 2]),
+            ms(samples[RUNS * 99 / 100])
         );
     }
     store.close().await;

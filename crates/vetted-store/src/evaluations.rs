@@ -305,10 +305,10 @@ impl Where {
             let code = format!(",{},", country.trim().to_ascii_uppercase());
             add(&|p| contains("e.countries", p), Param::Text(code));
         }
-        if let Some(search) = q.search.as_ref().map(|s| s.trim().to_lowercase()) {
-            if !search.is_empty() {
-                add(&|p| contains("e.search", p), Param::Text(search));
-            }
+        if let Some(search) = q.search.as_ref().map(|s| s.trim().to_lowercase())
+            && !search.is_empty()
+        {
+            add(&|p| contains("e.search", p), Param::Text(search));
         }
         Where {
             sql: conditions.join(" AND "),

@@ -20,7 +20,7 @@ const FRESH: &str = "SELECT (SELECT MIN(evaluation_key) FROM supplier_evaluation
 
 type Query<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;
 
-fn bind<'q>(mut query: Query<'q>, params: &'q [Param]) -> Result<Query<'q>, StoreError> {
+fn bind<'q>(mut query: Query<'q>, params: &'q [Param]) -> Query<'q> {
     for param in params {
         query = match param {
             Param::Bool(b) => query.bind(*b),
@@ -28,7 +28,7 @@ fn bind<'q>(mut query: Query<'q>, params: &'q [Param]) -> Result<Query<'q>, Stor
             Param::Texts(list) => query.bind(list.clone()),
         };
     }
-    Ok(query)
+    query
 }
 
 fn filters(query: &SupplierQuery) -> Where {
@@ -168,7 +168,7 @@ impl EvaluationStore for PostgresStore {
             &format!("${}", n + 2),
         );
         let count = count_sql(&filters);
-        let rows = bind(sqlx::query(AssertSqlSafe(sql)), &filters.params)?
+        let rows = bind(sqlx::query(AssertSqlSafe(sql)), &filters.params)
             .bind(limit)
             .bind(offset)
             .fetch_all(&self.pool)
@@ -189,7 +189,7 @@ impl EvaluationStore for PostgresStore {
         let total = match total {
             Some(total) => total,
             // A page past the end: count on its own.
-            None => bind(sqlx::query(AssertSqlSafe(count)), &filters.params)?
+            None => bind(sqlx::query(AssertSqlSafe(count)), &filters.params)
                 .fetch_one(&self.pool)
                 .await
                 .and_then(|row| row.try_get::<i64, _>(0))

@@ -432,3 +432,12 @@ evaluations_conformance_tests!(fresh;
     queries_filter_sort_and_page_as_the_engine_would,
     a_new_day_a_new_policy_and_every_write_are_picked_up,
 );
+
+#[tokio::test]
+async fn two_stores_on_one_database_refresh_at_once() {
+    let db = scratch().await;
+    let (one, two) = (connect(&db).await, connect(&db).await);
+    conformance::evaluations::two_stores_refresh_at_once(&one, &two).await;
+    one.close().await;
+    two.close().await;
+}

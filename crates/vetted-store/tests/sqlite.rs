@@ -422,3 +422,54 @@ evaluations_conformance_tests!(fresh;
     queries_filter_sort_and_page_as_the_engine_would,
     a_new_day_a_new_policy_and_every_write_are_picked_up,
 );
+
+#[tokio::test]
+async fn two_stores_on_one_file_writing_at_once_extend_one_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB);
+    let one = SqliteStore::open(&path)
+        .await
+        .unwrap()
+        .with_audit_key(conformance::key());
+    let two = SqliteStore::open(&path)
+        .await
+        .unwrap()
+        .with_audit_key(conformance::key());
+    let change = conformance::change();
+    let write = async |store: &SqliteStore, prefix: &str| {
+        for n in 0..20 {
+            store
+                .create_supplier(&supplier(&format!("{prefix}{n}"), "S"), &change)
+                .await
+                .unwrap();
+        }
+    };
+    tokio::join!(write(&one, "x"), write(&two, "y"));
+    let verification = one.verify_audit(&conformance::key(), None).await.unwrap();
+    assert!(
+        matches!(
+            verification,
+            vetted_core::audit::Verification::Ok { entries: 40, .. }
+        ),
+        "{verification:?}"
+    );
+    one.close().await;
+    two.close().await;
+}
+
+#[tokio::test]
+async fn two_stores_on_one_file_refresh_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB);
+    let one = SqliteStore::open(&path)
+        .await
+        .unwrap()
+        .with_audit_key(conformance::key());
+    let two = SqliteStore::open(&path)
+        .await
+        .unwrap()
+        .with_audit_key(conformance::key());
+    conformance::evaluations::two_stores_refresh_at_once(&one, &two).await;
+    one.close().await;
+    two.close().await;
+}

@@ -299,3 +299,46 @@ pub async fn a_new_day_a_new_policy_and_every_write_are_picked_up(store: &dyn St
     );
     assert!(store.get_supplier(&id(first.id.as_str())).await.is_ok());
 }
+
+/// Two stores on one database (two servers) refresh at once while a third writer changes a
+/// supplier: every row ends with the evaluation of its stored version.
+pub async fn two_stores_refresh_at_once(one: &dyn Store, two: &dyn Store) {
+    let register = example();
+    import(one, &register).await;
+    let ev = evaluator(date!(2026 - 11 - 25));
+    let first = &register.suppliers[0];
+    let mut inactive = first.clone();
+    inactive.status = Some(Status::Terminated);
+    let change = change();
+    let (a, b, written) = tokio::join!(
+        one.refresh_evaluations(&ev),
+        two.refresh_evaluations(&ev),
+        two.update_supplier(&inactive, 1, &change),
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    written.unwrap();
+    assert!(a + b >= register.suppliers.len() as u64, "{a} + {b}");
+    let page = two
+        .query_suppliers(
+            &SupplierQuery {
+                limit: 1_000,
+                ..SupplierQuery::default()
+            },
+            &ev,
+        )
+        .await
+        .unwrap();
+    for item in &page.items {
+        let p = project(&item.stored.supplier, &Policy::default(), ev.as_of);
+        assert_eq!(
+            (item.verdict, item.tier, item.next_due),
+            (p.verdict, p.tier, p.next_due)
+        );
+    }
+    let changed = page
+        .items
+        .iter()
+        .find(|i| i.stored.supplier.id == first.id)
+        .unwrap();
+    assert_eq!(changed.verdict, Verdict::Inactive);
+}

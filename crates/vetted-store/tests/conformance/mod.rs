@@ -251,6 +251,8 @@ pub async fn a_full_supplier_round_trips(store: &dyn Store) {
 pub async fn a_failed_import_writes_nothing(store: &dyn Store, poisoned: &SupplierId) {
     import(store, &synthetic::register(10, 1)).await;
     let before = store.list_suppliers().await.unwrap();
+    let head = store.audit_head().await.unwrap();
+    assert_eq!(head.map(|h| h.seq), Some(10));
 
     // Updates first, then more new suppliers than one batch holds, the poisoned one last.
     let mut doomed = synthetic::register(10, 2);
@@ -278,6 +280,11 @@ pub async fn a_failed_import_writes_nothing(store: &dyn Store, poisoned: &Suppli
         "stored documents changed"
     );
     assert_eq!(store.find_supplier(poisoned).await.unwrap(), None);
+    assert_eq!(
+        store.audit_head().await.unwrap(),
+        head,
+        "no audit entry of the failed import"
+    );
 
     // The store still works afterwards.
     assert_eq!(

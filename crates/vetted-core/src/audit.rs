@@ -36,6 +36,10 @@ type HmacSha256 = Hmac<Sha256>;
 /// key for this purpose can never be mistaken for one of another format or version.
 pub const DOMAIN: &str = "vetted-audit/1";
 
+/// What [`AuditKey::fingerprint`] MACs: not a canonical encoding (those start with a length), so
+/// a fingerprint can never equal an entry's MAC.
+const FINGERPRINT_LABEL: &str = "vetted-audit-key-fingerprint/1";
+
 /// The `action` names the application records.
 pub mod action {
     /// A supplier was added to the register.
@@ -44,6 +48,8 @@ pub mod action {
     pub const SUPPLIER_UPDATE: &str = "supplier.update";
     /// A supplier was archived.
     pub const SUPPLIER_ARCHIVE: &str = "supplier.archive";
+    /// An archived supplier was brought back into the register.
+    pub const SUPPLIER_RESTORE: &str = "supplier.restore";
     /// A register document was imported.
     pub const REGISTER_IMPORT: &str = "register.import";
     /// A new policy version was uploaded.
@@ -166,6 +172,17 @@ impl AuditKey {
     /// The key as lowercase hexadecimal digits, for writing the key file. Handle with care.
     pub fn to_hex(&self) -> String {
         hex::encode(&self.bytes)
+    }
+
+    /// A MAC of a fixed label under this key: stored beside a trail so that a store opened with
+    /// another key can refuse to extend or verify it, without revealing the key.
+    pub fn fingerprint(&self) -> Digest {
+        Digest(
+            self.mac_of(FINGERPRINT_LABEL.as_bytes())
+                .finalize()
+                .into_bytes()
+                .into(),
+        )
     }
 
     fn mac_of(&self, bytes: &[u8]) -> HmacSha256 {
@@ -667,6 +684,16 @@ mod tests {
             before: None,
             after: Some(json!({"name": "Acme", "tier": "high"})),
         }
+    }
+
+    #[test]
+    fn fingerprints_tell_keys_apart_and_are_no_mac_of_an_entry() {
+        let other = AuditKey::from_bytes(&[8; 32]).unwrap();
+        assert_eq!(key().fingerprint(), key().fingerprint());
+        assert_ne!(key().fingerprint(), other.fingerprint());
+        let entry = seal(&key(), None, new(action::SUPPLIER_CREATE));
+        assert_ne!(entry.mac, key().fingerprint());
+        assert!(!key().fingerprint().to_string().contains(&key().to_hex()));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! - [`audit`]: the keyed hash chain of the audit trail (tamper-evident, verifiable).
 //! - [`policy`]: the policy as data, read from TOML; [`Policy::default`](policy::Policy) is the seed.
 //! - [`engine`]: every rule of `shared/spec/policy.md`; [`report`]: the check report.
+//! - [`projection`]: the evaluation columns the store keeps for filtering and sorting lists.
 //! - [`same`]: "the same register" as the spec defines it.
 //! - [`role`]: what an account may do (viewer, editor, admin).
 //! - [`section`]: a supplier's nested records by name and place (`locations[3]`).
@@ -19,6 +20,7 @@ pub mod model;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 pub mod policy;
+pub mod projection;
 pub mod read;
 pub mod report;
 pub mod role;

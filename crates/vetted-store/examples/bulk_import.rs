@@ -20,7 +20,8 @@ use std::error::Error;
 use std::time::Instant;
 
 use sqlx::{Connection, PgConnection};
-use vetted_store::{DatabaseUrl, PostgresStore, SqliteStore, Store};
+use vetted_core::audit::{Actor, AuditKey};
+use vetted_store::{Change, DatabaseUrl, PostgresStore, SqliteStore, Store};
 
 fn no_progress(_: usize) {}
 
@@ -50,17 +51,27 @@ async fn main() -> Result<(), Box<dyn Error>> {
     );
 
     let dir = tempfile::tempdir()?;
+    let key = AuditKey::from_bytes(&[7; 32])?;
     let scratch = match &postgres {
         Some(server) => Some(scratch::ScratchDatabase::create(server, "vetted_bench").await),
         None => None,
     };
     let store: Box<dyn Store> = match &scratch {
-        Some(db) => Box::new(PostgresStore::connect(&DatabaseUrl::new(db.url())).await?),
-        None => Box::new(SqliteStore::open(&dir.path().join("bench.db")).await?),
+        Some(db) => Box::new(
+            PostgresStore::connect(&DatabaseUrl::new(db.url()))
+                .await?
+                .with_audit_key(key.clone()),
+        ),
+        None => Box::new(
+            SqliteStore::open(&dir.path().join("bench.db"))
+                .await?
+                .with_audit_key(key.clone()),
+        ),
     };
+    let change = Change::now(Actor::System);
 
     let timed = Instant::now();
-    let summary = store.upsert_register(&first, &no_progress).await?;
+    let summary = store.upsert_register(&first, &change, &no_progress).await?;
     println!(
         "import into an empty database: {:>6} ms  {summary:?}",
         timed.elapsed().as_millis()
@@ -82,14 +93,16 @@ async fn main() -> Result<(), Box<dyn Error>> {
     );
 
     let timed = Instant::now();
-    let summary = store.upsert_register(&first, &no_progress).await?;
+    let summary = store.upsert_register(&first, &change, &no_progress).await?;
     println!(
         "import again, unchanged:       {:>6} ms  {summary:?}",
         timed.elapsed().as_millis()
     );
 
     let timed = Instant::now();
-    let summary = store.upsert_register(&second, &no_progress).await?;
+    let summary = store
+        .upsert_register(&second, &change, &no_progress)
+        .await?;
     println!(
         "import, every supplier changed:{:>6} ms  {summary:?}",
         timed.elapsed().as_millis()

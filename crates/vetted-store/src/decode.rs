@@ -17,7 +17,8 @@ const DECODE_CHUNK: usize = 1_000;
 /// every core busy, few enough that undecoded rows do not pile up.
 const DECODING_IN_FLIGHT: usize = 4;
 
-/// A stored supplier from its id, version and JSON document.
+/// A stored supplier from its id, version and JSON document (not archived; callers that read
+/// the flag set it).
 pub(crate) fn stored_supplier(
     id: &str,
     version: i64,
@@ -25,7 +26,11 @@ pub(crate) fn stored_supplier(
 ) -> Result<StoredSupplier, StoreError> {
     let supplier: Supplier =
         serde_json::from_str(doc).map_err(context(format!("decoding stored supplier `{id}`")))?;
-    Ok(StoredSupplier { supplier, version })
+    Ok(StoredSupplier {
+        supplier,
+        version,
+        archived: false,
+    })
 }
 
 /// Every row of `rows`, in order, decoded by `decode` on blocking threads.

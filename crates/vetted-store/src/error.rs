@@ -30,6 +30,21 @@ pub enum StoreError {
         reason: String,
     },
 
+    /// A write carried a version that is no longer the stored one: someone else changed the
+    /// supplier since it was read. Nothing was written; `current` is what is stored now (the
+    /// server answers 409 with it).
+    #[error("supplier `{}` was changed by someone else: it is at version {}", current.supplier.id, current.version)]
+    Stale {
+        /// The supplier as stored now.
+        current: Box<crate::StoredSupplier>,
+    },
+
+    /// The audit key given is not the one the database's trail was sealed with (their
+    /// fingerprints differ), or a write needs the key and the store was opened without one.
+    /// Nothing was written: writing on would fork or break the chain.
+    #[error("{0}")]
+    AuditKey(String),
+
     /// The request cannot be served by this build or this backend, such as a database URL
     /// with an unknown scheme. The message says what to do instead.
     #[error("{0}")]

@@ -5,10 +5,13 @@
 
 use std::collections::{HashMap, HashSet};
 
+use serde_json::Value;
+use vetted_core::audit::{NewEntry, action};
 use vetted_core::model::{Category, Register, Status, Supplier};
 
 use crate::error::context;
-use crate::{ImportSummary, StoreError};
+use crate::store::Change;
+use crate::{ImportSummary, StoreError, trail};
 
 /// A supplier of the register with its JSON document.
 pub(crate) struct Incoming<'a> {
@@ -46,6 +49,9 @@ pub(crate) struct Existing {
 
 /// One row to write: a new supplier, or the next version of a stored one.
 pub(crate) struct Write<'a> {
+    pub supplier: &'a Supplier,
+    /// The stored document this row replaces; `None` for a new supplier.
+    pub before: Option<String>,
     pub id: &'a str,
     pub position: i64,
     pub version: i64,
@@ -74,22 +80,28 @@ pub(crate) fn plan<'a>(
     let mut writes = Vec::new();
     let mut next_position = next_position;
     for (index, Incoming { supplier, doc }) in incoming.into_iter().enumerate() {
-        let (position, version) = match existing.get(supplier.id.as_str()) {
+        let (position, version, before) = match existing.get(supplier.id.as_str()) {
             Some(stored) if same(stored, supplier, &doc) => {
                 summary.unchanged += 1;
                 continue;
             }
             Some(stored) => {
                 summary.updated += 1;
-                (stored.position, stored.version + 1)
+                (
+                    stored.position,
+                    stored.version + 1,
+                    Some(stored.doc.clone()),
+                )
             }
             None => {
                 summary.created += 1;
                 next_position += 1;
-                (next_position - 1, 1)
+                (next_position - 1, 1, None)
             }
         };
         writes.push(Write {
+            supplier,
+            before,
             id: supplier.id.as_str(),
             position,
             version,
@@ -101,6 +113,31 @@ pub(crate) fn plan<'a>(
         });
     }
     Plan { writes, summary }
+}
+
+/// The audit entry recording `write`: `supplier.create`, or `supplier.update` with the record
+/// it replaces.
+pub(crate) fn entry(write: &Write<'_>, change: &Change) -> Result<NewEntry, StoreError> {
+    let before = write
+        .before
+        .as_deref()
+        .map(serde_json::from_str::<Value>)
+        .transpose()
+        .map_err(context(format!("decoding stored supplier `{}`", write.id)))?;
+    let after = serde_json::to_value(write.supplier)
+        .map_err(context(format!("encoding supplier `{}`", write.id)))?;
+    let action = if before.is_some() {
+        action::SUPPLIER_UPDATE
+    } else {
+        action::SUPPLIER_CREATE
+    };
+    Ok(trail::supplier_entry(
+        change,
+        action,
+        write.id,
+        before,
+        Some(after),
+    ))
 }
 
 /// The error when a batch wrote fewer rows than planned: some stored version moved under the

@@ -2,6 +2,9 @@
 //!
 //! - [`store`]: the trait, taking and returning domain types ([`vetted_core::model`]).
 //! - [`accounts`]: [`AccountStore`], users, API tokens, sessions, login failures, setup tokens.
+//! - [`audit`]: [`AuditStore`], the audit trail every write appends to, read and verified.
+//! - [`keyfile`]: the audit key file, created on first start.
+//! - [`evaluations`]: [`EvaluationStore`], stored evaluations and the list query.
 //! - [`sqlite`]: [`SqliteStore`], one `SQLite` file (schema in `migrations/sqlite/`).
 //! - [`postgres`]: [`PostgresStore`], a `PostgreSQL` database (schema in `migrations/postgres/`).
 //! - [`url`]: [`DatabaseUrl`], how configuration names the database; [`open`] picks the backend.
@@ -11,24 +14,34 @@
 //! backend passes the same tests: `tests/sqlite.rs` and `tests/postgres.rs` run it.
 
 pub mod accounts;
+pub mod audit;
 mod decode;
 pub mod error;
+pub mod evaluations;
 mod import;
+pub mod keyfile;
 pub mod postgres;
 pub mod sqlite;
 pub mod store;
+mod trail;
 pub mod url;
+mod writes;
 
 use std::sync::Arc;
 
 pub use accounts::AccountStore;
+pub use audit::{AuditQuery, AuditStore};
 pub use error::StoreError;
+pub use evaluations::{
+    EvaluationStore, Evaluator, ListedSupplier, SortKey, SupplierPage, SupplierQuery,
+};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
-pub use store::{ImportSummary, Store, StoredSupplier};
+pub use store::{Change, ImportSummary, Store, StoredSupplier};
 pub use url::DatabaseUrl;
 
 use url::Target;
+use vetted_core::audit::AuditKey;
 
 /// Opens the database that `url_or_path` names: `sqlite:PATH`, `sqlite://PATH` or a plain
 /// path is a `SQLite` file (created on first use); `postgres://…` or `postgresql://…` is a
@@ -38,10 +51,32 @@ pub async fn open(url_or_path: &str) -> Result<Arc<dyn Store>, StoreError> {
     open_url(&DatabaseUrl::new(url_or_path)).await
 }
 
-/// [`open`] for a [`DatabaseUrl`] from configuration.
+/// [`open`] for a [`DatabaseUrl`] from configuration. The store can read but not write: writes
+/// need the audit key ([`open_with_audit_key`]).
 pub async fn open_url(url: &DatabaseUrl) -> Result<Arc<dyn Store>, StoreError> {
     match url.target()? {
         Target::Sqlite(path) => Ok(Arc::new(SqliteStore::open(&path).await?)),
         Target::Postgres(url) => Ok(Arc::new(PostgresStore::connect(&url).await?)),
+    }
+}
+
+/// [`open_url`], with the audit key every write seals its entries with (see [`keyfile`]). A
+/// key that is not the one the database's trail was sealed with is [`StoreError::AuditKey`],
+/// here rather than at the first write.
+pub async fn open_with_audit_key(
+    url: &DatabaseUrl,
+    key: AuditKey,
+) -> Result<Arc<dyn Store>, StoreError> {
+    match url.target()? {
+        Target::Sqlite(path) => {
+            let store = SqliteStore::open(&path).await?.with_audit_key(key);
+            store.check_audit_key().await?;
+            Ok(Arc::new(store))
+        }
+        Target::Postgres(url) => {
+            let store = PostgresStore::connect(&url).await?.with_audit_key(key);
+            store.check_audit_key().await?;
+            Ok(Arc::new(store))
+        }
     }
 }

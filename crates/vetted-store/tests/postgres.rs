@@ -14,7 +14,9 @@ use std::sync::Arc;
 
 use sqlx::{Connection, PgConnection};
 use vetted_core::model::{Category, Status, Supplier};
-use vetted_store::{DatabaseUrl, PostgresStore, Store, StoreError, open};
+use vetted_store::{
+    AuditStore, DatabaseUrl, PostgresStore, Store, StoreError, open, open_with_audit_key,
+};
 
 use conformance::{id, import, listing, register, supplier};
 use scratch::ScratchDatabase;
@@ -27,7 +29,9 @@ async fn scratch() -> ScratchDatabase {
 /// A fresh store on a new database, opened through [`open`] as callers do.
 async fn fresh() -> (ScratchDatabase, Arc<dyn Store>) {
     let db = scratch().await;
-    let store = open(db.url()).await.unwrap();
+    let store = open_with_audit_key(&DatabaseUrl::new(db.url()), conformance::key())
+        .await
+        .unwrap();
     (db, store)
 }
 
@@ -35,6 +39,7 @@ async fn connect(db: &ScratchDatabase) -> PostgresStore {
     PostgresStore::connect(&DatabaseUrl::new(db.url()))
         .await
         .unwrap()
+        .with_audit_key(conformance::key())
 }
 
 /// A connection of the test's own to the database, beside the store's.
@@ -107,7 +112,10 @@ async fn a_row_the_import_could_not_replace_is_a_conflict_and_nothing_is_written
     .unwrap();
 
     let changed = register([supplier("a", "A2"), supplier("b", "B2"), supplier("c", "C")]);
-    match store.upsert_register(&changed, &|_| {}).await {
+    match store
+        .upsert_register(&changed, &conformance::change(), &|_| {})
+        .await
+    {
         Err(StoreError::Conflict { what, id, .. }) => {
             assert_eq!((what, id.as_str()), ("supplier", "b"));
         }
@@ -254,9 +262,10 @@ async fn two_stores_on_one_database_import_one_after_the_other() {
             .chain([synthetic::supplier(0, 2)]),
     );
 
+    let change = conformance::change();
     let (a, b) = tokio::join!(
-        one.upsert_register(&first, &|_| {}),
-        two.upsert_register(&second, &|_| {})
+        one.upsert_register(&first, &change, &|_| {}),
+        two.upsert_register(&second, &change, &|_| {})
     );
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(a.total() + b.total(), 3_001);
@@ -284,7 +293,9 @@ async fn open_chooses_postgres_for_both_schemes() {
     let db = scratch().await;
     let long = db.url().replacen("postgres://", "postgresql://", 1);
     for (n, url) in [db.url().to_string(), long].iter().enumerate() {
-        let store = open(url).await.unwrap();
+        let store = open_with_audit_key(&DatabaseUrl::new(url.as_str()), conformance::key())
+            .await
+            .unwrap();
         import(store.as_ref(), &register([supplier(&format!("s{n}"), "S")])).await;
         assert_eq!(
             store.count_suppliers().await.unwrap(),
@@ -326,4 +337,122 @@ async fn passwords_stay_out_of_errors_and_debug_output() {
     assert!(debug.contains("vetted:***@"), "{debug}");
     assert!(!debug.contains("s3cret"), "{debug}");
     store.close().await;
+}
+
+writes_conformance_tests!(fresh;
+    create_adds_at_the_end_and_an_existing_id_is_a_conflict,
+    update_needs_the_stored_version_and_stale_carries_the_current_state,
+    an_update_equal_to_the_stored_supplier_writes_nothing,
+    archived_suppliers_leave_the_listings_and_keep_their_row,
+);
+
+audit_conformance_tests!(fresh;
+    every_write_appends_one_entry_with_the_whole_record,
+    another_key_cannot_verify_the_trail,
+    the_trail_replays_to_the_register_of_any_moment,
+);
+
+#[tokio::test]
+async fn concurrent_updates_through_one_store() {
+    let (_db, store) = fresh().await;
+    conformance::writes::concurrent_updates_from_one_version(store.as_ref(), store.as_ref()).await;
+    store.close().await;
+}
+
+#[tokio::test]
+async fn concurrent_updates_through_two_stores_on_one_database() {
+    let db = scratch().await;
+    let (one, two) = (connect(&db).await, connect(&db).await);
+    conformance::writes::concurrent_updates_from_one_version(&one, &two).await;
+    assert!(
+        one.verify_audit(&conformance::key(), None)
+            .await
+            .unwrap()
+            .is_ok()
+    );
+    one.close().await;
+    two.close().await;
+}
+
+#[tokio::test]
+async fn two_stores_writing_at_once_extend_one_chain() {
+    let db = scratch().await;
+    let (one, two) = (connect(&db).await, connect(&db).await);
+    let change = conformance::change();
+    let write = async |store: &PostgresStore, prefix: &str| {
+        for n in 0..20 {
+            store
+                .create_supplier(&supplier(&format!("{prefix}{n}"), "S"), &change)
+                .await
+                .unwrap();
+        }
+    };
+    tokio::join!(write(&one, "x"), write(&two, "y"));
+    let verification = one.verify_audit(&conformance::key(), None).await.unwrap();
+    assert!(
+        matches!(
+            verification,
+            vetted_core::audit::Verification::Ok { entries: 40, .. }
+        ),
+        "{verification:?}"
+    );
+    one.close().await;
+    two.close().await;
+}
+
+#[tokio::test]
+async fn tampering_with_the_database_is_named() {
+    for case in conformance::audit::TAMPERINGS {
+        let db = scratch().await;
+        let store = connect(&db).await;
+        let head = conformance::audit::six_entries(&store).await;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(case.sql))
+            .execute(&mut raw(&db).await)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", case.name));
+        conformance::audit::assert_named(&store, case, head).await;
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_second_key_is_refused_for_writing() {
+    let db = scratch().await;
+    let url = DatabaseUrl::new(db.url());
+    let store = connect(&db).await;
+    store
+        .create_supplier(&supplier("a", "A"), &conformance::change())
+        .await
+        .unwrap();
+    let other = vetted_core::audit::AuditKey::from_bytes(&[0x01; 32]).unwrap();
+    assert!(matches!(
+        open_with_audit_key(&url, other.clone()).await,
+        Err(StoreError::AuditKey(_))
+    ));
+    let sneaky = PostgresStore::connect(&url)
+        .await
+        .unwrap()
+        .with_audit_key(other);
+    assert!(matches!(
+        sneaky
+            .create_supplier(&supplier("b", "B"), &conformance::change())
+            .await,
+        Err(StoreError::AuditKey(_))
+    ));
+    sneaky.close().await;
+    store.close().await;
+}
+
+evaluations_conformance_tests!(fresh;
+    queries_filter_sort_and_page_as_the_engine_would,
+    a_new_day_a_new_policy_and_every_write_are_picked_up,
+);
+
+#[tokio::test]
+async fn two_stores_on_one_database_refresh_at_once() {
+    let db = scratch().await;
+    let (one, two) = (connect(&db).await, connect(&db).await);
+    conformance::evaluations::two_stores_refresh_at_once(&one, &two).await;
+    one.close().await;
+    two.close().await;
 }

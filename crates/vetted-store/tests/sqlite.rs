@@ -9,13 +9,17 @@ mod synthetic;
 use std::path::Path;
 use std::sync::Arc;
 
+use sqlx::AssertSqlSafe;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Connection, SqliteConnection};
 use tempfile::TempDir;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use vetted_core::audit::AuditKey;
 use vetted_core::model::{Category, Status, Supplier};
-use vetted_store::{SqliteStore, Store, StoreError, open};
+use vetted_store::{
+    AuditStore, DatabaseUrl, SqliteStore, Store, StoreError, open, open_with_audit_key,
+};
 
 use conformance::{id, import, listing, register, supplier};
 
@@ -24,7 +28,8 @@ const DB: &str = "vetted.db";
 /// A fresh store in a new temporary folder, opened through [`open`] as callers do.
 async fn fresh() -> (TempDir, Arc<dyn Store>) {
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path().join(DB).to_str().unwrap()).await.unwrap();
+    let url = DatabaseUrl::new(dir.path().join(DB).to_str().unwrap());
+    let store = open_with_audit_key(&url, conformance::key()).await.unwrap();
     (dir, store)
 }
 
@@ -66,7 +71,10 @@ account_conformance_tests!(fresh;
 async fn a_failed_import_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(DB);
-    let store = SqliteStore::open(&path).await.unwrap();
+    let store = SqliteStore::open(&path)
+        .await
+        .unwrap()
+        .with_audit_key(conformance::key());
     // A trigger stands for any failure inside the transaction: a full disk, a lost lock.
     sqlx::raw_sql(
         "CREATE TRIGGER poison BEFORE INSERT ON suppliers WHEN NEW.id = 'poisoned' \
@@ -82,7 +90,10 @@ async fn a_failed_import_writes_nothing() {
 #[tokio::test]
 async fn connections_use_wal_foreign_keys_a_busy_timeout_and_normal_sync() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join(DB)).await.unwrap();
+    let store = SqliteStore::open(&dir.path().join(DB))
+        .await
+        .unwrap()
+        .with_audit_key(conformance::key());
     let settings = store.settings().await.unwrap();
     assert_eq!(settings.journal_mode, "wal");
     assert!(settings.foreign_keys);
@@ -95,7 +106,10 @@ async fn connections_use_wal_foreign_keys_a_busy_timeout_and_normal_sync() {
 async fn open_creates_the_file_and_its_folders() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a/b/c").join(DB);
-    let store = SqliteStore::open(&path).await.unwrap();
+    let store = SqliteStore::open(&path)
+        .await
+        .unwrap()
+        .with_audit_key(conformance::key());
     assert!(path.is_file());
     assert_eq!(store.path(), path);
     store.close().await;
@@ -105,7 +119,10 @@ async fn open_creates_the_file_and_its_folders() {
 async fn reopening_keeps_the_data_and_applies_no_migration_twice() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(DB);
-    let store = SqliteStore::open(&path).await.unwrap();
+    let store = SqliteStore::open(&path)
+        .await
+        .unwrap()
+        .with_audit_key(conformance::key());
     import(&store, &register([supplier("a", "A"), supplier("b", "B")])).await;
     store.close().await;
 
@@ -120,7 +137,10 @@ async fn reopening_keeps_the_data_and_applies_no_migration_twice() {
     let applied = migrations().await;
     assert!(!applied.is_empty() && applied.iter().all(|m| m.2));
 
-    let store = SqliteStore::open(&path).await.unwrap();
+    let store = SqliteStore::open(&path)
+        .await
+        .unwrap()
+        .with_audit_key(conformance::key());
     assert_eq!(listing(&store).await, [("a".into(), 1), ("b".into(), 1)]);
     import(&store, &register([supplier("c", "C")])).await;
     store.close().await;
@@ -148,7 +168,10 @@ type SupplierRow = (
 async fn rows_hold_the_document_its_projections_and_times() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(DB);
-    let store = SqliteStore::open(&path).await.unwrap();
+    let store = SqliteStore::open(&path)
+        .await
+        .unwrap()
+        .with_audit_key(conformance::key());
     let aws = synthetic::supplier(3, 1);
     import(&store, &register([supplier("bare", "Bare"), aws.clone()])).await;
 
@@ -203,7 +226,9 @@ async fn open_chooses_sqlite_for_paths_and_sqlite_urls() {
     .iter()
     .enumerate()
     {
-        let store = open(url).await.unwrap();
+        let store = open_with_audit_key(&DatabaseUrl::new(url.as_str()), conformance::key())
+            .await
+            .unwrap();
         import(store.as_ref(), &register([supplier(&format!("s{n}"), "S")])).await;
         assert_eq!(store.count_suppliers().await.unwrap(), 1, "{url}");
         store.close().await;
@@ -232,7 +257,10 @@ async fn open_refuses_other_urls_clearly_and_without_passwords() {
 async fn a_row_that_no_longer_decodes_is_an_error_that_names_it() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(DB);
-    let store = SqliteStore::open(&path).await.unwrap();
+    let store = SqliteStore::open(&path)
+        .await
+        .unwrap()
+        .with_audit_key(conformance::key());
     import(&store, &register([supplier("a", "A"), supplier("b", "B")])).await;
     sqlx::query(r#"UPDATE suppliers SET doc = '{"id":"b","colour":1}' WHERE id = 'b'"#)
         .execute(&mut raw(&path).await)
@@ -259,7 +287,10 @@ async fn a_row_that_no_longer_decodes_is_an_error_that_names_it() {
 async fn a_row_the_import_could_not_replace_is_a_conflict_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(DB);
-    let store = SqliteStore::open(&path).await.unwrap();
+    let store = SqliteStore::open(&path)
+        .await
+        .unwrap()
+        .with_audit_key(conformance::key());
     import(&store, &register([supplier("a", "A"), supplier("b", "B")])).await;
     // Stands for a concurrent writer: the update of `b` is skipped, as when its version moved.
     sqlx::raw_sql(
@@ -271,7 +302,10 @@ async fn a_row_the_import_could_not_replace_is_a_conflict_and_nothing_is_written
     .unwrap();
 
     let changed = register([supplier("a", "A2"), supplier("b", "B2"), supplier("c", "C")]);
-    match store.upsert_register(&changed, &|_| {}).await {
+    match store
+        .upsert_register(&changed, &conformance::change(), &|_| {})
+        .await
+    {
         Err(StoreError::Conflict { what, id, .. }) => {
             assert_eq!((what, id.as_str()), ("supplier", "b"));
         }
@@ -283,4 +317,174 @@ async fn a_row_the_import_could_not_replace_is_a_conflict_and_nothing_is_written
         supplier("a", "A")
     );
     store.close().await;
+}
+
+writes_conformance_tests!(fresh;
+    create_adds_at_the_end_and_an_existing_id_is_a_conflict,
+    update_needs_the_stored_version_and_stale_carries_the_current_state,
+    an_update_equal_to_the_stored_supplier_writes_nothing,
+    archived_suppliers_leave_the_listings_and_keep_their_row,
+);
+
+audit_conformance_tests!(fresh;
+    every_write_appends_one_entry_with_the_whole_record,
+    another_key_cannot_verify_the_trail,
+    the_trail_replays_to_the_register_of_any_moment,
+);
+
+#[tokio::test]
+async fn concurrent_updates_through_one_store() {
+    let (_dir, store) = fresh().await;
+    conformance::writes::concurrent_updates_from_one_version(store.as_ref(), store.as_ref()).await;
+    store.close().await;
+}
+
+#[tokio::test]
+async fn concurrent_updates_through_two_stores_on_one_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB);
+    let one = SqliteStore::open(&path)
+        .await
+        .unwrap()
+        .with_audit_key(conformance::key());
+    let two = SqliteStore::open(&path)
+        .await
+        .unwrap()
+        .with_audit_key(conformance::key());
+    conformance::writes::concurrent_updates_from_one_version(&one, &two).await;
+    assert!(
+        one.verify_audit(&conformance::key(), None)
+            .await
+            .unwrap()
+            .is_ok()
+    );
+    one.close().await;
+    two.close().await;
+}
+
+#[tokio::test]
+async fn tampering_with_the_file_is_named() {
+    for case in conformance::audit::TAMPERINGS {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB);
+        let store = SqliteStore::open(&path)
+            .await
+            .unwrap()
+            .with_audit_key(conformance::key());
+        let head = conformance::audit::six_entries(&store).await;
+        sqlx::raw_sql(AssertSqlSafe(case.sql))
+            .execute(&mut raw(&path).await)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", case.name));
+        conformance::audit::assert_named(&store, case, head).await;
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_second_key_is_refused_for_writing_and_a_store_without_key_cannot_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = DatabaseUrl::new(dir.path().join(DB).to_str().unwrap());
+    let store = open_with_audit_key(&url, conformance::key()).await.unwrap();
+    // A fresh database accepts any key until the first write stores its fingerprint.
+    let other = AuditKey::from_bytes(&[0x01; 32]).unwrap();
+    open_with_audit_key(&url, other.clone())
+        .await
+        .unwrap()
+        .close()
+        .await;
+    store
+        .create_supplier(&supplier("a", "A"), &conformance::change())
+        .await
+        .unwrap();
+    store.close().await;
+
+    match open_with_audit_key(&url, other.clone()).await {
+        Err(StoreError::AuditKey(message)) => {
+            assert!(message.contains("same key file"), "{message}");
+        }
+        Err(e) => panic!("expected an audit key error, got {e:?}"),
+        Ok(_) => panic!("expected an audit key error"),
+    }
+    // A store that skipped the check still cannot write.
+    let sneaky = SqliteStore::open(&dir.path().join(DB))
+        .await
+        .unwrap()
+        .with_audit_key(other);
+    assert!(matches!(
+        sneaky
+            .create_supplier(&supplier("b", "B"), &conformance::change())
+            .await,
+        Err(StoreError::AuditKey(_))
+    ));
+    let keyless = open(url.expose()).await.unwrap();
+    assert!(matches!(
+        keyless
+            .create_supplier(&supplier("b", "B"), &conformance::change())
+            .await,
+        Err(StoreError::AuditKey(_))
+    ));
+    assert_eq!(
+        keyless.count_suppliers().await.unwrap(),
+        1,
+        "it still reads"
+    );
+    sneaky.close().await;
+    keyless.close().await;
+}
+
+evaluations_conformance_tests!(fresh;
+    queries_filter_sort_and_page_as_the_engine_would,
+    a_new_day_a_new_policy_and_every_write_are_picked_up,
+);
+
+#[tokio::test]
+async fn two_stores_on_one_file_writing_at_once_extend_one_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB);
+    let one = SqliteStore::open(&path)
+        .await
+        .unwrap()
+        .with_audit_key(conformance::key());
+    let two = SqliteStore::open(&path)
+        .await
+        .unwrap()
+        .with_audit_key(conformance::key());
+    let change = conformance::change();
+    let write = async |store: &SqliteStore, prefix: &str| {
+        for n in 0..20 {
+            store
+                .create_supplier(&supplier(&format!("{prefix}{n}"), "S"), &change)
+                .await
+                .unwrap();
+        }
+    };
+    tokio::join!(write(&one, "x"), write(&two, "y"));
+    let verification = one.verify_audit(&conformance::key(), None).await.unwrap();
+    assert!(
+        matches!(
+            verification,
+            vetted_core::audit::Verification::Ok { entries: 40, .. }
+        ),
+        "{verification:?}"
+    );
+    one.close().await;
+    two.close().await;
+}
+
+#[tokio::test]
+async fn two_stores_on_one_file_refresh_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB);
+    let one = SqliteStore::open(&path)
+        .await
+        .unwrap()
+        .with_audit_key(conformance::key());
+    let two = SqliteStore::open(&path)
+        .await
+        .unwrap()
+        .with_audit_key(conformance::key());
+    conformance::evaluations::two_stores_refresh_at_once(&one, &two).await;
+    one.close().await;
+    two.close().await;
 }

@@ -243,9 +243,21 @@ impl From<StoreError> for ApiError {
                 message: format!("{what} `{id}`: {reason}"),
                 current: None,
             },
-            e @ (StoreError::Unsupported(_) | StoreError::Other { .. }) => {
-                ApiError::internal("the store failed", &e)
-            }
+            StoreError::Stale { current } => ApiError::Conflict {
+                message: format!(
+                    "supplier `{}` was changed by someone else: it is at version {}; \
+                     re-read it, reapply your change and send that version",
+                    current.supplier.id, current.version
+                ),
+                current: Some(serde_json::json!({
+                    "supplier": current.supplier,
+                    "version": current.version,
+                    "archived": current.archived,
+                })),
+            },
+            e @ (StoreError::Unsupported(_)
+            | StoreError::AuditKey(_)
+            | StoreError::Other { .. }) => ApiError::internal("the store failed", &e),
         }
     }
 }

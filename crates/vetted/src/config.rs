@@ -19,6 +19,7 @@ pub const DEFAULT_FILE: &str = "vetted.toml";
 
 /// Every `VETTED_*` variable Vetted reads; any other is warned about.
 pub const KNOWN_ENV: &[&str] = &[
+    "VETTED_AUDIT_KEY_FILE",
     "VETTED_CONFIG",
     "VETTED_DB",
     "VETTED_LISTEN",
@@ -59,6 +60,8 @@ pub struct Config {
     pub db: Option<String>,
     /// A policy file; `None` means the built-in policy.
     pub policy: Option<PathBuf>,
+    /// The audit key file; `None` means the default beside the database (see `context`).
+    pub audit_key_file: Option<PathBuf>,
     /// How logs are written.
     pub log_format: LogFormat,
     /// A browser session unused for this many minutes ends.
@@ -77,6 +80,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             db: None,
             policy: None,
+            audit_key_file: None,
             log_format: LogFormat::Text,
             session_idle_minutes: 60,
             session_absolute_hours: 12,
@@ -93,6 +97,7 @@ pub struct Layer {
     pub listen: Option<SocketAddr>,
     pub db: Option<String>,
     pub policy: Option<PathBuf>,
+    pub audit_key_file: Option<PathBuf>,
     pub log_format: Option<LogFormat>,
     pub session_idle_minutes: Option<u32>,
     pub session_absolute_hours: Option<u32>,
@@ -110,6 +115,9 @@ impl Config {
         }
         if let Some(v) = layer.policy {
             self.policy = Some(v);
+        }
+        if let Some(v) = layer.audit_key_file {
+            self.audit_key_file = Some(v);
         }
         if let Some(v) = layer.log_format {
             self.log_format = v;
@@ -309,6 +317,7 @@ fn env_layer(env: &[(String, String)]) -> Result<Layer, ConfigError> {
         listen,
         db: get("VETTED_DB"),
         policy: get("VETTED_POLICY").map(PathBuf::from),
+        audit_key_file: get("VETTED_AUDIT_KEY_FILE").map(PathBuf::from),
         log_format,
         session_idle_minutes: number("VETTED_SESSION_IDLE_MINUTES")?,
         session_absolute_hours: number("VETTED_SESSION_ABSOLUTE_HOURS")?,
@@ -360,6 +369,12 @@ pub fn example_toml(default_db: Option<&Path>) -> String {
 # A policy file (TOML) to use instead of the built-in default policy.
 # Default: the built-in policy (see `vetted policy show`).
 # policy = "my-policy.toml"
+
+# The audit key file: the secret that seals the audit trail, created on first start (32 random
+# bytes as hex, mode 0600). Default: beside a SQLite database as <db file>.audit-key; for
+# PostgreSQL, vetted/audit.key under the XDG data directory. Every server on one PostgreSQL
+# database must use the same file. Keep a copy apart from the database's backups.
+# audit_key_file = "/etc/vetted/audit.key"
 
 # How logs are written to stderr: "text" for people, "json" for log collectors.
 # log_format = "{log_format}"
@@ -458,6 +473,23 @@ mod tests {
         assert_eq!(c.listen, addr("127.0.0.1:9001"), "env over file");
         assert_eq!(c.db.as_deref(), Some("env.db"), "env over file");
         assert_eq!(c.log_format, LogFormat::Json, "file where env is silent");
+
+        // The audit key file takes the same path through the layers.
+        let (_keyed_dir, mut keyed) = with_file("audit_key_file = \"file.key\"\n");
+        let from = |sources: &Sources, flag: Option<&str>| {
+            let flags = Layer {
+                audit_key_file: flag.map(PathBuf::from),
+                ..Layer::default()
+            };
+            load(sources, flags).unwrap().config.audit_key_file
+        };
+        assert_eq!(from(&keyed, None), Some(PathBuf::from("file.key")));
+        keyed.env = env(&[("VETTED_AUDIT_KEY_FILE", "env.key")]);
+        assert_eq!(from(&keyed, None), Some(PathBuf::from("env.key")));
+        assert_eq!(
+            from(&keyed, Some("flag.key")),
+            Some(PathBuf::from("flag.key"))
+        );
 
         let flags = Layer {
             listen: Some(addr("127.0.0.1:9002")),
@@ -584,6 +616,7 @@ mod tests {
                 listen: Some(Config::default().listen),
                 db: Some("/data/vetted.db".into()),
                 policy: Some("my-policy.toml".into()),
+                audit_key_file: Some("/etc/vetted/audit.key".into()),
                 log_format: Some(LogFormat::Text),
                 session_idle_minutes: Some(60),
                 session_absolute_hours: Some(12),

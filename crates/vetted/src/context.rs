@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
 use time::Date;
+use vetted_core::audit::AuditKey;
 use vetted_core::policy::{DEFAULT_POLICY_TOML, Policy};
-use vetted_store::Store;
+use vetted_store::{DatabaseUrl, Store};
 
 use crate::output::ColorChoice;
 
@@ -21,6 +22,16 @@ pub struct Global {
     /// A policy file (TOML) to use instead of the built-in default policy.
     #[arg(long, global = true, env = "VETTED_POLICY", value_name = "FILE")]
     pub policy: Option<PathBuf>,
+    /// The audit key file, created on first use (32 random bytes as hex, mode 0600). Default:
+    /// beside a SQLite database as `<db file>.audit-key`; for PostgreSQL vetted/audit.key under
+    /// the XDG data directory. Servers sharing a PostgreSQL database need the same file.
+    #[arg(
+        long,
+        global = true,
+        env = "VETTED_AUDIT_KEY_FILE",
+        value_name = "FILE"
+    )]
+    pub audit_key: Option<PathBuf>,
     /// When to colour the output.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -67,7 +78,43 @@ impl Context {
         default_db_path().map(|p| p.display().to_string())
     }
 
-    /// Opens (and creates on first use) the store.
+    /// The audit key file in effect: `--audit-key`, else the default for the database.
+    pub fn audit_key_path(&self) -> Result<PathBuf> {
+        if let Some(path) = &self.global.audit_key {
+            return Ok(path.clone());
+        }
+        let db = DatabaseUrl::new(self.db_location()?);
+        // A SQLite file's key sits beside it; only PostgreSQL's needs the data folder.
+        let data_dir = default_db_path()
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_path_buf));
+        let data_dir = match data_dir {
+            Some(dir) => dir,
+            None if !db.expose().contains("://") => PathBuf::new(),
+            None => anyhow::bail!(
+                "no default place for the audit key file (neither XDG_DATA_HOME nor HOME is \
+                 set): give it with --audit-key FILE"
+            ),
+        };
+        Ok(vetted_store::keyfile::default_path(&db, &data_dir)?)
+    }
+
+    /// The audit key, from its file (created on first use).
+    pub fn audit_key(&self) -> Result<AuditKey> {
+        let path = self.audit_key_path()?;
+        Ok(vetted_store::keyfile::load_or_create(&path)?)
+    }
+
+    /// Opens (and creates on first use) the store with the audit key, for commands that write.
+    pub async fn writable_store(&self) -> Result<Arc<dyn Store>> {
+        let location = self.db_location()?;
+        let key = self.audit_key()?;
+        vetted_store::open_with_audit_key(&DatabaseUrl::new(location.as_str()), key)
+            .await
+            .with_context(|| format!("cannot open the database {location}"))
+    }
+
+    /// Opens (and creates on first use) the store, for commands that only read.
     pub async fn store(&self) -> Result<Arc<dyn Store>> {
         let location = self.db_location()?;
         vetted_store::open(&location)

@@ -34,6 +34,8 @@ enum Command {
     Export(commands::export::Opts),
     #[command(subcommand)]
     Supplier(commands::supplier::Command),
+    #[command(subcommand)]
+    Audit(commands::audit::Command),
     Due(commands::due::Opts),
     #[command(subcommand)]
     User(commands::user::Command),
@@ -67,6 +69,7 @@ fn main() -> ExitCode {
             Command::Import(o) => commands::import::run(&ctx, o).await,
             Command::Export(o) => commands::export::run(&ctx, o).await,
             Command::Supplier(c) => commands::supplier::run(&ctx, c).await,
+            Command::Audit(c) => commands::audit::run(&ctx, c).await,
             Command::Due(o) => commands::due::run(&ctx, o).await,
             Command::User(c) => commands::user::run(&ctx, c).await,
             Command::Token(c) => commands::token::run(&ctx, c).await,

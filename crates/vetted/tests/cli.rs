@@ -20,6 +20,7 @@ fn vetted(dir: &Path, args: &[&str]) -> Output {
         .args(args)
         .env("VETTED_DB", dir.join("vetted.db"))
         .env_remove("VETTED_POLICY")
+        .env_remove("VETTED_AUDIT_KEY_FILE")
         .env("NO_COLOR", "1")
         .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
         .output()
@@ -503,4 +504,100 @@ fn a_custom_policy_adds_clause_keys_without_code_changes() {
         ],
     );
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+}
+
+#[test]
+fn import_seals_an_audit_trail_that_verifies_and_exports() {
+    let dir = tmp();
+    let ex = example();
+    let o = vetted(dir.path(), &["import", ex.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+
+    // The key file was created beside the database, private.
+    let key_file = dir.path().join("vetted.db.audit-key");
+    assert_eq!(std::fs::read_to_string(&key_file).unwrap().trim().len(), 64);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    let document: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&ex).unwrap()).unwrap();
+    let n = document["suppliers"].as_array().unwrap().len();
+    let o = vetted(dir.path(), &["audit", "head"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let head = stdout(&o).trim().to_string();
+    assert!(head.starts_with(&format!("{n}:")), "{head}");
+
+    let o = vetted(dir.path(), &["audit", "verify", "--head", &head]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(&format!("intact: {n} entries")),
+        "{}",
+        stdout(&o)
+    );
+
+    // A head the trail no longer reaches: exit 1, naming what is missing.
+    let mac = head.split_once(':').unwrap().1;
+    let later = format!("{}:{mac}", n + 3);
+    let o = vetted(dir.path(), &["audit", "verify", "--head", &later]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let missing = format!("entries {} to {} were removed", n + 1, n + 3);
+    assert!(stdout(&o).contains(&missing), "{}", stdout(&o));
+
+    let first = document["suppliers"][0]["id"].as_str().unwrap();
+    let o = vetted(
+        dir.path(),
+        &["audit", "log", "--supplier", first, "--format", "json"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let entries: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(entries.as_array().unwrap().len(), 1);
+    assert_eq!(entries[0]["action"], "supplier.create");
+    assert_eq!(entries[0]["actor"]["kind"], "system");
+    assert_eq!(entries[0]["after"]["id"], first);
+
+    let out = dir.path().join("trail.jsonl");
+    let o = vetted(
+        dir.path(),
+        &["audit", "export", "--out", out.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let lines = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(lines.lines().count(), n);
+    for (i, line) in lines.lines().enumerate() {
+        let entry: vetted_core::audit::AuditEntry = serde_json::from_str(line).unwrap();
+        assert_eq!(entry.seq, i as u64 + 1);
+    }
+
+    // Importing the same file again changes nothing and seals nothing.
+    let o = vetted(dir.path(), &["import", ex.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&vetted(dir.path(), &["audit", "head"])).trim(), head);
+
+    // Another key file is refused, for verifying and for writing, and says why.
+    let other = dir.path().join("other.key");
+    std::fs::write(&other, "ab".repeat(32)).unwrap();
+    let other = other.to_str().unwrap();
+    let o = vetted(dir.path(), &["--audit-key", other, "audit", "verify"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("fingerprints differ"), "{}", stderr(&o));
+    let o = vetted(
+        dir.path(),
+        &["--audit-key", other, "import", ex.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("fingerprints differ"), "{}", stderr(&o));
+
+    // Verifying never creates a key.
+    let missing = dir.path().join("missing.key");
+    let o = vetted(
+        dir.path(),
+        &["--audit-key", missing.to_str().unwrap(), "audit", "verify"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("missing.key"), "{}", stderr(&o));
+    assert!(!missing.exists());
 }

@@ -3,8 +3,12 @@
 //! The file is opened in WAL mode with foreign keys on, a 5 s busy timeout and `synchronous =
 //! NORMAL` (durable at every checkpoint, safe against corruption; a power cut may lose the last
 //! commits, never half of one). The schema lives in `migrations/sqlite/`, embedded and applied
-//! on open. Imports take the write lock up front (`BEGIN IMMEDIATE`) so that what they read
-//! cannot change before they write.
+//! on open. Every write takes the write lock up front (`BEGIN IMMEDIATE`) so that what it reads
+//! (the supplier's version, the audit trail's head) cannot change before it writes; `audit.rs`
+//! appends the audit entries in the same transaction.
+
+mod audit;
+mod evaluations;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -21,14 +25,16 @@ use sqlx::sqlite::{
 use sqlx::{AssertSqlSafe, Row, SqliteConnection};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-use vetted_core::model::{Register, SupplierId};
+use vetted_core::audit::AuditKey;
+use vetted_core::model::{Register, Supplier, SupplierId};
 
 mod accounts;
 
 use crate::decode;
 use crate::error::context;
 use crate::import::{self, Existing, Write};
-use crate::{ImportSummary, Store, StoreError, StoredSupplier};
+use crate::writes::{self, Current, Decision, Row as WriteRow};
+use crate::{Change, ImportSummary, Store, StoreError, StoredSupplier, trail};
 
 /// The schema, from `migrations/sqlite/`; files there are never edited once applied.
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -66,6 +72,7 @@ const ROW_BUFFER: usize = 1_000;
 pub struct SqliteStore {
     pool: SqlitePool,
     path: PathBuf,
+    key: Option<AuditKey>,
 }
 
 /// The connection settings in force, as `SQLite` reports them (see [`SqliteStore::settings`]).
@@ -98,6 +105,9 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT)
             .synchronous(SqliteSynchronous::Normal)
+            // 16 MiB of page cache per connection (the default is 2 MiB): the list query's
+            // narrow table and its indexes stay in memory for 100,000 suppliers.
+            .pragma("cache_size", "-16384")
             .row_buffer_size(ROW_BUFFER);
         let pool = SqlitePoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
@@ -111,7 +121,83 @@ impl SqliteStore {
         Ok(SqliteStore {
             pool,
             path: path.to_path_buf(),
+            key: None,
         })
+    }
+
+    /// This store, sealing the audit entries of its writes with `key`; without a key it
+    /// refuses to write.
+    #[must_use]
+    pub fn with_audit_key(mut self, key: AuditKey) -> SqliteStore {
+        self.key = Some(key);
+        self
+    }
+
+    /// Fails with [`StoreError::AuditKey`] if the database's trail was sealed with another key
+    /// than this store's (or the store has none). Writes check too; this fails early.
+    pub async fn check_audit_key(&self) -> Result<(), StoreError> {
+        let key = trail::required(self.key.as_ref())?;
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(context("reading the audit key's fingerprint"))?;
+        let stored = audit::stored_fingerprint(&mut conn).await?;
+        trail::check_fingerprint(stored.as_deref(), key)
+    }
+
+    /// A write transaction holding the write lock, with the audit key.
+    async fn begin_write(
+        &self,
+        what: &str,
+    ) -> Result<(sqlx::Transaction<'static, sqlx::Sqlite>, &AuditKey), StoreError> {
+        let key = trail::required(self.key.as_ref())?;
+        let tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(context(format!("starting {what}")))?;
+        Ok((tx, key))
+    }
+
+    /// Archives or restores, under the write lock.
+    async fn set_archived(
+        &self,
+        id: &SupplierId,
+        expected_version: i64,
+        archive: bool,
+        change: &Change,
+    ) -> Result<StoredSupplier, StoreError> {
+        let (mut tx, key) = self.begin_write("archiving a supplier").await?;
+        let current = current(&mut tx, id.as_str()).await?;
+        let (result, entry) = writes::set_archived(
+            id.as_str(),
+            current.as_ref(),
+            expected_version,
+            archive,
+            change,
+        )?;
+        let Some(entry) = entry else {
+            return Ok(result);
+        };
+        let mut sealer = audit::start(&mut tx, key).await?;
+        sqlx::query(
+            "UPDATE suppliers SET archived = ?1, version = ?2, updated_at = ?3 \
+             WHERE id = ?4 AND version = ?5",
+        )
+        .bind(archive)
+        .bind(result.version)
+        .bind(now_rfc3339()?)
+        .bind(id.as_str())
+        .bind(expected_version)
+        .execute(&mut *tx)
+        .await
+        .map_err(context(format!("archiving supplier `{id}`")))?;
+        audit::append(&mut tx, &mut sealer, [entry]).await?;
+        tx.commit()
+            .await
+            .map_err(context(format!("archiving supplier `{id}`")))?;
+        Ok(result)
     }
 
     /// The database file.
@@ -150,16 +236,81 @@ impl fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SqliteStore")
             .field("path", &self.path)
+            .field("audit_key", &self.key.is_some())
             .finish_non_exhaustive()
     }
 }
 
-/// A row of `SELECT id, version, doc`.
+/// A row of `SELECT id, version, doc, archived`.
 fn stored_supplier(row: &SqliteRow) -> Result<StoredSupplier, StoreError> {
     let id: &str = row.try_get(0).map_err(context("reading a supplier row"))?;
     let version: i64 = row.try_get(1).map_err(context("reading a supplier row"))?;
     let doc: &str = row.try_get(2).map_err(context("reading a supplier row"))?;
-    decode::stored_supplier(id, version, doc)
+    let archived: bool = row.try_get(3).map_err(context("reading a supplier row"))?;
+    let mut stored = decode::stored_supplier(id, version, doc)?;
+    stored.archived = archived;
+    Ok(stored)
+}
+
+/// The stored row of supplier `id`, read inside a writing transaction.
+async fn current(conn: &mut SqliteConnection, id: &str) -> Result<Option<Current>, StoreError> {
+    let row: Option<(i64, bool, String)> =
+        sqlx::query_as("SELECT version, archived, doc FROM suppliers WHERE id = ?1")
+            .bind(id)
+            .fetch_optional(conn)
+            .await
+            .map_err(context(format!("reading supplier `{id}`")))?;
+    Ok(row.map(|(version, archived, doc)| Current {
+        version,
+        archived,
+        doc,
+    }))
+}
+
+/// Writes a supplier's row: a new one at `position`, or (`None`) the next version of the
+/// stored one, projection columns with it.
+async fn write_row(
+    conn: &mut SqliteConnection,
+    row: &WriteRow<'_>,
+    position: Option<i64>,
+) -> Result<(), StoreError> {
+    let now = now_rfc3339()?;
+    let query = match position {
+        Some(position) => sqlx::query(
+            "INSERT INTO suppliers (created_at, updated_at, id, position, version, doc, name, \
+             category, status, archived) VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )
+        .bind(now)
+        .bind(row.id)
+        .bind(position),
+        None => sqlx::query(
+            "UPDATE suppliers SET updated_at = ?1, version = ?4, doc = ?5, name = ?6, \
+             category = ?7, status = ?8, archived = ?9 WHERE id = ?2 AND version = ?4 - 1 \
+             AND ?3 IS NULL",
+        )
+        .bind(now)
+        .bind(row.id)
+        .bind(Option::<i64>::None),
+    };
+    let written = query
+        .bind(row.version)
+        .bind(row.doc.as_str())
+        .bind(row.name)
+        .bind(row.category)
+        .bind(row.status)
+        .bind(row.archived)
+        .execute(conn)
+        .await
+        .map_err(context(format!("writing supplier `{}`", row.id)))?
+        .rows_affected();
+    if written == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::other(
+            format!("writing supplier `{}`", row.id),
+            "the row changed under the write lock",
+        ))
+    }
 }
 
 /// `(?, ?, ?, ?, ?, ?, ?, ?, ?), …` for `rows` rows.
@@ -234,13 +385,16 @@ async fn write_batch(
 #[async_trait]
 impl Store for SqliteStore {
     async fn list_suppliers(&self) -> Result<Vec<StoredSupplier>, StoreError> {
-        let rows = sqlx::query("SELECT id, version, doc FROM suppliers ORDER BY position")
-            .fetch(&self.pool);
+        let rows = sqlx::query(
+            "SELECT id, version, doc, archived FROM suppliers WHERE archived = 0 \
+             ORDER BY position",
+        )
+        .fetch(&self.pool);
         decode::decode_all(rows, stored_supplier).await
     }
 
     async fn find_supplier(&self, id: &SupplierId) -> Result<Option<StoredSupplier>, StoreError> {
-        sqlx::query("SELECT id, version, doc FROM suppliers WHERE id = ?1")
+        sqlx::query("SELECT id, version, doc, archived FROM suppliers WHERE id = ?1")
             .bind(id.as_str())
             .fetch_optional(&self.pool)
             .await
@@ -251,7 +405,7 @@ impl Store for SqliteStore {
     }
 
     async fn count_suppliers(&self) -> Result<u64, StoreError> {
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM suppliers")
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM suppliers WHERE archived = 0")
             .fetch_one(&self.pool)
             .await
             .map_err(context("counting suppliers"))?;
@@ -261,6 +415,7 @@ impl Store for SqliteStore {
     async fn upsert_register(
         &self,
         register: &Register,
+        change: &Change,
         progress: &(dyn Fn(usize) + Send + Sync),
     ) -> Result<ImportSummary, StoreError> {
         let total = register.suppliers.len();
@@ -268,11 +423,8 @@ impl Store for SqliteStore {
         let now: Arc<str> = now_rfc3339()?.into();
 
         // Dropping the transaction on an error rolls it back: all or nothing.
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(context("starting the import"))?;
+        let (mut tx, key) = self.begin_write("the import").await?;
+        let mut sealer = audit::start(&mut tx, key).await?;
 
         let ids = json_ids(incoming.iter().map(|i| i.supplier.id.as_str()))?;
         let existing: HashMap<String, Existing> = sqlx::query(
@@ -317,7 +469,12 @@ impl Store for SqliteStore {
                 last_batch_sql = upsert_sql(batch.len());
                 &last_batch_sql
             };
+            let entries = batch
+                .iter()
+                .map(|w| import::entry(w, change))
+                .collect::<Result<Vec<_>, _>>()?;
             write_batch(&mut tx, sql, &now, batch).await?;
+            audit::append(&mut tx, &mut sealer, entries).await?;
             progress(done);
         }
 
@@ -326,6 +483,71 @@ impl Store for SqliteStore {
             .map_err(context("committing the import"))?;
         progress(total);
         Ok(plan.summary)
+    }
+
+    async fn create_supplier(
+        &self,
+        supplier: &Supplier,
+        change: &Change,
+    ) -> Result<StoredSupplier, StoreError> {
+        let (mut tx, key) = self.begin_write("creating a supplier").await?;
+        let exists = current(&mut tx, supplier.id.as_str()).await?.is_some();
+        let Decision::Write { row, entry, result } = writes::create(supplier, exists, change)?
+        else {
+            unreachable!("a creation always writes");
+        };
+        let mut sealer = audit::start(&mut tx, key).await?;
+        let position: i64 =
+            sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM suppliers")
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(context("reading the register order"))?;
+        write_row(&mut tx, &row, Some(position)).await?;
+        audit::append(&mut tx, &mut sealer, [entry]).await?;
+        tx.commit()
+            .await
+            .map_err(context(format!("creating supplier `{}`", supplier.id)))?;
+        Ok(result)
+    }
+
+    async fn update_supplier(
+        &self,
+        supplier: &Supplier,
+        expected_version: i64,
+        change: &Change,
+    ) -> Result<StoredSupplier, StoreError> {
+        let (mut tx, key) = self.begin_write("updating a supplier").await?;
+        let current = current(&mut tx, supplier.id.as_str()).await?;
+        match writes::update(supplier, current.as_ref(), expected_version, change)? {
+            Decision::Unchanged(stored) => Ok(stored),
+            Decision::Write { row, entry, result } => {
+                let mut sealer = audit::start(&mut tx, key).await?;
+                write_row(&mut tx, &row, None).await?;
+                audit::append(&mut tx, &mut sealer, [entry]).await?;
+                tx.commit()
+                    .await
+                    .map_err(context(format!("updating supplier `{}`", supplier.id)))?;
+                Ok(result)
+            }
+        }
+    }
+
+    async fn archive_supplier(
+        &self,
+        id: &SupplierId,
+        expected_version: i64,
+        change: &Change,
+    ) -> Result<StoredSupplier, StoreError> {
+        self.set_archived(id, expected_version, true, change).await
+    }
+
+    async fn restore_supplier(
+        &self,
+        id: &SupplierId,
+        expected_version: i64,
+        change: &Change,
+    ) -> Result<StoredSupplier, StoreError> {
+        self.set_archived(id, expected_version, false, change).await
     }
 
     async fn close(&self) {

@@ -3,10 +3,19 @@
 //! Each function takes a fresh, empty store; a backend's test file (`tests/sqlite.rs`,
 //! `tests/postgres.rs`) runs them all through the `conformance_tests!` macro.
 
+#[macro_use]
+pub mod audit;
+#[macro_use]
+pub mod evaluations;
+#[macro_use]
+pub mod writes;
+
 use std::sync::Mutex;
 
+use time::macros::datetime;
+use vetted_core::audit::{Actor, AuditKey};
 use vetted_core::model::{Register, Status, Supplier, SupplierId};
-use vetted_store::{ImportSummary, Store, StoreError, StoredSupplier};
+use vetted_store::{Change, ImportSummary, Store, StoreError, StoredSupplier};
 
 use crate::synthetic;
 
@@ -28,6 +37,19 @@ macro_rules! conformance_tests {
     };
 }
 
+/// The audit key of the test stores.
+pub fn key() -> AuditKey {
+    AuditKey::from_bytes(&[0x5a; 32]).unwrap()
+}
+
+/// A change by the system at a fixed moment.
+pub fn change() -> Change {
+    Change {
+        actor: Actor::System,
+        at: datetime!(2026-03-01 12:00:00.5 UTC),
+    }
+}
+
 pub fn id(s: &str) -> SupplierId {
     SupplierId::parse(s).unwrap()
 }
@@ -47,7 +69,10 @@ pub fn register(suppliers: impl IntoIterator<Item = Supplier>) -> Register {
 fn no_progress(_: usize) {}
 
 pub async fn import(store: &dyn Store, register: &Register) -> ImportSummary {
-    store.upsert_register(register, &no_progress).await.unwrap()
+    store
+        .upsert_register(register, &change(), &no_progress)
+        .await
+        .unwrap()
 }
 
 fn summary(created: usize, updated: usize, unchanged: usize) -> ImportSummary {
@@ -102,6 +127,7 @@ pub async fn import_creates_suppliers_in_register_order(store: &dyn Store) {
         .map(|s| StoredSupplier {
             supplier: s.clone(),
             version: 1,
+            archived: false,
         })
         .collect();
     assert_eq!(listed, expected);
@@ -163,7 +189,7 @@ pub async fn a_missing_supplier_is_not_found(store: &dyn Store) {
 pub async fn an_id_given_twice_is_a_conflict_and_nothing_is_written(store: &dyn Store) {
     import(store, &register([supplier("a", "A")])).await;
     let twice = register([supplier("a", "A2"), supplier("b", "B"), supplier("b", "B2")]);
-    match store.upsert_register(&twice, &no_progress).await {
+    match store.upsert_register(&twice, &change(), &no_progress).await {
         Err(StoreError::Conflict { what, id, .. }) => {
             assert_eq!((what, id.as_str()), ("supplier", "b"));
         }
@@ -180,7 +206,7 @@ pub async fn progress_rises_to_the_total(store: &dyn Store) {
     let seen = Mutex::new(Vec::new());
     let record = |n: usize| seen.lock().unwrap().push(n);
     store
-        .upsert_register(&synthetic::register(1_234, 1), &record)
+        .upsert_register(&synthetic::register(1_234, 1), &change(), &record)
         .await
         .unwrap();
     let seen = seen.into_inner().unwrap();
@@ -228,6 +254,8 @@ pub async fn a_full_supplier_round_trips(store: &dyn Store) {
 pub async fn a_failed_import_writes_nothing(store: &dyn Store, poisoned: &SupplierId) {
     import(store, &synthetic::register(10, 1)).await;
     let before = store.list_suppliers().await.unwrap();
+    let head = store.audit_head().await.unwrap();
+    assert_eq!(head.map(|h| h.seq), Some(10));
 
     // Updates first, then more new suppliers than one batch holds, the poisoned one last.
     let mut doomed = synthetic::register(10, 2);
@@ -237,7 +265,7 @@ pub async fn a_failed_import_writes_nothing(store: &dyn Store, poisoned: &Suppli
     doomed.suppliers.push(Supplier::new(poisoned.clone()));
     let seen = Mutex::new(0);
     let record = |n: usize| *seen.lock().unwrap() = n;
-    let result = store.upsert_register(&doomed, &record).await;
+    let result = store.upsert_register(&doomed, &change(), &record).await;
     assert!(
         result.is_err(),
         "the poisoned supplier must fail the import: {result:?}"
@@ -255,6 +283,11 @@ pub async fn a_failed_import_writes_nothing(store: &dyn Store, poisoned: &Suppli
         "stored documents changed"
     );
     assert_eq!(store.find_supplier(poisoned).await.unwrap(), None);
+    assert_eq!(
+        store.audit_head().await.unwrap(),
+        head,
+        "no audit entry of the failed import"
+    );
 
     // The store still works afterwards.
     assert_eq!(

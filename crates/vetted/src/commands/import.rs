@@ -8,6 +8,9 @@ use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 use vetted_app::files::FileFormat;
 
+use vetted_core::audit::Actor;
+use vetted_store::Change;
+
 use crate::context::Context;
 
 /// Import a register (JSON, YAML, XLSX, or CSV sheets) into the database.
@@ -45,7 +48,11 @@ pub async fn run(ctx: &Context, o: Opts) -> Result<u8> {
     }
     let register = loaded?;
     let n = register.suppliers.len();
-    let store = ctx.store().await?;
+    let store = if o.dry_run {
+        ctx.store().await?
+    } else {
+        ctx.writable_store().await?
+    };
     if o.dry_run {
         let existing = store.list_suppliers().await;
         store.close().await;
@@ -79,7 +86,8 @@ pub async fn run(ctx: &Context, o: Opts) -> Result<u8> {
             pb.set_position(done as u64);
         }
     };
-    let summary = store.upsert_register(&register, &progress).await;
+    let change = Change::now(Actor::System);
+    let summary = store.upsert_register(&register, &change, &progress).await;
     // Closing checkpoints the write-ahead log, so the next open need not replay it.
     store.close().await;
     let summary = summary?;

@@ -1,5 +1,6 @@
 //! One module per subcommand, each with its `Opts` (clap) and `run`.
 
+pub mod audit;
 pub mod check;
 pub mod default_config;
 pub mod due;

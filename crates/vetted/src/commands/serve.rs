@@ -39,6 +39,7 @@ pub async fn run(ctx: &Context, opts: Opts) -> Result<u8> {
         // into them, which keeps the same order (environment below flags).
         db: ctx.global.db.clone(),
         policy: ctx.global.policy.clone(),
+        audit_key_file: ctx.global.audit_key.clone(),
         log_format: opts.log_format,
         ..Layer::default()
     };
@@ -54,12 +55,14 @@ pub async fn run(ctx: &Context, opts: Opts) -> Result<u8> {
         Global {
             db: config.db.clone(),
             policy: config.policy.clone(),
+            audit_key: config.audit_key_file.clone(),
             color: ctx.global.color,
         },
         ctx.today,
     );
     let (policy, policy_toml, policy_source) = effective.policy()?;
-    let store = effective.store().await?;
+    // The server writes: it needs the audit key (created on first start).
+    let store = effective.writable_store().await?;
 
     let web = WebConfig {
         listen: config.listen,

@@ -1,0 +1,203 @@
+//! Stored evaluations and the list query on `PostgreSQL` (see [`crate::evaluations`]).
+
+use async_trait::async_trait;
+use sqlx::postgres::PgArguments;
+use sqlx::{AssertSqlSafe, Postgres, Row};
+use vetted_core::model::Supplier;
+
+use super::{PostgresStore, stored_supplier};
+use crate::error::context;
+use crate::evaluations::{
+    EvaluationRow, Evaluator, Param, REFRESH_BATCH, SupplierPage, SupplierQuery, Where, count_sql,
+    limit_offset, listed, page_sql,
+};
+use crate::{EvaluationStore, StoreError};
+
+/// Whether every row carries `key`: the smallest and largest keys are index probes.
+const FRESH: &str = "SELECT (SELECT MIN(evaluation_key) FROM supplier_evaluations), \
+    (SELECT MAX(evaluation_key) FROM supplier_evaluations), \
+    EXISTS (SELECT 1 FROM supplier_evaluations WHERE evaluation_key IS NULL)";
+
+type Query<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;
+
+fn bind<'q>(mut query: Query<'q>, params: &'q [Param]) -> Query<'q> {
+    for param in params {
+        query = match param {
+            Param::Bool(b) => query.bind(*b),
+            Param::Text(t) => query.bind(t.as_str()),
+            Param::Texts(list) => query.bind(list.clone()),
+        };
+    }
+    query
+}
+
+fn filters(query: &SupplierQuery) -> Where {
+    Where::of(
+        query,
+        |n| format!("${n}"),
+        |p| format!("e.verdict = ANY({p}::text[])"),
+        |column, p| format!("strpos({column}, {p}) > 0"),
+    )
+}
+
+impl PostgresStore {
+    async fn is_fresh(&self, key: &str) -> Result<bool, StoreError> {
+        let (min, max, stale): (Option<String>, Option<String>, bool) = sqlx::query_as(FRESH)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(context("checking the stored evaluations"))?;
+        Ok(!stale
+            && min.as_deref().is_none_or(|m| m == key)
+            && max.as_deref().is_none_or(|m| m == key))
+    }
+}
+
+#[async_trait]
+impl EvaluationStore for PostgresStore {
+    async fn refresh_evaluations(&self, evaluator: &Evaluator) -> Result<u64, StoreError> {
+        let key = evaluator.key();
+        let mut refreshed = 0;
+        loop {
+            let rows: Vec<(String, i64, String)> = sqlx::query_as(
+                "SELECT s.id, s.version, s.doc::text FROM supplier_evaluations e \
+                 JOIN suppliers s ON s.id = e.id \
+                 WHERE e.evaluation_key IS NULL OR e.evaluation_key <> $1 LIMIT $2",
+            )
+            .bind(&key)
+            .bind(REFRESH_BATCH as i64)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(context("reading suppliers to evaluate"))?;
+            if rows.is_empty() {
+                return Ok(refreshed);
+            }
+            let owned = evaluator.clone();
+            let evaluated = tokio::task::spawn_blocking(move || {
+                rows.into_iter()
+                    .map(|(id, version, doc)| {
+                        let supplier: Supplier = serde_json::from_str(&doc)
+                            .map_err(context(format!("decoding stored supplier `{id}`")))?;
+                        Ok((id, version, EvaluationRow::from(owned.project(&supplier))))
+                    })
+                    .collect::<Result<Vec<_>, StoreError>>()
+            })
+            .await
+            .map_err(context("evaluating suppliers"))??;
+
+            // One statement per batch; a supplier written since it was read keeps the write
+            // (and no key) and is evaluated again next round.
+            refreshed += sqlx::query(
+                "UPDATE supplier_evaluations AS s SET verdict = e.verdict, \
+                 verdict_rank = e.verdict_rank, tier = e.tier, tier_rank = e.tier_rank, \
+                 next_due = e.next_due, countries = e.countries, search = e.search, \
+                 evaluation_key = $10 \
+                 FROM UNNEST($1::text[], $2::int8[], $3::text[], $4::int4[], $5::text[], \
+                             $6::int4[], $7::text[], $8::text[], $9::text[]) \
+                      AS e (id, version, verdict, verdict_rank, tier, tier_rank, next_due, \
+                            countries, search) \
+                 WHERE s.id = e.id AND s.version = e.version",
+            )
+            .bind(
+                evaluated
+                    .iter()
+                    .map(|(id, _, _)| id.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(evaluated.iter().map(|(_, v, _)| *v).collect::<Vec<_>>())
+            .bind(
+                evaluated
+                    .iter()
+                    .map(|(_, _, r)| r.verdict)
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                evaluated
+                    .iter()
+                    .map(|(_, _, r)| r.verdict_rank as i32)
+                    .collect::<Vec<_>>(),
+            )
+            .bind(evaluated.iter().map(|(_, _, r)| r.tier).collect::<Vec<_>>())
+            .bind(
+                evaluated
+                    .iter()
+                    .map(|(_, _, r)| r.tier_rank.map(|t| t as i32))
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                evaluated
+                    .iter()
+                    .map(|(_, _, r)| r.next_due.as_deref())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                evaluated
+                    .iter()
+                    .map(|(_, _, r)| r.countries.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                evaluated
+                    .iter()
+                    .map(|(_, _, r)| r.search.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(&key)
+            .execute(&self.pool)
+            .await
+            .map_err(context("storing evaluations"))?
+            .rows_affected();
+        }
+    }
+
+    async fn query_suppliers(
+        &self,
+        query: &SupplierQuery,
+        evaluator: &Evaluator,
+    ) -> Result<SupplierPage, StoreError> {
+        if !self.is_fresh(&evaluator.key()).await? {
+            self.refresh_evaluations(evaluator).await?;
+        }
+        let filters = filters(query);
+        let (limit, offset) = limit_offset(query);
+        let n = filters.params.len();
+        let sql = page_sql(
+            query,
+            &filters,
+            "s.doc::text",
+            &format!("${}", n + 1),
+            &format!("${}", n + 2),
+        );
+        let count = count_sql(&filters);
+        let rows = bind(sqlx::query(AssertSqlSafe(sql)), &filters.params)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(context("listing suppliers"))?;
+        let mut total = None;
+        let mut items = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let read = |e| context("reading a supplier row")(e);
+            total = Some(row.try_get::<i64, _>(7).map_err(read)?);
+            items.push(listed(
+                stored_supplier(row)?,
+                row.try_get(4).map_err(read)?,
+                row.try_get(5).map_err(read)?,
+                row.try_get(6).map_err(read)?,
+            )?);
+        }
+        let total = match total {
+            Some(total) => total,
+            // A page past the end: count on its own.
+            None => bind(sqlx::query(AssertSqlSafe(count)), &filters.params)
+                .fetch_one(&self.pool)
+                .await
+                .and_then(|row| row.try_get::<i64, _>(0))
+                .map_err(context("counting suppliers"))?,
+        };
+        Ok(SupplierPage {
+            items,
+            total: u64::try_from(total).map_err(context("counting suppliers"))?,
+        })
+    }
+}

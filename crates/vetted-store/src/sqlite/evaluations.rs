@@ -1,0 +1,172 @@
+//! Stored evaluations and the list query on `SQLite` (see [`crate::evaluations`]).
+
+use async_trait::async_trait;
+use sqlx::sqlite::SqliteArguments;
+use sqlx::{AssertSqlSafe, Row, Sqlite};
+use vetted_core::model::Supplier;
+
+use super::{SqliteStore, stored_supplier};
+use crate::error::context;
+use crate::evaluations::{
+    EvaluationRow, Evaluator, Param, REFRESH_BATCH, SupplierPage, SupplierQuery, Where, count_sql,
+    limit_offset, listed, page_sql,
+};
+use crate::{EvaluationStore, StoreError};
+
+/// Whether every row carries `key`: the smallest and largest keys are index probes.
+const FRESH: &str = "SELECT (SELECT MIN(evaluation_key) FROM supplier_evaluations), \
+    (SELECT MAX(evaluation_key) FROM supplier_evaluations), \
+    EXISTS (SELECT 1 FROM supplier_evaluations WHERE evaluation_key IS NULL)";
+
+type Query<'q> = sqlx::query::Query<'q, Sqlite, SqliteArguments>;
+
+fn bind<'q>(mut query: Query<'q>, params: &'q [Param]) -> Result<Query<'q>, StoreError> {
+    for param in params {
+        query = match param {
+            Param::Bool(b) => query.bind(*b),
+            Param::Text(t) => query.bind(t.as_str()),
+            Param::Texts(list) => {
+                query.bind(serde_json::to_string(list).map_err(context("encoding the verdicts"))?)
+            }
+        };
+    }
+    Ok(query)
+}
+
+fn filters(query: &SupplierQuery) -> Where {
+    Where::of(
+        query,
+        |n| format!("?{n}"),
+        |p| format!("e.verdict IN (SELECT value FROM json_each({p}))"),
+        |column, p| format!("instr({column}, {p}) > 0"),
+    )
+}
+
+impl SqliteStore {
+    async fn is_fresh(&self, key: &str) -> Result<bool, StoreError> {
+        let (min, max, stale): (Option<String>, Option<String>, bool) = sqlx::query_as(FRESH)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(context("checking the stored evaluations"))?;
+        Ok(!stale
+            && min.as_deref().is_none_or(|m| m == key)
+            && max.as_deref().is_none_or(|m| m == key))
+    }
+}
+
+#[async_trait]
+impl EvaluationStore for SqliteStore {
+    async fn refresh_evaluations(&self, evaluator: &Evaluator) -> Result<u64, StoreError> {
+        let key = evaluator.key();
+        let mut refreshed = 0;
+        loop {
+            let rows: Vec<(String, i64, String)> = sqlx::query_as(
+                "SELECT s.id, s.version, s.doc FROM supplier_evaluations e \
+                 JOIN suppliers s ON s.id = e.id \
+                 WHERE e.evaluation_key IS NULL OR e.evaluation_key <> ?1 LIMIT ?2",
+            )
+            .bind(&key)
+            .bind(REFRESH_BATCH as i64)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(context("reading suppliers to evaluate"))?;
+            if rows.is_empty() {
+                return Ok(refreshed);
+            }
+            let owned = evaluator.clone();
+            let evaluated = tokio::task::spawn_blocking(move || {
+                rows.into_iter()
+                    .map(|(id, version, doc)| {
+                        let supplier: Supplier = serde_json::from_str(&doc)
+                            .map_err(context(format!("decoding stored supplier `{id}`")))?;
+                        Ok((id, version, EvaluationRow::from(owned.project(&supplier))))
+                    })
+                    .collect::<Result<Vec<_>, StoreError>>()
+            })
+            .await
+            .map_err(context("evaluating suppliers"))??;
+
+            let mut tx = self
+                .pool
+                .begin_with("BEGIN IMMEDIATE")
+                .await
+                .map_err(context("storing evaluations"))?;
+            for (id, version, row) in &evaluated {
+                // A supplier written since it was read keeps the write (and no key): it is
+                // evaluated again next round.
+                refreshed += sqlx::query(
+                    "UPDATE supplier_evaluations SET verdict = ?1, verdict_rank = ?2, \
+                     tier = ?3, tier_rank = ?4, next_due = ?5, countries = ?6, search = ?7, \
+                     evaluation_key = ?8 WHERE id = ?9 AND version = ?10",
+                )
+                .bind(row.verdict)
+                .bind(row.verdict_rank)
+                .bind(row.tier)
+                .bind(row.tier_rank)
+                .bind(row.next_due.as_deref())
+                .bind(row.countries.as_str())
+                .bind(row.search.as_str())
+                .bind(&key)
+                .bind(id.as_str())
+                .bind(version)
+                .execute(&mut *tx)
+                .await
+                .map_err(context(format!("storing the evaluation of `{id}`")))?
+                .rows_affected();
+            }
+            tx.commit().await.map_err(context("storing evaluations"))?;
+        }
+    }
+
+    async fn query_suppliers(
+        &self,
+        query: &SupplierQuery,
+        evaluator: &Evaluator,
+    ) -> Result<SupplierPage, StoreError> {
+        if !self.is_fresh(&evaluator.key()).await? {
+            self.refresh_evaluations(evaluator).await?;
+        }
+        let filters = filters(query);
+        let (limit, offset) = limit_offset(query);
+        let n = filters.params.len();
+        let sql = page_sql(
+            query,
+            &filters,
+            "s.doc",
+            &format!("?{}", n + 1),
+            &format!("?{}", n + 2),
+        );
+        let count = count_sql(&filters);
+        let rows = bind(sqlx::query(AssertSqlSafe(sql)), &filters.params)?
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(context("listing suppliers"))?;
+        let mut total = None;
+        let mut items = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let read = |e| context("reading a supplier row")(e);
+            total = Some(row.try_get::<i64, _>(7).map_err(read)?);
+            items.push(listed(
+                stored_supplier(row)?,
+                row.try_get(4).map_err(read)?,
+                row.try_get(5).map_err(read)?,
+                row.try_get(6).map_err(read)?,
+            )?);
+        }
+        let total = match total {
+            Some(total) => total,
+            // A page past the end: count on its own.
+            None => bind(sqlx::query(AssertSqlSafe(count)), &filters.params)?
+                .fetch_one(&self.pool)
+                .await
+                .and_then(|row| row.try_get::<i64, _>(0))
+                .map_err(context("counting suppliers"))?,
+        };
+        Ok(SupplierPage {
+            items,
+            total: u64::try_from(total).map_err(context("counting suppliers"))?,
+        })
+    }
+}

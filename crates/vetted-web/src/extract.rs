@@ -108,7 +108,7 @@ impl FromRequest<AppState> for SupplierJson {
 
     async fn from_request(req: Request, state: &AppState) -> Result<SupplierJson, ApiError> {
         let JsonText(text) = JsonText::from_request(req, state).await?;
-        decode_supplier(&text, &state.policy).map(SupplierJson)
+        decode_supplier(&text, &state.policy().policy).map(SupplierJson)
     }
 }
 

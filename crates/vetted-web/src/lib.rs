@@ -70,14 +70,65 @@ impl Default for WebConfig {
 pub struct AppState {
     /// The register's storage.
     pub store: Arc<dyn Store>,
-    /// The active supplier policy.
-    pub policy: Arc<Policy>,
+    /// The active supplier policy, replaceable while serving (read it with
+    /// [`AppState::policy`]).
+    pub policy_cell: Arc<PolicyCell>,
     /// The server's configuration.
     pub config: Arc<WebConfig>,
     /// Users, sessions, tokens (over the same store).
     pub accounts: Accounts,
-    /// The active policy's TOML text, when known (`GET /api/v1/policy` shows it).
-    pub policy_toml: Option<Arc<str>>,
+}
+
+/// The policy in force and the text it was read from.
+#[derive(Debug)]
+pub struct ActivePolicy {
+    /// The parsed policy.
+    pub policy: Arc<Policy>,
+    /// Its TOML text, when known (`GET /api/v1/policy` shows it).
+    pub toml: Option<Arc<str>>,
+    /// `vetted_core::projection::policy_fingerprint` of the text (of the empty text when it is
+    /// not known): stored evaluations made under another fingerprint are stale.
+    pub fingerprint: String,
+}
+
+impl ActivePolicy {
+    /// `policy`, read from `toml` when known.
+    pub fn new(policy: Policy, toml: Option<&str>) -> ActivePolicy {
+        ActivePolicy {
+            policy: Arc::new(policy),
+            toml: toml.map(Arc::from),
+            fingerprint: vetted_core::projection::policy_fingerprint(toml.unwrap_or("")),
+        }
+    }
+}
+
+/// Holds the active policy; a new version replaces it for every request that starts after.
+#[derive(Debug)]
+pub struct PolicyCell(std::sync::RwLock<Arc<ActivePolicy>>);
+
+impl PolicyCell {
+    /// A cell holding `active`.
+    pub fn new(active: ActivePolicy) -> PolicyCell {
+        PolicyCell(std::sync::RwLock::new(Arc::new(active)))
+    }
+
+    /// The policy in force now.
+    pub fn get(&self) -> Arc<ActivePolicy> {
+        Arc::clone(
+            &self
+                .0
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+
+    /// Puts `active` in force.
+    pub fn set(&self, active: ActivePolicy) {
+        *self
+            .0
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(active);
+    }
 }
 
 impl AppState {
@@ -95,22 +146,38 @@ impl AppState {
         clock: Clock,
     ) -> AppState {
         let accounts = Accounts::with_clock(Arc::clone(&store), config.accounts, clock);
-        let policy_toml = (policy == Policy::default())
-            .then(|| Arc::from(vetted_core::policy::DEFAULT_POLICY_TOML));
+        let toml =
+            (policy == Policy::default()).then_some(vetted_core::policy::DEFAULT_POLICY_TOML);
         AppState {
             store,
-            policy: Arc::new(policy),
+            policy_cell: Arc::new(PolicyCell::new(ActivePolicy::new(policy, toml))),
             config: Arc::new(config),
             accounts,
-            policy_toml,
         }
     }
 
     /// The same state with the active policy's TOML text (the file it was read from).
     #[must_use]
-    pub fn with_policy_toml(mut self, toml: &str) -> AppState {
-        self.policy_toml = Some(Arc::from(toml));
+    pub fn with_policy_toml(self, toml: &str) -> AppState {
+        let policy = Policy::clone(&self.policy_cell.get().policy);
+        self.policy_cell.set(ActivePolicy::new(policy, Some(toml)));
         self
+    }
+
+    /// The policy in force now (cheap: a shared pointer).
+    pub fn policy(&self) -> Arc<ActivePolicy> {
+        self.policy_cell.get()
+    }
+
+    /// What the store needs to keep evaluations current: the active policy, its fingerprint
+    /// and `as_of` (today, for lists).
+    pub fn evaluator(&self, as_of: time::Date) -> vetted_store::Evaluator {
+        let active = self.policy();
+        vetted_store::Evaluator {
+            policy: Arc::clone(&active.policy),
+            fingerprint: active.fingerprint.clone(),
+            as_of,
+        }
     }
 }
 

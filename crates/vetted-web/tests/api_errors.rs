@@ -183,7 +183,7 @@ fn body_app(state: AppState) -> Router {
             post(
                 |axum::extract::State(state): axum::extract::State<AppState>,
                  JsonText(text): JsonText| async move {
-                    decode_record(&text, RecordAt::Location(3), &state.policy)
+                    decode_record(&text, RecordAt::Location(3), &state.policy().policy)
                         .map(|_| "ok")
                         .into_response()
                 },

@@ -99,7 +99,7 @@ pub async fn summary(
 ) -> Result<Json<SummaryView>, ApiError> {
     let as_of = q.date();
     let suppliers = register(&state).await?;
-    let policy = state.policy.clone();
+    let policy = std::sync::Arc::clone(&state.policy().policy);
     // The engine is CPU-bound: evaluate off the request threads.
     let view = tokio::task::spawn_blocking(move || {
         let refs: Vec<&Supplier> = suppliers.iter().collect();
@@ -187,9 +187,11 @@ pub async fn due(
     ApiQuery(q): ApiQuery<DueQuery>,
 ) -> Result<Json<DueView>, ApiError> {
     let as_of = q.as_of.unwrap_or_else(today);
-    let within_days = q.within.unwrap_or(state.policy.review.due_soon_days);
+    let within_days = q
+        .within
+        .unwrap_or(state.policy().policy.review.due_soon_days);
     let suppliers = register(&state).await?;
-    let policy = state.policy.clone();
+    let policy = std::sync::Arc::clone(&state.policy().policy);
     let items = tokio::task::spawn_blocking(move || {
         vetted_app::evaluate::due_list(&suppliers, &policy, as_of, Some(within_days))
     })

@@ -128,8 +128,9 @@ pub async fn get_policy(
     State(state): State<AppState>,
     ApiQuery(NoQuery): ApiQuery<NoQuery>,
 ) -> Result<Json<PolicyView>, ApiError> {
+    let active = state.policy();
     Ok(Json(PolicyView::new(
-        &state.policy,
-        state.policy_toml.as_deref(),
+        &active.policy,
+        active.toml.as_deref(),
     )))
 }

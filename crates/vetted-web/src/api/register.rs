@@ -116,7 +116,7 @@ pub async fn export(
             .map(|s| s.supplier)
             .collect(),
     };
-    let policy = state.policy.clone();
+    let policy = std::sync::Arc::clone(&state.policy().policy);
     let format = q.format.unwrap_or_default();
     tokio::task::spawn_blocking(move || match format {
         ExportFormat::Json => Ok(download(

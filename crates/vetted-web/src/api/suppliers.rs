@@ -71,7 +71,7 @@ pub struct EvaluationView {
 impl EvaluationView {
     /// Evaluates `supplier` against the active policy on `as_of`.
     pub fn of(supplier: &Supplier, state: &AppState, as_of: Date) -> EvaluationView {
-        let e = evaluate(supplier, &state.policy, as_of);
+        let e = evaluate(supplier, &state.policy().policy, as_of);
         EvaluationView {
             as_of,
             supplier: supplier.id.clone(),

@@ -22,7 +22,13 @@ async fn every_api_route_needs_a_signed_in_user() {
     let app = app(state_with_example(&dir, WebConfig::default()).await, None);
     let doc = vetted_web::api::openapi();
     let mut checked = 0;
-    for path in doc.paths.paths.keys().filter(|p| p.starts_with("/api/v1/")) {
+    // Every readable path (`tests/authz.rs` sends every operation with every credential).
+    for (path, _) in doc
+        .paths
+        .paths
+        .iter()
+        .filter(|(p, item)| p.starts_with("/api/v1/") && item.get.is_some())
+    {
         let uri = path
             .replace("{id}", "stratocloud")
             .replace("{section}", "locations")

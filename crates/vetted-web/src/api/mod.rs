@@ -55,6 +55,7 @@ pub const SESSION_COOKIE: &str = "vetted_session";
         (name = "policy", description = "The active supplier policy."),
         (name = "register", description = "The register document: export."),
         (name = "operations", description = "Health probes and this document; no login."),
+        (name = "accounts", description = "Sign-in, sessions, users and API tokens; the first-run setup."),
     )
 )]
 struct ApiDoc;
@@ -96,6 +97,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(evaluation::routes())
         .merge(policy::routes())
         .merge(register::routes())
+        .merge(crate::auth::routes())
 }
 
 /// The OpenAPI document of [`routes`], built once.

@@ -6,9 +6,11 @@
 //!
 //! The clock is injectable ([`Clock`]) so tests can age sessions without waiting.
 //!
-//! Audit: account changes (user created, role changed, disabled, token created or revoked) are
-//! not written to the audit trail yet; each method that changes something says where below
-//! (`// Audit:`), for the entry to be sealed in the same transaction once the trail is merged.
+//! Audit: the methods that change accounts (users created, role changed, disabled or enabled,
+//! TOTP turned on, tokens created or revoked) take the [`Actor`] who asks; the store seals the
+//! entry (ids and flags only) in the same transaction as the change, and refuses the change
+//! when it was opened without the audit key. The first admin made by the setup is recorded as
+//! [`Actor::System`].
 
 pub mod password;
 pub mod secret;

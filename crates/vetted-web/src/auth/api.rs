@@ -159,6 +159,8 @@ pub struct SessionView {
         (status = 200, description = "Signed in", body = SessionView,
             headers(("Set-Cookie" = String, description = "The session cookie (HttpOnly, SameSite=Lax)."))),
         (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 413, description = "The body is larger than the limit", body = ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
         (status = 401, description = "Wrong e-mail address, password or code, or a disabled account (`bad_credentials`); or the code is missing (`totp_required`)", body = ErrorBody),
         (status = 422, description = "The body does not fit (the field is named)", body = ErrorBody),
         (status = 429, description = "Too many failed logins for this account or address", body = ErrorBody,
@@ -286,6 +288,8 @@ pub struct NewUserBody {
     responses(
         (status = 201, description = "Created", body = UserView),
         (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 413, description = "The body is larger than the limit", body = ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an admin, or a session request without its CSRF token", body = ErrorBody),
         (status = 409, description = "The e-mail address is taken", body = ErrorBody),
@@ -329,6 +333,8 @@ pub struct UserPatch {
     responses(
         (status = 200, description = "The user as changed", body = UserView),
         (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 413, description = "The body is larger than the limit", body = ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an admin, or a session request without its CSRF token", body = ErrorBody),
         (status = 404, description = "No such user", body = ErrorBody),
@@ -421,6 +427,8 @@ pub fn parse_expiry(s: &str) -> Option<OffsetDateTime> {
     responses(
         (status = 201, description = "Created; `secret` is shown this once", body = CreatedToken),
         (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 413, description = "The body is larger than the limit", body = ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an admin, or a session request without its CSRF token", body = ErrorBody),
         (status = 404, description = "No such user", body = ErrorBody),

@@ -54,6 +54,16 @@ pub mod action {
     pub const REGISTER_IMPORT: &str = "register.import";
     /// A new policy version was uploaded.
     pub const POLICY_UPLOAD: &str = "policy.upload";
+    /// A user account was created (by an admin, the CLI, or the first-run setup).
+    pub const USER_CREATE: &str = "user.create";
+    /// A user's role changed, or the account was disabled or enabled.
+    pub const USER_UPDATE: &str = "user.update";
+    /// A user's TOTP second factor was turned on (or off).
+    pub const USER_TOTP: &str = "user.totp";
+    /// An API token was created (its id and user, never the token).
+    pub const TOKEN_CREATE: &str = "token.create";
+    /// An API token was revoked.
+    pub const TOKEN_REVOKE: &str = "token.revoke";
 }
 
 // ---------------------------------------------------------------------------------------------

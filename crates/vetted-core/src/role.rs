@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// What an account may do. Ordered: `Viewer < Editor < Admin`.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Reads everything, the audit trail included (the auditor's role); changes nothing.

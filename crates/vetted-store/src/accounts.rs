@@ -9,10 +9,13 @@
 //! compared whatever their case: they are stored lower-cased, and looked up lower-cased.
 
 use async_trait::async_trait;
+use serde_json::{Value, json};
 use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use vetted_core::audit::{Actor, NewEntry, action};
 use vetted_core::role::Role;
 
-use crate::StoreError;
+use crate::{Change, StoreError};
 
 /// A stored account.
 #[derive(Clone, PartialEq, Eq)]
@@ -189,16 +192,23 @@ pub struct Failures {
 /// Users, tokens, sessions, login failures and setup tokens.
 ///
 /// Object-safe, like [`Store`](crate::Store), which has it as a supertrait.
-// Audit: account changes are not yet written to the audit trail; the use cases in
-// `vetted_app::accounts` are where they will be sealed, in the same transaction.
+///
+/// The changes an admin makes to accounts (users created, role changed, disabled or enabled,
+/// TOTP turned on, tokens created and revoked, the first admin created by setup) are written
+/// to the audit trail in the same transaction, like supplier writes: those methods take a
+/// [`Change`] (who and when) and need a store opened with the audit key
+/// ([`StoreError::AuditKey`] otherwise). The entries hold ids, roles and flags only
+/// ([`user_record`], [`token_record`]): never an e-mail address, a hash or a secret, so a
+/// person's data can be erased without breaking the chain. Sessions, throttling and token
+/// use are bookkeeping, not audited, and work without the key.
 #[async_trait]
 pub trait AccountStore: Send + Sync {
     /// How many users exist (disabled ones included).
     async fn count_users(&self) -> Result<u64, StoreError>;
 
-    /// Creates a user; an e-mail address already taken (whatever its case) is a
-    /// [`StoreError::Conflict`].
-    async fn create_user(&self, new: &NewUser) -> Result<User, StoreError>;
+    /// Creates a user (audit action `user.create`); an e-mail address already taken (whatever
+    /// its case) is a [`StoreError::Conflict`] and nothing is written.
+    async fn create_user(&self, new: &NewUser, change: &Change) -> Result<User, StoreError>;
 
     /// The user with this id.
     async fn find_user(&self, id: &str) -> Result<Option<User>, StoreError>;
@@ -209,21 +219,23 @@ pub trait AccountStore: Send + Sync {
     /// Every user, by e-mail address.
     async fn list_users(&self) -> Result<Vec<User>, StoreError>;
 
-    /// Changes a user ([`StoreError::NotFound`] if there is none). Disabling a user also
-    /// revokes their sessions, in the same transaction.
+    /// Changes a user at `by.at` ([`StoreError::NotFound`] if there is none). Disabling a
+    /// user also revokes their sessions, in the same transaction. Audit: `user.totp` when the
+    /// TOTP flag changes, else `user.update` when the role or the disabled flag does; no entry
+    /// when the audited record stays the same (a new password hash alone).
     async fn update_user(
         &self,
         id: &str,
         change: &UserChange,
-        now: OffsetDateTime,
+        by: &Change,
     ) -> Result<User, StoreError>;
 
     /// Records that the user's TOTP code of time step `step` was used: `false` (and nothing
     /// changes) when that step or a later one was used already, so each code works once.
     async fn claim_totp_step(&self, user_id: &str, step: i64) -> Result<bool, StoreError>;
 
-    /// Stores a new API token.
-    async fn create_token(&self, new: &NewToken) -> Result<ApiToken, StoreError>;
+    /// Stores a new API token (audit action `token.create`).
+    async fn create_token(&self, new: &NewToken, change: &Change) -> Result<ApiToken, StoreError>;
 
     /// The token whose SHA-256 is `token_hash`, revoked or expired ones included.
     async fn find_token_by_hash(&self, token_hash: &str) -> Result<Option<ApiToken>, StoreError>;
@@ -234,9 +246,9 @@ pub trait AccountStore: Send + Sync {
     /// Every token, newest first.
     async fn list_tokens(&self) -> Result<Vec<ApiToken>, StoreError>;
 
-    /// Revokes a token ([`StoreError::NotFound`] if there is none); revoking twice keeps the
-    /// first time.
-    async fn revoke_token(&self, id: &str, now: OffsetDateTime) -> Result<(), StoreError>;
+    /// Revokes a token at `change.at` ([`StoreError::NotFound`] if there is none; audit action
+    /// `token.revoke`); revoking twice keeps the first time and writes no second entry.
+    async fn revoke_token(&self, id: &str, change: &Change) -> Result<(), StoreError>;
 
     /// Records that a token was used at `now`.
     async fn touch_token(&self, id: &str, now: OffsetDateTime) -> Result<(), StoreError>;
@@ -299,8 +311,105 @@ pub trait AccountStore: Send + Sync {
 
     /// Uses a setup token to create the first user, in one transaction: the token must be
     /// known, unused and unexpired and no user may exist, else [`StoreError::Conflict`] and
-    /// nothing is written. Of two concurrent calls, at most one creates a user.
+    /// nothing is written. Of two concurrent calls, at most one creates a user. Audit:
+    /// `user.create` by [`Actor::System`] at `user.now`.
     async fn complete_setup(&self, token_hash: &str, user: &NewUser) -> Result<User, StoreError>;
+}
+
+/// A user as the audit trail records it: id, role and flags, never the e-mail address, the
+/// password hash or the TOTP secret.
+pub fn user_record(user: &User) -> Value {
+    json!({
+        "id": user.id,
+        "role": user.role.as_str(),
+        "disabled": user.disabled,
+        "totp": user.totp_secret.is_some(),
+    })
+}
+
+/// An API token as the audit trail records it: never the token or its hash.
+pub fn token_record(token: &ApiToken) -> Value {
+    json!({
+        "id": token.id,
+        "user_id": token.user_id,
+        "name": token.name,
+        "expires_at": token.expires_at.and_then(|t| t.format(&Rfc3339).ok()),
+        "revoked": token.revoked_at.is_some(),
+    })
+}
+
+fn entry(
+    change: &Change,
+    action: &str,
+    subject: &str,
+    before: Option<Value>,
+    after: Option<Value>,
+) -> NewEntry {
+    NewEntry {
+        at: change.at,
+        actor: change.actor.clone(),
+        action: action.to_string(),
+        subject: Some(subject.to_string()),
+        before,
+        after,
+    }
+}
+
+/// The entry of a user created by `change`.
+pub(crate) fn user_created(change: &Change, user: &User) -> NewEntry {
+    entry(
+        change,
+        action::USER_CREATE,
+        &user.id,
+        None,
+        Some(user_record(user)),
+    )
+}
+
+/// The entry of the first admin, created by the setup.
+pub(crate) fn setup_user_created(user: &User) -> NewEntry {
+    user_created(
+        &Change {
+            actor: Actor::System,
+            at: user.created_at,
+        },
+        user,
+    )
+}
+
+/// The entry of a user changed from `before` to `after`, if the audited record changed.
+pub(crate) fn user_changed(change: &Change, before: &User, after: &User) -> Option<NewEntry> {
+    let (b, a) = (user_record(before), user_record(after));
+    if a == b {
+        return None;
+    }
+    let action = if before.totp_secret.is_some() == after.totp_secret.is_some() {
+        action::USER_UPDATE
+    } else {
+        action::USER_TOTP
+    };
+    Some(entry(change, action, &after.id, Some(b), Some(a)))
+}
+
+/// The entry of a token created by `change`.
+pub(crate) fn token_created(change: &Change, token: &ApiToken) -> NewEntry {
+    entry(
+        change,
+        action::TOKEN_CREATE,
+        &token.id,
+        None,
+        Some(token_record(token)),
+    )
+}
+
+/// The entry of a token revoked, if it was not revoked already.
+pub(crate) fn token_revoked(
+    change: &Change,
+    before: &ApiToken,
+    after: &ApiToken,
+) -> Option<NewEntry> {
+    let (b, a) = (token_record(before), token_record(after));
+    (a != b).then(|| entry(change, action::TOKEN_REVOKE, &after.id, Some(b), Some(a)))
 }
 
 /// Seconds since the epoch, as stored.

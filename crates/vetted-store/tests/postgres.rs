@@ -72,6 +72,8 @@ account_conformance_tests!(fresh;
     concurrent_setups_create_exactly_one_admin,
     a_totp_step_is_claimed_once,
     ended_sessions_are_deleted,
+    account_changes_are_audited_by_id_only,
+    the_first_admin_is_audited_as_created_by_the_system,
 );
 
 #[tokio::test]

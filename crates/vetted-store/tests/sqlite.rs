@@ -65,7 +65,51 @@ account_conformance_tests!(fresh;
     concurrent_setups_create_exactly_one_admin,
     a_totp_step_is_claimed_once,
     ended_sessions_are_deleted,
+    account_changes_are_audited_by_id_only,
+    the_first_admin_is_audited_as_created_by_the_system,
 );
+
+/// Account changes are sealed into the audit trail, so a store opened without the key refuses
+/// them and writes nothing; what is bookkeeping (sessions, failed logins) still works.
+#[tokio::test]
+async fn without_the_audit_key_account_changes_are_refused_and_bookkeeping_works() {
+    use vetted_store::AccountStore;
+    use vetted_store::accounts::{FailureScope, NewUser};
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join(DB)).await.unwrap();
+    let now = OffsetDateTime::from_unix_timestamp(1_790_000_000).unwrap();
+    let new = NewUser {
+        id: "u1".into(),
+        email: "ada@example.org".into(),
+        role: vetted_core::role::Role::Admin,
+        password_hash: "$argon2id$fake".into(),
+        now,
+    };
+    let change = vetted_store::Change {
+        actor: vetted_core::audit::Actor::System,
+        at: now,
+    };
+    match store.create_user(&new, &change).await {
+        Err(StoreError::AuditKey(_)) => {}
+        other => panic!("expected AuditKey, got {other:?}"),
+    }
+    assert_eq!(store.count_users().await.unwrap(), 0, "nothing written");
+    store
+        .record_login_failure(FailureScope::Address, "127.0.0.1", now)
+        .await
+        .unwrap();
+    let failures = store
+        .login_failures(
+            FailureScope::Address,
+            "127.0.0.1",
+            now - time::Duration::hours(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(failures.count, 1);
+    store.close().await;
+}
 
 #[tokio::test]
 async fn a_failed_import_writes_nothing() {

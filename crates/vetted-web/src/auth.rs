@@ -10,7 +10,8 @@
 //! - [`middleware`]: [`authenticate`], the layer that finds the [`Principal`] (bearer token or
 //!   session cookie) and enforces CSRF on session writes; [`CsrfToken`] for forms.
 //! - [`cookie`]: the session cookie and when it is `Secure`.
-//! - [`api`]: `/api/v1/auth/{login,logout,me}`, `/api/v1/users`, `/api/v1/tokens`.
+//! - [`api`]: `/api/v1/auth/{login,logout,me}`, `/api/v1/users`, `/api/v1/tokens`, in the
+//!   OpenAPI document under the tag `accounts`.
 //! - [`setup`]: the first-run `/setup` page.
 
 pub mod api;
@@ -18,9 +19,9 @@ pub mod cookie;
 pub mod middleware;
 pub mod setup;
 
-use axum::Router;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use utoipa_axum::router::OpenApiRouter;
 use vetted_core::audit::Actor;
 pub use vetted_core::role::Role;
 
@@ -30,10 +31,12 @@ use vetted_app::accounts::AccountError;
 use crate::AppState;
 use crate::error::ApiError;
 
-/// The account and setup routes (they need the [`authenticate`] layer, which `crate::router`
-/// applies to every route).
-pub fn router() -> Router<AppState> {
-    Router::new().merge(api::router()).merge(setup::router())
+/// The account and setup routes, documented (they need the [`authenticate`] layer, which
+/// `crate::router` applies to every route); `crate::api::routes` merges them.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(api::routes())
+        .merge(setup::routes())
 }
 
 impl From<AccountError> for ApiError {

@@ -145,13 +145,29 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
                     .rsplit_once(" at line ")
                     .map_or(message.as_str(), |(m, _)| m)
                     .to_string();
+                let path = if path == "." { String::new() } else { path };
                 ApiError::Invalid(vec![Problem {
-                    path: if path == "." { String::new() } else { path },
+                    path: with_named_field(path, &message),
                     message,
                     line: Some(inner.line()),
                     column: Some(inner.column()),
                 }])
             })
+    }
+}
+
+/// The path of a missing or unknown field: serde names it only in its message, and the path
+/// stops at the object that lacks or has it (`""` for the body itself).
+fn with_named_field(path: String, message: &str) -> String {
+    let field = ["missing field `", "unknown field `"]
+        .iter()
+        .find_map(|p| message.strip_prefix(p))
+        .and_then(|rest| rest.split_once('`'))
+        .map(|(name, _)| name);
+    match field {
+        Some(name) if path.is_empty() => name.to_string(),
+        Some(name) if !path.ends_with(name) => format!("{path}.{name}"),
+        _ => path,
     }
 }
 

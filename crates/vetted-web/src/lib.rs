@@ -199,7 +199,6 @@ pub fn router(state: AppState) -> Router {
     let limit = state.config.body_limit_bytes;
     let (api, _) = api::routes().split_for_parts();
     let routes = api
-        .merge(auth::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::authenticate,

@@ -19,6 +19,7 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 use tower::ServiceExt;
+use vetted_core::audit::Actor;
 use vetted_core::policy::Policy;
 use vetted_core::role::Role;
 use vetted_store::Store;
@@ -67,7 +68,7 @@ impl App {
     async fn user(&self, email: &str, role: Role) -> String {
         self.state
             .accounts
-            .create_user(email, PASSWORD, role)
+            .create_user(email, PASSWORD, role, Actor::System)
             .await
             .unwrap()
             .id
@@ -88,9 +89,15 @@ impl App {
     }
 }
 
+/// The audit key of the test stores: account changes are sealed into the audit trail.
+fn audit_key() -> vetted_core::audit::AuditKey {
+    vetted_core::audit::AuditKey::from_bytes(&[7; 32]).unwrap()
+}
+
 async fn sqlite() -> App {
     let dir = tempfile::tempdir().unwrap();
-    let store = vetted_store::open(dir.path().join("vetted.db").to_str().unwrap())
+    let url = vetted_store::DatabaseUrl::new(dir.path().join("vetted.db").to_str().unwrap());
+    let store = vetted_store::open_with_audit_key(&url, audit_key())
         .await
         .unwrap();
     App::on(store, Box::new(dir))
@@ -98,7 +105,10 @@ async fn sqlite() -> App {
 
 async fn postgres() -> App {
     let db = scratch::ScratchDatabase::create(&scratch::server_url(), "vetted_web").await;
-    let store = vetted_store::open(db.url()).await.unwrap();
+    let store =
+        vetted_store::open_with_audit_key(&vetted_store::DatabaseUrl::new(db.url()), audit_key())
+            .await
+            .unwrap();
     App::on(store, Box::new(db))
 }
 
@@ -265,7 +275,7 @@ async fn wrong_password_unknown_user_and_disabled_user_look_the_same(app: &App) 
     let bob = app.user("bob@example.org", Role::Editor).await;
     app.state
         .accounts
-        .update_user(&bob, None, Some(true))
+        .update_user(&bob, None, Some(true), Actor::System)
         .await
         .unwrap();
     let mut bodies = Vec::new();
@@ -286,7 +296,12 @@ async fn wrong_password_unknown_user_and_disabled_user_look_the_same(app: &App) 
 
 async fn totp_is_asked_for_and_checked(app: &App) {
     let id = app.user("ada@example.org", Role::Viewer).await;
-    let (secret, uri) = app.state.accounts.enable_totp(&id).await.unwrap();
+    let (secret, uri) = app
+        .state
+        .accounts
+        .enable_totp(&id, Actor::System)
+        .await
+        .unwrap();
     assert!(uri.contains(&secret) && uri.starts_with("otpauth://totp/Vetted:ada@example.org"));
     let res = app.send(login_req("ada@example.org", PASSWORD, None)).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
@@ -435,7 +450,7 @@ async fn bearer_writes_need_no_csrf_and_bad_tokens_are_401(app: &App) {
     let (token, secret) = app
         .state
         .accounts
-        .create_token(&admin, "ci", Some(expires))
+        .create_token(&admin, "ci", Some(expires), Actor::System)
         .await
         .unwrap();
     assert!(secret.starts_with("vetted_"));
@@ -473,7 +488,7 @@ async fn bearer_writes_need_no_csrf_and_bad_tokens_are_401(app: &App) {
     let (token2, secret2) = app
         .state
         .accounts
-        .create_token(&admin, "two", None)
+        .create_token(&admin, "two", None, Actor::System)
         .await
         .unwrap();
     let res = app
@@ -601,13 +616,13 @@ async fn disabling_a_user_ends_their_sessions_and_tokens(app: &App) {
     let (_, admin_token) = app
         .state
         .accounts
-        .create_token(&admin, "", None)
+        .create_token(&admin, "", None, Actor::System)
         .await
         .unwrap();
     let (_, bob_token) = app
         .state
         .accounts
-        .create_token(&bob, "", None)
+        .create_token(&bob, "", None, Actor::System)
         .await
         .unwrap();
     let (bob_cookie, _) = app.login("bob@example.org").await;
@@ -655,7 +670,7 @@ async fn bad_input_is_422_naming_the_field(app: &App) {
     let (_, token) = app
         .state
         .accounts
-        .create_token(&admin, "", None)
+        .create_token(&admin, "", None, Actor::System)
         .await
         .unwrap();
     for (body, field) in [
@@ -832,8 +847,14 @@ async fn logs_of_a_login_and_a_token_creation_hold_no_secret() {
 #[tokio::test]
 async fn two_servers_on_one_postgres_database_share_sessions_and_throttling() {
     let db = scratch::ScratchDatabase::create(&scratch::server_url(), "vetted_web").await;
-    let one = App::on(vetted_store::open(db.url()).await.unwrap(), Box::new(()));
-    let two = App::on(vetted_store::open(db.url()).await.unwrap(), Box::new(()));
+    let url = vetted_store::DatabaseUrl::new(db.url());
+    let open = async || {
+        vetted_store::open_with_audit_key(&url, audit_key())
+            .await
+            .unwrap()
+    };
+    let one = App::on(open().await, Box::new(()));
+    let two = App::on(open().await, Box::new(()));
     one.user("ada@example.org", Role::Viewer).await;
 
     let (cookie, csrf) = one.login("ada@example.org").await;

@@ -126,9 +126,7 @@ async fn the_document_is_structurally_valid_openapi_3_1() {
             }
             let responses = op["responses"].as_object().unwrap();
             assert!(
-                ["200", "201", "204"]
-                    .iter()
-                    .any(|s| responses.contains_key(*s)),
+                responses.keys().any(|s| s.starts_with('2')),
                 "{what}: no success response"
             );
             for (status, r) in responses {
@@ -166,7 +164,9 @@ fn concrete(path: &str) -> String {
 /// The router serves every documented operation, and nothing undocumented on a documented
 /// path: each other method is a 405. Routes are registered only through utoipa-axum's
 /// `routes!` (checked in the source below), so a path cannot be routed without being
-/// documented either.
+/// documented either. Reads answer 200 here; writes, sent without a body, answer whatever
+/// their handler says of that (a 4xx), but never 405 or "no such endpoint" (`tests/authz.rs`
+/// sends every operation with real credentials and checks the exact status).
 #[tokio::test]
 async fn the_router_and_the_document_list_the_same_routes() {
     let dir = tempfile::tempdir().unwrap();
@@ -196,19 +196,16 @@ async fn the_router_and_the_document_list_the_same_routes() {
             let res = send(&app, req).await;
             if documented.contains(method) {
                 operations += 1;
-                if method == "get" {
-                    assert_eq!(res.status(), StatusCode::OK, "{method} {path}");
-                } else {
-                    // A write without a body or If-Match is refused by its extractors, but it
-                    // is routed: never the router's 404 or 405.
-                    assert!(
-                        ![StatusCode::NOT_FOUND, StatusCode::METHOD_NOT_ALLOWED]
-                            .contains(&res.status())
-                            && res.status().is_client_error(),
-                        "{method} {path}: {}",
-                        res.status()
-                    );
+                let status = res.status();
+                let body = String::from_utf8_lossy(&bytes(res).await).into_owned();
+                if method == "get" && !path.starts_with("/api/v1/auth/") && path != "/setup" {
+                    assert_eq!(status, StatusCode::OK, "{method} {path}: {body}");
                 }
+                assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+                assert!(
+                    !body.contains("no such endpoint"),
+                    "{method} {path} is documented but not routed"
+                );
             } else {
                 assert_eq!(
                     res.status(),
@@ -232,6 +229,14 @@ async fn the_router_and_the_document_list_the_same_routes() {
         ("api/policy.rs", include_str!("../src/api/policy.rs")),
         ("api/register.rs", include_str!("../src/api/register.rs")),
         ("api/audit.rs", include_str!("../src/api/audit.rs")),
+        ("auth.rs", include_str!("../src/auth.rs")),
+        ("auth/api.rs", include_str!("../src/auth/api.rs")),
+        ("auth/setup.rs", include_str!("../src/auth/setup.rs")),
+        (
+            "auth/middleware.rs",
+            include_str!("../src/auth/middleware.rs"),
+        ),
+        ("auth/cookie.rs", include_str!("../src/auth/cookie.rs")),
     ] {
         for plain in [".route(", ".route_service(", ".nest(", ".nest_service("] {
             assert!(

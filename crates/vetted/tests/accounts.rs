@@ -111,6 +111,33 @@ fn users_are_added_listed_and_disabled() {
     assert!(text.starts_with("EMAIL"), "{text}");
     let bob = text.lines().find(|l| l.starts_with("bob@")).unwrap();
     assert!(bob.contains("viewer") && bob.contains("disabled"), "{text}");
+
+    // Each change is in the audit trail, by the system (the CLI), by id only; the chain holds.
+    let o = vetted(dir.path(), &["audit", "log", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let entries: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let actions: Vec<(&str, &str)> = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap(),
+                e["actor"]["kind"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("user.create", "system"),
+            ("user.create", "system"),
+            ("user.update", "system")
+        ]
+    );
+    assert!(!stdout(&o).contains("example.org"), "{}", stdout(&o));
+    let o = vetted(dir.path(), &["audit", "verify"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
 }
 
 #[test]

@@ -6,9 +6,11 @@
 //!
 //! The clock is injectable ([`Clock`]) so tests can age sessions without waiting.
 //!
-//! Audit: account changes (user created, role changed, disabled, token created or revoked) are
-//! not written to the audit trail yet; each method that changes something says where below
-//! (`// Audit:`), for the entry to be sealed in the same transaction once the trail is merged.
+//! Audit: the methods that change accounts (users created, role changed, disabled or enabled,
+//! TOTP turned on, tokens created or revoked) take the [`Actor`] who asks; the store seals the
+//! entry (ids and flags only) in the same transaction as the change, and refuses the change
+//! when it was opened without the audit key. The first admin made by the setup is recorded as
+//! [`Actor::System`].
 
 pub mod password;
 pub mod secret;
@@ -18,11 +20,12 @@ use std::fmt;
 use std::sync::Arc;
 
 use time::{Duration, OffsetDateTime};
+use vetted_core::audit::Actor;
 use vetted_core::role::Role;
 use vetted_store::accounts::{
     ApiToken, FailureScope, NewSession, NewToken, NewUser, Session, User, UserChange,
 };
-use vetted_store::{Store, StoreError};
+use vetted_store::{Change, Store, StoreError};
 
 /// The time now; the web layer and tests may supply their own.
 pub type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
@@ -221,22 +224,31 @@ impl Accounts {
         &self.settings
     }
 
+    /// A change by `actor` now, by this service's clock.
+    fn change(&self, actor: Actor) -> Change {
+        Change {
+            actor,
+            at: self.now(),
+        }
+    }
+
     /// The time now, by this service's clock, to the second.
     pub fn now(&self) -> OffsetDateTime {
         let now = (self.clock)();
         now.replace_nanosecond(0).unwrap_or(now)
     }
 
-    /// Creates a user after checking the e-mail address and the password rules.
+    /// Creates a user after checking the e-mail address and the password rules; the audit
+    /// trail records `user.create` by `actor` (the user id, never the e-mail address).
     pub async fn create_user(
         &self,
         email: &str,
         password: &str,
         role: Role,
+        actor: Actor,
     ) -> Result<User, AccountError> {
         let new = self.new_user(email, password, role).await?;
-        // Audit: `user.create` (subject the user id; never the e-mail address).
-        Ok(self.store.create_user(&new).await?)
+        Ok(self.store.create_user(&new, &self.change(actor)).await?)
     }
 
     async fn new_user(
@@ -285,32 +297,42 @@ impl Accounts {
             }))
     }
 
-    /// Changes a user's role or disables/enables them; disabling ends their sessions.
+    /// Changes a user's role or disables/enables them; disabling ends their sessions. The
+    /// audit trail records `user.update` by `actor` with the role and flags before and after.
     pub async fn update_user(
         &self,
         id: &str,
         role: Option<Role>,
         disabled: Option<bool>,
+        actor: Actor,
     ) -> Result<User, AccountError> {
         let change = UserChange {
             role,
             disabled,
             ..UserChange::default()
         };
-        // Audit: `user.update` with the role and disabled flag before and after.
-        Ok(self.store.update_user(id, &change, self.now()).await?)
+        Ok(self
+            .store
+            .update_user(id, &change, &self.change(actor))
+            .await?)
     }
 
     /// Turns TOTP on for a user: returns the new secret (base32) and its `otpauth://` URI,
-    /// to be shown once.
-    pub async fn enable_totp(&self, id: &str) -> Result<(String, String), AccountError> {
+    /// to be shown once. The audit trail records `user.totp` by `actor` (never the secret).
+    pub async fn enable_totp(
+        &self,
+        id: &str,
+        actor: Actor,
+    ) -> Result<(String, String), AccountError> {
         let secret = totp::new_secret();
         let change = UserChange {
             totp_secret: Some(Some(secret.clone())),
             ..UserChange::default()
         };
-        // Audit: `user.totp_enable` (never the secret).
-        let user = self.store.update_user(id, &change, self.now()).await?;
+        let user = self
+            .store
+            .update_user(id, &change, &self.change(actor))
+            .await?;
         let uri = totp::otpauth_uri(&secret, &user.email);
         Ok((secret, uri))
     }
@@ -510,11 +532,14 @@ impl Accounts {
     }
 
     /// Creates an API token for a user; returns it with the token itself, to be shown once.
+    /// The audit trail records `token.create` by `actor` (the token's id and user, never the
+    /// token).
     pub async fn create_token(
         &self,
         user_id: &str,
         name: &str,
         expires_at: Option<OffsetDateTime>,
+        actor: Actor,
     ) -> Result<(ApiToken, String), AccountError> {
         let name = name.trim();
         if name.chars().count() > 100 {
@@ -534,16 +559,18 @@ impl Accounts {
         let token = secret::new_api_token();
         let stored = self
             .store
-            .create_token(&NewToken {
-                id: secret::new_id(),
-                user_id: user_id.to_string(),
-                name: if name.is_empty() { "token" } else { name }.to_string(),
-                token_hash: secret::digest(&token),
-                now,
-                expires_at,
-            })
+            .create_token(
+                &NewToken {
+                    id: secret::new_id(),
+                    user_id: user_id.to_string(),
+                    name: if name.is_empty() { "token" } else { name }.to_string(),
+                    token_hash: secret::digest(&token),
+                    now,
+                    expires_at,
+                },
+                &Change { actor, at: now },
+            )
             .await?;
-        // Audit: `token.create` (the token id and its user id; never the token).
         Ok((stored, token))
     }
 
@@ -552,10 +579,10 @@ impl Accounts {
         Ok(self.store.list_tokens().await?)
     }
 
-    /// Revokes an API token; it is refused from now on.
-    pub async fn revoke_token(&self, id: &str) -> Result<(), AccountError> {
-        // Audit: `token.revoke`.
-        Ok(self.store.revoke_token(id, self.now()).await?)
+    /// Revokes an API token; it is refused from now on. The audit trail records
+    /// `token.revoke` by `actor` (once: revoking again changes nothing).
+    pub async fn revoke_token(&self, id: &str, actor: Actor) -> Result<(), AccountError> {
+        Ok(self.store.revoke_token(id, &self.change(actor)).await?)
     }
 
     /// When no user exists: a new one-time setup token (the secret, shown once), else `None`.
@@ -595,7 +622,7 @@ impl Accounts {
             return Err(AccountError::SetupClosed);
         }
         let new = self.new_user(email, password, Role::Admin).await?;
-        // Audit: `user.create` by `system` (the setup).
+        // The store records `user.create` by the system (the setup) in the same transaction.
         match self
             .store
             .complete_setup(&secret::digest(token), &new)

@@ -6,18 +6,16 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 use vetted_core::role::Role;
 
-use super::PostgresStore;
-use crate::StoreError;
+use super::{PostgresStore, audit};
 use crate::accounts::{
     AccountStore, ApiToken, FailureScope, Failures, NewSession, NewToken, NewUser, Session, User,
-    UserChange, email_taken, from_secs, parse_role, setup_refused, to_secs,
+    UserChange, email_taken, from_secs, parse_role, setup_refused, setup_user_created, to_secs,
+    token_created, token_revoked, user_changed, user_created,
 };
 use crate::error::context;
+use crate::{Change, StoreError};
 
 type Conn = sqlx::PgConnection;
-
-/// The key of the advisory lock a setup holds until its transaction ends ("setup" in ASCII).
-const SETUP_LOCK: i64 = 0x73_6574_7570;
 
 const USER_COLUMNS: &str = "SELECT id, email, role, password_hash, totp_secret, disabled, created_at, updated_at FROM users";
 type UserRow = (
@@ -126,6 +124,18 @@ async fn select_user(conn: &mut Conn, id: &str) -> Result<Option<User>, StoreErr
         .transpose()
 }
 
+async fn select_token(conn: &mut Conn, id: &str) -> Result<Option<ApiToken>, StoreError> {
+    sqlx::query_as::<_, TokenRow>(sqlx::AssertSqlSafe(format!(
+        "{TOKEN_COLUMNS} WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+    .map_err(context("finding an API token"))?
+    .map(token)
+    .transpose()
+}
+
 #[async_trait]
 impl AccountStore for PostgresStore {
     async fn count_users(&self) -> Result<u64, StoreError> {
@@ -136,13 +146,13 @@ impl AccountStore for PostgresStore {
         u64::try_from(n).map_err(context("counting users"))
     }
 
-    async fn create_user(&self, new: &NewUser) -> Result<User, StoreError> {
-        let mut conn = self
-            .pool
-            .acquire()
-            .await
-            .map_err(context("creating a user"))?;
-        insert_user(&mut conn, new).await
+    async fn create_user(&self, new: &NewUser, change: &Change) -> Result<User, StoreError> {
+        let (mut tx, key) = self.begin_write("creating a user").await?;
+        let mut sealer = audit::start(&mut tx, key).await?;
+        let created = insert_user(&mut tx, new).await?;
+        audit::append(&mut tx, &mut sealer, [user_created(change, &created)]).await?;
+        tx.commit().await.map_err(context("creating a user"))?;
+        Ok(created)
     }
 
     async fn find_user(&self, id: &str) -> Result<Option<User>, StoreError> {
@@ -182,13 +192,16 @@ impl AccountStore for PostgresStore {
         &self,
         id: &str,
         change: &UserChange,
-        now: OffsetDateTime,
+        by: &Change,
     ) -> Result<User, StoreError> {
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(context("updating a user"))?;
+        let now = by.at;
+        let (mut tx, key) = self.begin_write("updating a user").await?;
+        let before = select_user(&mut tx, id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                what: "user",
+                id: id.to_string(),
+            })?;
         let (set_totp, totp) = match &change.totp_secret {
             None => (false, None),
             Some(secret) => (true, secret.clone()),
@@ -230,6 +243,10 @@ impl AccountStore for PostgresStore {
         let user = select_user(&mut tx, id)
             .await?
             .ok_or_else(|| StoreError::other("updating a user", "the user is missing"))?;
+        if let Some(entry) = user_changed(by, &before, &user) {
+            let mut sealer = audit::start(&mut tx, key).await?;
+            audit::append(&mut tx, &mut sealer, [entry]).await?;
+        }
         tx.commit().await.map_err(context("updating a user"))?;
         Ok(user)
     }
@@ -248,7 +265,9 @@ impl AccountStore for PostgresStore {
         Ok(n == 1)
     }
 
-    async fn create_token(&self, new: &NewToken) -> Result<ApiToken, StoreError> {
+    async fn create_token(&self, new: &NewToken, change: &Change) -> Result<ApiToken, StoreError> {
+        let (mut tx, key) = self.begin_write("creating an API token").await?;
+        let mut sealer = audit::start(&mut tx, key).await?;
         sqlx::query(
             "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -259,12 +278,17 @@ impl AccountStore for PostgresStore {
         .bind(&new.token_hash)
         .bind(to_secs(new.now))
         .bind(new.expires_at.map(to_secs))
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(context("creating an API token"))?;
-        self.find_token(&new.id)
-            .await?
-            .ok_or_else(|| StoreError::other("creating an API token", "the new token is missing"))
+        let created = select_token(&mut tx, &new.id).await?.ok_or_else(|| {
+            StoreError::other("creating an API token", "the new token is missing")
+        })?;
+        audit::append(&mut tx, &mut sealer, [token_created(change, &created)]).await?;
+        tx.commit()
+            .await
+            .map_err(context("creating an API token"))?;
+        Ok(created)
     }
 
     async fn find_token_by_hash(&self, token_hash: &str) -> Result<Option<ApiToken>, StoreError> {
@@ -303,22 +327,30 @@ impl AccountStore for PostgresStore {
         .collect()
     }
 
-    async fn revoke_token(&self, id: &str, now: OffsetDateTime) -> Result<(), StoreError> {
-        let n = sqlx::query(
-            "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1",
-        )
-        .bind(id)
-        .bind(to_secs(now))
-        .execute(&self.pool)
-        .await
-        .map_err(context("revoking an API token"))?
-        .rows_affected();
-        if n == 0 {
-            return Err(StoreError::NotFound {
+    async fn revoke_token(&self, id: &str, change: &Change) -> Result<(), StoreError> {
+        let (mut tx, key) = self.begin_write("revoking an API token").await?;
+        let before = select_token(&mut tx, id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
                 what: "API token",
                 id: id.to_string(),
-            });
+            })?;
+        sqlx::query("UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1")
+            .bind(id)
+            .bind(to_secs(change.at))
+            .execute(&mut *tx)
+            .await
+            .map_err(context("revoking an API token"))?;
+        let after = select_token(&mut tx, id)
+            .await?
+            .ok_or_else(|| StoreError::other("revoking an API token", "the token is missing"))?;
+        if let Some(entry) = token_revoked(change, &before, &after) {
+            let mut sealer = audit::start(&mut tx, key).await?;
+            audit::append(&mut tx, &mut sealer, [entry]).await?;
         }
+        tx.commit()
+            .await
+            .map_err(context("revoking an API token"))?;
         Ok(())
     }
 
@@ -482,17 +514,8 @@ impl AccountStore for PostgresStore {
     }
 
     async fn complete_setup(&self, token_hash: &str, new: &NewUser) -> Result<User, StoreError> {
-        // The lock first: a concurrent setup waits here, then finds the token used.
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(context("completing the setup"))?;
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(SETUP_LOCK)
-            .execute(&mut *tx)
-            .await
-            .map_err(context("completing the setup"))?;
+        // The writers' lock first: a concurrent setup waits here, then finds the token used.
+        let (mut tx, key) = self.begin_write("completing the setup").await?;
         let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
             .fetch_one(&mut *tx)
             .await
@@ -511,6 +534,8 @@ impl AccountStore for PostgresStore {
             return Err(setup_refused());
         }
         let created = insert_user(&mut tx, new).await?;
+        let mut sealer = audit::start(&mut tx, key).await?;
+        audit::append(&mut tx, &mut sealer, [setup_user_created(&created)]).await?;
         tx.commit().await.map_err(context("completing the setup"))?;
         Ok(created)
     }

@@ -3,10 +3,14 @@
 
 use std::sync::Arc;
 
+use serde_json::json;
 use time::{Duration, OffsetDateTime};
+use vetted_core::audit::{Actor, AuditEntry, action};
 use vetted_core::role::Role;
 use vetted_store::accounts::{FailureScope, NewSession, NewToken, NewUser, UserChange};
-use vetted_store::{Store, StoreError};
+use vetted_store::{AuditQuery, Change, Store, StoreError};
+
+use super::key;
 
 /// Runs every account conformance test, each on a fresh store from `$fresh`.
 macro_rules! account_conformance_tests {
@@ -29,6 +33,14 @@ fn t0() -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(1_790_000_000).unwrap()
 }
 
+/// An account change by an admin at `at`.
+fn by(at: OffsetDateTime) -> Change {
+    Change {
+        actor: Actor::User { id: "admin".into() },
+        at,
+    }
+}
+
 fn new_user(id: &str, email: &str, role: Role) -> NewUser {
     NewUser {
         id: id.into(),
@@ -42,7 +54,7 @@ fn new_user(id: &str, email: &str, role: Role) -> NewUser {
 pub async fn users_are_created_found_and_listed(store: Arc<dyn Store>) {
     assert_eq!(store.count_users().await.unwrap(), 0);
     let ada = store
-        .create_user(&new_user("u1", "Ada@Example.org", Role::Admin))
+        .create_user(&new_user("u1", "Ada@Example.org", Role::Admin), &by(t0()))
         .await
         .unwrap();
     assert_eq!(ada.email, "ada@example.org", "stored lower-cased");
@@ -52,7 +64,7 @@ pub async fn users_are_created_found_and_listed(store: Arc<dyn Store>) {
     );
     assert_eq!((ada.created_at, ada.updated_at), (t0(), t0()));
     store
-        .create_user(&new_user("u2", "bob@example.org", Role::Viewer))
+        .create_user(&new_user("u2", "bob@example.org", Role::Viewer), &by(t0()))
         .await
         .unwrap();
     assert_eq!(store.count_users().await.unwrap(), 2);
@@ -78,11 +90,11 @@ pub async fn users_are_created_found_and_listed(store: Arc<dyn Store>) {
 
 pub async fn an_email_is_taken_whatever_its_case(store: Arc<dyn Store>) {
     store
-        .create_user(&new_user("u1", "ada@example.org", Role::Admin))
+        .create_user(&new_user("u1", "ada@example.org", Role::Admin), &by(t0()))
         .await
         .unwrap();
     match store
-        .create_user(&new_user("u2", "ADA@EXAMPLE.ORG", Role::Viewer))
+        .create_user(&new_user("u2", "ADA@EXAMPLE.ORG", Role::Viewer), &by(t0()))
         .await
     {
         Err(StoreError::Conflict { what: "user", .. }) => {}
@@ -93,7 +105,7 @@ pub async fn an_email_is_taken_whatever_its_case(store: Arc<dyn Store>) {
 
 pub async fn updating_a_user_changes_only_what_is_given(store: Arc<dyn Store>) {
     store
-        .create_user(&new_user("u1", "ada@example.org", Role::Viewer))
+        .create_user(&new_user("u1", "ada@example.org", Role::Viewer), &by(t0()))
         .await
         .unwrap();
     let later = t0() + Duration::hours(1);
@@ -105,7 +117,7 @@ pub async fn updating_a_user_changes_only_what_is_given(store: Arc<dyn Store>) {
                 totp_secret: Some(Some("JBSWY3DPEHPK3PXP".into())),
                 ..UserChange::default()
             },
-            later,
+            &by(later),
         )
         .await
         .unwrap();
@@ -123,7 +135,7 @@ pub async fn updating_a_user_changes_only_what_is_given(store: Arc<dyn Store>) {
                 totp_secret: Some(None),
                 ..UserChange::default()
             },
-            later,
+            &by(later),
         )
         .await
         .unwrap();
@@ -133,7 +145,7 @@ pub async fn updating_a_user_changes_only_what_is_given(store: Arc<dyn Store>) {
     );
 
     match store
-        .update_user("nobody", &UserChange::default(), later)
+        .update_user("nobody", &UserChange::default(), &by(later))
         .await
     {
         Err(StoreError::NotFound { what: "user", .. }) => {}
@@ -143,7 +155,7 @@ pub async fn updating_a_user_changes_only_what_is_given(store: Arc<dyn Store>) {
 
 pub async fn disabling_a_user_ends_their_sessions(store: Arc<dyn Store>) {
     store
-        .create_user(&new_user("u1", "ada@example.org", Role::Editor))
+        .create_user(&new_user("u1", "ada@example.org", Role::Editor), &by(t0()))
         .await
         .unwrap();
     store
@@ -158,7 +170,7 @@ pub async fn disabling_a_user_ends_their_sessions(store: Arc<dyn Store>) {
                 disabled: Some(true),
                 ..UserChange::default()
             },
-            later,
+            &by(later),
         )
         .await
         .unwrap();
@@ -169,11 +181,11 @@ pub async fn disabling_a_user_ends_their_sessions(store: Arc<dyn Store>) {
 
 pub async fn a_totp_step_is_claimed_once(store: Arc<dyn Store>) {
     store
-        .create_user(&new_user("u1", "ada@example.org", Role::Viewer))
+        .create_user(&new_user("u1", "ada@example.org", Role::Viewer), &by(t0()))
         .await
         .unwrap();
     store
-        .create_user(&new_user("u2", "bob@example.org", Role::Viewer))
+        .create_user(&new_user("u2", "bob@example.org", Role::Viewer), &by(t0()))
         .await
         .unwrap();
     assert!(store.claim_totp_step("u1", 100).await.unwrap());
@@ -192,7 +204,7 @@ pub async fn a_totp_step_is_claimed_once(store: Arc<dyn Store>) {
         totp_secret: Some(Some("NEWSECRET".into())),
         ..UserChange::default()
     };
-    store.update_user("u1", &change, t0()).await.unwrap();
+    store.update_user("u1", &change, &by(t0())).await.unwrap();
     assert!(store.claim_totp_step("u1", 50).await.unwrap());
 }
 
@@ -209,7 +221,7 @@ fn session(id: &str, hash: &str, user: &str) -> NewSession {
 
 pub async fn sessions_are_found_touched_and_revoked(store: Arc<dyn Store>) {
     store
-        .create_user(&new_user("u1", "ada@example.org", Role::Editor))
+        .create_user(&new_user("u1", "ada@example.org", Role::Editor), &by(t0()))
         .await
         .unwrap();
     let s = store
@@ -240,7 +252,7 @@ pub async fn sessions_are_found_touched_and_revoked(store: Arc<dyn Store>) {
 
 pub async fn ended_sessions_are_deleted(store: Arc<dyn Store>) {
     store
-        .create_user(&new_user("u1", "ada@example.org", Role::Editor))
+        .create_user(&new_user("u1", "ada@example.org", Role::Editor), &by(t0()))
         .await
         .unwrap();
     store
@@ -273,7 +285,7 @@ pub async fn ended_sessions_are_deleted(store: Arc<dyn Store>) {
 
 pub async fn tokens_are_found_listed_touched_and_revoked(store: Arc<dyn Store>) {
     store
-        .create_user(&new_user("u1", "ada@example.org", Role::Editor))
+        .create_user(&new_user("u1", "ada@example.org", Role::Editor), &by(t0()))
         .await
         .unwrap();
     let new = |id: &str, hash: &str, at: OffsetDateTime| NewToken {
@@ -284,12 +296,15 @@ pub async fn tokens_are_found_listed_touched_and_revoked(store: Arc<dyn Store>) 
         now: at,
         expires_at: Some(at + Duration::days(30)),
     };
-    let t1 = store.create_token(&new("t1", "h1", t0())).await.unwrap();
+    let t1 = store
+        .create_token(&new("t1", "h1", t0()), &by(t0()))
+        .await
+        .unwrap();
     assert_eq!(t1.name, "token t1");
     assert_eq!(t1.expires_at, Some(t0() + Duration::days(30)));
     assert_eq!((t1.revoked_at, t1.last_used_at), (None, None));
     store
-        .create_token(&new("t2", "h2", t0() + Duration::seconds(1)))
+        .create_token(&new("t2", "h2", t0() + Duration::seconds(1)), &by(t0()))
         .await
         .unwrap();
     assert_eq!(
@@ -310,9 +325,9 @@ pub async fn tokens_are_found_listed_touched_and_revoked(store: Arc<dyn Store>) 
     let used = t0() + Duration::minutes(1);
     store.touch_token("t1", used).await.unwrap();
     let revoked = t0() + Duration::minutes(2);
-    store.revoke_token("t1", revoked).await.unwrap();
+    store.revoke_token("t1", &by(revoked)).await.unwrap();
     store
-        .revoke_token("t1", revoked + Duration::minutes(1))
+        .revoke_token("t1", &by(revoked + Duration::minutes(1)))
         .await
         .unwrap();
     let t1 = store.find_token("t1").await.unwrap().unwrap();
@@ -320,7 +335,7 @@ pub async fn tokens_are_found_listed_touched_and_revoked(store: Arc<dyn Store>) 
         (t1.last_used_at, t1.revoked_at),
         (Some(used), Some(revoked))
     );
-    match store.revoke_token("nope", revoked).await {
+    match store.revoke_token("nope", &by(revoked)).await {
         Err(StoreError::NotFound {
             what: "API token", ..
         }) => {}
@@ -425,7 +440,7 @@ pub async fn a_setup_token_is_refused_when_expired_or_users_exist(store: Arc<dyn
     assert_eq!(store.count_users().await.unwrap(), 0, "nothing written");
 
     store
-        .create_user(&new_user("u0", "z@example.org", Role::Viewer))
+        .create_user(&new_user("u0", "z@example.org", Role::Viewer), &by(t0()))
         .await
         .unwrap();
     store
@@ -475,4 +490,230 @@ pub async fn concurrent_setups_create_exactly_one_admin(store: Arc<dyn Store>) {
     }
     assert_eq!(created, 1);
     assert_eq!(store.count_users().await.unwrap(), 1);
+}
+
+/// The audit trail's entries after the first `skip`, serialized and parsed back.
+async fn entries_after(store: &dyn Store, skip: usize) -> Vec<AuditEntry> {
+    let all = store.audit_entries(&AuditQuery::default()).await.unwrap();
+    all.into_iter().skip(skip).collect()
+}
+
+/// The entries written since `seen` entries, moving `seen` past them.
+async fn next(store: &Arc<dyn Store>, seen: &mut usize) -> Vec<AuditEntry> {
+    let new = entries_after(store.as_ref(), *seen).await;
+    *seen += new.len();
+    new
+}
+
+/// Asserts that no entry of the trail holds personal data or a secret.
+async fn assert_no_personal_data(store: &dyn Store, forbidden: &[&str]) {
+    for entry in store.audit_entries(&AuditQuery::default()).await.unwrap() {
+        let text = serde_json::to_string(&entry).unwrap();
+        for word in forbidden {
+            assert!(
+                !text.to_lowercase().contains(&word.to_lowercase()),
+                "entry {} holds `{word}`: {text}",
+                entry.seq
+            );
+        }
+    }
+}
+
+/// Asserts that `entries` is exactly one entry of `action` on `subject` by the admin of
+/// [`by`], with this before and after.
+fn assert_one(
+    entries: &[AuditEntry],
+    action: &str,
+    subject: &str,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) {
+    assert_eq!(entries.len(), 1, "exactly one entry: {entries:#?}");
+    let e = &entries[0];
+    assert_eq!(
+        (e.action.as_str(), e.subject.as_deref()),
+        (action, Some(subject))
+    );
+    assert_eq!(e.actor, Actor::User { id: "admin".into() });
+    let expected = (before, after);
+    assert_eq!((e.before.clone(), e.after.clone()), expected, "{action}");
+}
+
+pub async fn account_changes_are_audited_by_id_only(store: Arc<dyn Store>) {
+    let start = store
+        .audit_entries(&AuditQuery::default())
+        .await
+        .unwrap()
+        .len();
+    let user = |role: &str, disabled: bool, totp: bool| json!({"id": "u1", "role": role, "disabled": disabled, "totp": totp});
+    store
+        .create_user(&new_user("u1", "ada@example.org", Role::Viewer), &by(t0()))
+        .await
+        .unwrap();
+    let mut seen = start;
+    assert_one(
+        &next(&store, &mut seen).await,
+        action::USER_CREATE,
+        "u1",
+        None,
+        Some(user("viewer", false, false)),
+    );
+
+    let update = |change: UserChange| {
+        let store = store.clone();
+        async move { store.update_user("u1", &change, &by(t0())).await.unwrap() }
+    };
+    update(UserChange {
+        role: Some(Role::Editor),
+        ..UserChange::default()
+    })
+    .await;
+    assert_one(
+        &next(&store, &mut seen).await,
+        action::USER_UPDATE,
+        "u1",
+        Some(user("viewer", false, false)),
+        Some(user("editor", false, false)),
+    );
+    update(UserChange {
+        disabled: Some(true),
+        ..UserChange::default()
+    })
+    .await;
+    assert_one(
+        &next(&store, &mut seen).await,
+        action::USER_UPDATE,
+        "u1",
+        Some(user("editor", false, false)),
+        Some(user("editor", true, false)),
+    );
+    update(UserChange {
+        disabled: Some(false),
+        ..UserChange::default()
+    })
+    .await;
+    assert_one(
+        &next(&store, &mut seen).await,
+        action::USER_UPDATE,
+        "u1",
+        Some(user("editor", true, false)),
+        Some(user("editor", false, false)),
+    );
+    update(UserChange {
+        totp_secret: Some(Some("JBSWY3DPEHPK3PXP".into())),
+        ..UserChange::default()
+    })
+    .await;
+    assert_one(
+        &next(&store, &mut seen).await,
+        action::USER_TOTP,
+        "u1",
+        Some(user("editor", false, false)),
+        Some(user("editor", false, true)),
+    );
+    // Nothing the trail records changes: no entry.
+    update(UserChange {
+        role: Some(Role::Editor),
+        password_hash: Some("$argon2id$changed".into()),
+        ..UserChange::default()
+    })
+    .await;
+    assert!(
+        next(&store, &mut seen).await.is_empty(),
+        "an unchanged record is not an entry"
+    );
+
+    let expires = t0() + Duration::days(30);
+    let token = NewToken {
+        id: "t1".into(),
+        user_id: "u1".into(),
+        name: "ci".into(),
+        token_hash: "tokenhash0123".into(),
+        now: t0(),
+        expires_at: Some(expires),
+    };
+    store.create_token(&token, &by(t0())).await.unwrap();
+    let record = |revoked: bool| {
+        json!({"id": "t1", "user_id": "u1", "name": "ci",
+               "expires_at": "2026-10-21T14:13:20Z", "revoked": revoked})
+    };
+    assert_eq!(
+        expires
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap(),
+        "2026-10-21T14:13:20Z"
+    );
+    assert_one(
+        &next(&store, &mut seen).await,
+        action::TOKEN_CREATE,
+        "t1",
+        None,
+        Some(record(false)),
+    );
+    store.revoke_token("t1", &by(t0())).await.unwrap();
+    assert_one(
+        &next(&store, &mut seen).await,
+        action::TOKEN_REVOKE,
+        "t1",
+        Some(record(false)),
+        Some(record(true)),
+    );
+    store.revoke_token("t1", &by(t0())).await.unwrap();
+    assert!(
+        next(&store, &mut seen).await.is_empty(),
+        "revoking twice is one entry"
+    );
+
+    // A failed write leaves no entry.
+    assert!(
+        store
+            .create_user(&new_user("u2", "ADA@example.org", Role::Viewer), &by(t0()))
+            .await
+            .is_err()
+    );
+    assert!(
+        next(&store, &mut seen).await.is_empty(),
+        "a refused write is not an entry"
+    );
+
+    assert_no_personal_data(
+        store.as_ref(),
+        &[
+            "ada@example.org",
+            "argon2",
+            "JBSWY3DPEHPK3PXP",
+            "tokenhash0123",
+        ],
+    )
+    .await;
+    assert!(store.verify_audit(&key(), None).await.unwrap().is_ok());
+}
+
+pub async fn the_first_admin_is_audited_as_created_by_the_system(store: Arc<dyn Store>) {
+    store
+        .create_setup_token("setup1", t0(), t0() + Duration::hours(1))
+        .await
+        .unwrap();
+    let start = store
+        .audit_entries(&AuditQuery::default())
+        .await
+        .unwrap()
+        .len();
+    store
+        .complete_setup("setup1", &new_user("u1", "ada@example.org", Role::Admin))
+        .await
+        .unwrap();
+    let entries = entries_after(store.as_ref(), start).await;
+    assert_eq!(entries.len(), 1, "{entries:#?}");
+    let e = &entries[0];
+    assert_eq!(
+        (e.action.as_str(), e.subject.as_deref(), &e.actor, e.at),
+        (action::USER_CREATE, Some("u1"), &Actor::System, t0())
+    );
+    assert_eq!(
+        e.after,
+        Some(json!({"id": "u1", "role": "admin", "disabled": false, "totp": false}))
+    );
+    assert_no_personal_data(store.as_ref(), &["ada@example.org", "argon2"]).await;
+    assert!(store.verify_audit(&key(), None).await.unwrap().is_ok());
 }

@@ -58,6 +58,7 @@ pub const SESSION_COOKIE: &str = "vetted_session";
         (name = "register", description = "The register document: import and export."),
         (name = "audit", description = "The audit trail: entries, a supplier's history, the chain head, verification, export."),
         (name = "operations", description = "Health probes and this document; no login."),
+        (name = "accounts", description = "Sign-in, sessions, users and API tokens; the first-run setup."),
     )
 )]
 struct ApiDoc;
@@ -100,6 +101,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(policy::routes())
         .merge(register::routes())
         .merge(audit::routes())
+        .merge(crate::auth::routes())
 }
 
 /// The OpenAPI document of [`routes`], built once.

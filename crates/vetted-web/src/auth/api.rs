@@ -1,51 +1,41 @@
 //! The account routes under `/api/v1`: login, logout and `me` for everyone; users and API
-//! tokens for admins. Bodies are JSON; a body that does not parse is 422 naming the field.
+//! tokens for admins. Registered through utoipa-axum's `routes!` like the rest of the API, so
+//! they are in the OpenAPI document (tag `accounts`). Bodies are read with [`ApiJson`]: 400
+//! when the body is not JSON, 422 naming the field when it does not fit.
+//!
+//! Account changes are sealed into the audit trail by the store, in the same transaction, with
+//! the caller as actor ([`Principal::actor`]).
 
 use std::net::SocketAddr;
 
-use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post};
-use axum::{Extension, Json, Router};
-use serde::de::DeserializeOwned;
+use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use vetted_app::accounts::LoginInput;
 use vetted_store::accounts::{ApiToken, User};
 
 use super::{Admin, CsrfToken, Principal, Role, Via, cookie};
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{ApiJson, ApiPath};
 
-/// The account routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/auth/login", post(login))
-        .route("/api/v1/auth/logout", post(logout))
-        .route("/api/v1/auth/me", get(me))
-        .route("/api/v1/users", get(list_users).post(create_user))
-        .route("/api/v1/users/{id}", patch(update_user))
-        .route("/api/v1/tokens", get(list_tokens).post(create_token))
-        .route("/api/v1/tokens/{id}", axum::routing::delete(revoke_token))
-}
-
-/// Parses a JSON body, naming the field at fault when serde can tell.
-pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes).map_err(|e| {
-        let message = e.to_string();
-        let field = ["missing field `", "unknown field `"]
-            .iter()
-            .find_map(|p| message.split_once(p))
-            .and_then(|(_, rest)| rest.split_once('`'))
-            .map(|(name, _)| name.to_string());
-        ApiError::invalid(
-            field.unwrap_or_default(),
-            format!("the JSON body is invalid: {message}"),
-        )
-    })
+/// The account routes, documented.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(me))
+        .routes(routes!(list_users, create_user))
+        .routes(routes!(update_user))
+        .routes(routes!(list_tokens, create_token))
+        .routes(routes!(revoke_token))
 }
 
 /// Where the request came from, for per-address throttling: the peer's IP, or the first
@@ -69,7 +59,7 @@ pub(crate) fn client_address(
 }
 
 /// A user as the API shows it: no password hash, no TOTP secret.
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, ToSchema)]
 pub struct UserView {
     /// Opaque id.
     pub id: String,
@@ -103,7 +93,7 @@ impl From<&User> for UserView {
 }
 
 /// An API token as the API shows it (never the token).
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, ToSchema)]
 pub struct TokenView {
     /// Opaque id, to revoke it.
     pub id: String,
@@ -135,17 +125,21 @@ impl From<&ApiToken> for TokenView {
     }
 }
 
-#[derive(Deserialize)]
+/// What a login sends.
+#[derive(Deserialize, Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct LoginBody {
-    email: String,
-    password: String,
+pub struct LoginBody {
+    /// The account's e-mail address (any case).
+    pub email: String,
+    /// The account's password.
+    pub password: String,
+    /// The current code of the authenticator app, when the account has TOTP on.
     #[serde(default)]
-    totp: Option<String>,
+    pub totp: Option<String>,
 }
 
 /// What a login answers: the user and the CSRF token unsafe requests must carry.
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, ToSchema)]
 pub struct SessionView {
     /// Who is signed in.
     pub user: UserView,
@@ -153,13 +147,33 @@ pub struct SessionView {
     pub csrf_token: Option<String>,
 }
 
+/// Signs in with e-mail address, password and (when the account has it on) TOTP code: sets
+/// the `HttpOnly` session cookie and answers the CSRF token that the session's unsafe requests
+/// must carry in `X-CSRF-Token`. Failed logins are throttled per account and per address.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    tag = "accounts",
+    request_body = LoginBody,
+    responses(
+        (status = 200, description = "Signed in", body = SessionView,
+            headers(("Set-Cookie" = String, description = "The session cookie (HttpOnly, SameSite=Lax)."))),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 413, description = "The body is larger than the limit", body = ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
+        (status = 401, description = "Wrong e-mail address, password or code, or a disabled account (`bad_credentials`); or the code is missing (`totp_required`)", body = ErrorBody),
+        (status = 422, description = "The body does not fit (the field is named)", body = ErrorBody),
+        (status = 429, description = "Too many failed logins for this account or address", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until logins are accepted again."))),
+    ),
+    security(())
+)]
 async fn login(
     State(state): State<AppState>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
-    body: Bytes,
+    ApiJson(body): ApiJson<LoginBody>,
 ) -> Result<Response, ApiError> {
-    let body: LoginBody = parse_json(&body)?;
     let address = client_address(&state, &headers, peer.map(|c| c.0.0));
     let login = state
         .accounts
@@ -184,6 +198,19 @@ async fn login(
     Ok(([(header::SET_COOKIE, set)], Json(view)).into_response())
 }
 
+/// Ends the session (server-side) and clears its cookie; with an API token, nothing to end.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/logout",
+    tag = "accounts",
+    responses(
+        (status = 204, description = "Signed out",
+            headers(("Set-Cookie" = String, description = "Clears the session cookie."))),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "A session request without its CSRF token", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
 async fn logout(
     State(state): State<AppState>,
     principal: Principal,
@@ -197,6 +224,17 @@ async fn logout(
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response())
 }
 
+/// Who is signed in, and the session's CSRF token (none with an API token).
+#[utoipa::path(
+    get,
+    path = "/api/v1/auth/me",
+    tag = "accounts",
+    responses(
+        (status = 200, description = "The signed-in user", body = SessionView),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
 async fn me(
     State(state): State<AppState>,
     principal: Principal,
@@ -209,6 +247,18 @@ async fn me(
     }))
 }
 
+/// Every user, by e-mail address (admins only).
+#[utoipa::path(
+    get,
+    path = "/api/v1/users",
+    tag = "accounts",
+    responses(
+        (status = 200, description = "The users", body = Vec<UserView>),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
 async fn list_users(
     State(state): State<AppState>,
     _: Admin,
@@ -217,44 +267,88 @@ async fn list_users(
     Ok(Json(users.iter().map(UserView::from).collect()))
 }
 
-#[derive(Deserialize)]
+/// A user to create.
+#[derive(Deserialize, Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewUserBody {
-    email: String,
-    password: String,
-    role: Role,
+pub struct NewUserBody {
+    /// The e-mail address the user signs in with; unique whatever its case.
+    pub email: String,
+    /// At least 12 characters.
+    pub password: String,
+    /// What the user may do.
+    pub role: Role,
 }
 
+/// Creates a user (admins only); audit action `user.create`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/users",
+    tag = "accounts",
+    request_body = NewUserBody,
+    responses(
+        (status = 201, description = "Created", body = UserView),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 413, description = "The body is larger than the limit", body = ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an admin, or a session request without its CSRF token", body = ErrorBody),
+        (status = 409, description = "The e-mail address is taken", body = ErrorBody),
+        (status = 422, description = "A field is missing or invalid (the e-mail address, a password too short)", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
 async fn create_user(
     State(state): State<AppState>,
-    _: Admin,
-    body: Bytes,
+    Admin(admin): Admin,
+    ApiJson(body): ApiJson<NewUserBody>,
 ) -> Result<(StatusCode, Json<UserView>), ApiError> {
-    let body: NewUserBody = parse_json(&body)?;
     let user = state
         .accounts
-        .create_user(&body.email, &body.password, body.role)
+        .create_user(&body.email, &body.password, body.role, admin.actor())
         .await?;
     tracing::info!(user.id = %user.id, "user created");
     Ok((StatusCode::CREATED, Json(UserView::from(&user))))
 }
 
-#[derive(Deserialize)]
+/// A change to a user; absent fields stay as they are.
+#[derive(Deserialize, Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct UserPatch {
+pub struct UserPatch {
+    /// A new role.
     #[serde(default)]
-    role: Option<Role>,
+    pub role: Option<Role>,
+    /// Disable (`true`: their sessions end, their tokens stop working) or enable (`false`).
     #[serde(default)]
-    disabled: Option<bool>,
+    pub disabled: Option<bool>,
 }
 
+/// Changes a user's role, or disables or enables them (admins only); audit action
+/// `user.update`. An admin cannot disable or demote themselves.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/users/{id}",
+    tag = "accounts",
+    params(("id" = String, Path, description = "The user's id.")),
+    request_body = UserPatch,
+    responses(
+        (status = 200, description = "The user as changed", body = UserView),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 413, description = "The body is larger than the limit", body = ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an admin, or a session request without its CSRF token", body = ErrorBody),
+        (status = 404, description = "No such user", body = ErrorBody),
+        (status = 409, description = "An admin disabling or demoting themselves", body = ErrorBody),
+        (status = 422, description = "A field is invalid", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
 async fn update_user(
     State(state): State<AppState>,
     Admin(admin): Admin,
-    Path(id): Path<String>,
-    body: Bytes,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<UserPatch>,
 ) -> Result<Json<UserView>, ApiError> {
-    let body: UserPatch = parse_json(&body)?;
     if id == admin.user_id
         && (body.disabled == Some(true) || body.role.is_some_and(|r| r < Role::Admin))
     {
@@ -264,12 +358,24 @@ async fn update_user(
     }
     let user = state
         .accounts
-        .update_user(&id, body.role, body.disabled)
+        .update_user(&id, body.role, body.disabled, admin.actor())
         .await?;
     tracing::info!(user.id = %user.id, "user updated");
     Ok(Json(UserView::from(&user)))
 }
 
+/// Every API token, newest first (admins only); never the tokens themselves.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tokens",
+    tag = "accounts",
+    responses(
+        (status = 200, description = "The tokens", body = Vec<TokenView>),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
 async fn list_tokens(
     State(state): State<AppState>,
     _: Admin,
@@ -278,21 +384,23 @@ async fn list_tokens(
     Ok(Json(tokens.iter().map(TokenView::from).collect()))
 }
 
-#[derive(Deserialize)]
+/// An API token to create.
+#[derive(Deserialize, Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewTokenBody {
-    /// The user the token acts as; default: the caller.
+pub struct NewTokenBody {
+    /// The user the token acts as (with that user's role); default: the caller.
     #[serde(default)]
-    user_id: Option<String>,
+    pub user_id: Option<String>,
+    /// What to call it (at most 100 characters); default `token`.
     #[serde(default)]
-    name: Option<String>,
-    /// `YYYY-MM-DD` (the end of that day, UTC) or RFC 3339.
+    pub name: Option<String>,
+    /// `YYYY-MM-DD` (the end of that day, UTC) or RFC 3339; default: never expires.
     #[serde(default)]
-    expires: Option<String>,
+    pub expires: Option<String>,
 }
 
 /// A token just created: shown once.
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, ToSchema)]
 pub struct CreatedToken {
     /// The stored token.
     #[serde(flatten)]
@@ -309,12 +417,30 @@ pub fn parse_expiry(s: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(s, &Rfc3339).ok()
 }
 
+/// Creates an API token acting as a user (admins only); the token is in the answer, once.
+/// Audit action `token.create` (never the token).
+#[utoipa::path(
+    post,
+    path = "/api/v1/tokens",
+    tag = "accounts",
+    request_body = NewTokenBody,
+    responses(
+        (status = 201, description = "Created; `secret` is shown this once", body = CreatedToken),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 413, description = "The body is larger than the limit", body = ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an admin, or a session request without its CSRF token", body = ErrorBody),
+        (status = 404, description = "No such user", body = ErrorBody),
+        (status = 422, description = "A field is invalid (an expiry in the past, a name too long)", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
 async fn create_token(
     State(state): State<AppState>,
     Admin(admin): Admin,
-    body: Bytes,
+    ApiJson(body): ApiJson<NewTokenBody>,
 ) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
-    let body: NewTokenBody = parse_json(&body)?;
     let expires = match body.expires.as_deref() {
         None => None,
         Some(s) => Some(parse_expiry(s).ok_or_else(|| {
@@ -324,10 +450,11 @@ async fn create_token(
             )
         })?),
     };
+    let actor = admin.actor();
     let user_id = body.user_id.unwrap_or(admin.user_id);
     let (token, secret) = state
         .accounts
-        .create_token(&user_id, body.name.as_deref().unwrap_or(""), expires)
+        .create_token(&user_id, body.name.as_deref().unwrap_or(""), expires, actor)
         .await?;
     tracing::info!(token.id = %token.id, user.id = %token.user_id, "API token created");
     Ok((
@@ -339,12 +466,27 @@ async fn create_token(
     ))
 }
 
+/// Revokes an API token (admins only): it is refused from now on. Audit action
+/// `token.revoke`.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/tokens/{id}",
+    tag = "accounts",
+    params(("id" = String, Path, description = "The token's id (not the token).")),
+    responses(
+        (status = 204, description = "Revoked (or revoked already)"),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an admin, or a session request without its CSRF token", body = ErrorBody),
+        (status = 404, description = "No such token", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
 async fn revoke_token(
     State(state): State<AppState>,
-    _: Admin,
-    Path(id): Path<String>,
+    Admin(admin): Admin,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
-    state.accounts.revoke_token(&id).await?;
+    state.accounts.revoke_token(&id, admin.actor()).await?;
     tracing::info!(token.id = %id, "API token revoked");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -4,38 +4,50 @@
 //! on standard output when the database has no users).
 //!
 //! The pages are plain, self-contained HTML strings until the real templates arrive; every
-//! value put into them is escaped.
+//! value put into them is escaped. The routes are in the OpenAPI document (tag `accounts`, no
+//! security: the token is the proof) like every other route.
 
+use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{FromRequest, Query, Request, State};
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use vetted_app::accounts::AccountError;
 use vetted_app::accounts::password::MIN_PASSWORD_CHARS;
 
-use super::api::{UserView, parse_json};
+use super::api::UserView;
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::ApiJson;
 
-/// The setup routes.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/setup", get(form).post(submit))
+/// The setup routes, documented.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(form, submit))
 }
 
-#[derive(Deserialize)]
-struct TokenQuery {
+/// `?token=` of the setup link.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TokenQuery {
+    /// The one-time setup token `vetted serve` printed.
     #[serde(default)]
     token: String,
 }
 
-#[derive(Deserialize)]
-struct SetupBody {
-    token: String,
-    email: String,
-    password: String,
+/// The first admin to create, with the setup token.
+#[derive(Deserialize, Debug, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetupBody {
+    /// The one-time setup token `vetted serve` printed.
+    pub token: String,
+    /// The admin's e-mail address.
+    pub email: String,
+    /// At least 12 characters.
+    pub password: String,
 }
 
 fn escape(s: &str) -> String {
@@ -85,6 +97,18 @@ fn setup_form(token: &str, problem: Option<&str>) -> String {
     )
 }
 
+/// The form that creates the first admin (HTML), while the setup link is usable.
+#[utoipa::path(
+    get,
+    path = "/setup",
+    operation_id = "setup_form",
+    tag = "accounts",
+    params(TokenQuery),
+    responses(
+        (status = 200, description = "The form", content_type = "text/html", body = String),
+        (status = 410, description = "The link was used, has expired, or an account exists", content_type = "text/html", body = String),
+    )
+)]
 async fn form(
     State(state): State<AppState>,
     Query(q): Query<TokenQuery>,
@@ -95,18 +119,38 @@ async fn form(
     Ok(Html(setup_form(&q.token, None)).into_response())
 }
 
-async fn submit(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let is_json = headers
+/// Creates the first admin with the one-time setup token, from the form (answers HTML) or
+/// from JSON (answers JSON); the link is dead afterwards. Audit action `user.create` by the
+/// system.
+#[utoipa::path(
+    post,
+    path = "/setup",
+    operation_id = "setup_submit",
+    tag = "accounts",
+    request_body(content(
+        (SetupBody = "application/x-www-form-urlencoded"),
+        (SetupBody = "application/json"),
+    )),
+    responses(
+        (status = 201, description = "The admin exists (HTML, or the user as JSON)", body = UserView),
+        (status = 400, description = "A JSON body that is not JSON", body = ErrorBody),
+        (status = 409, description = "JSON: the link was used, has expired, or an account exists", body = ErrorBody),
+        (status = 410, description = "Form: the link was used, has expired, or an account exists", content_type = "text/html", body = String),
+        (status = 422, description = "A field is missing or invalid (JSON: named; form: the form again with the problem)", body = ErrorBody),
+    )
+)]
+async fn submit(State(state): State<AppState>, req: Request) -> Result<Response, ApiError> {
+    let is_json = req
+        .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
     let input: SetupBody = if is_json {
-        parse_json(&body)?
+        ApiJson::<SetupBody>::from_request(req, &state).await?.0
     } else {
+        let body = Bytes::from_request(req, &state)
+            .await
+            .map_err(|e| ApiError::bad_parameter("body", e.body_text()))?;
         serde_urlencoded::from_bytes(&body)
             .map_err(|e| ApiError::invalid("", format!("the form is incomplete: {e}")))?
     };

@@ -50,15 +50,16 @@ pub async fn state_with_example(dir: &tempfile::TempDir, config: WebConfig) -> A
 /// A state over a fresh store at `url`, holding the example register.
 async fn state_at(url: &str, config: WebConfig) -> AppState {
     let key = vetted_core::audit::AuditKey::from_bytes(&[7; 32]).expect("a test key");
-    let store = vetted_store::open_with_audit_key(&vetted_store::DatabaseUrl::new(url), key)
-        .await
-        .expect("open a fresh store");
+    let store =
+        vetted_store::open_with_audit_key(&vetted_store::DatabaseUrl::new(url), key.clone())
+            .await
+            .expect("open a fresh store");
     let change = vetted_store::Change::now(vetted_core::audit::Actor::System);
     store
         .upsert_register(&example_register(), &change, &|_| {})
         .await
         .expect("import the example register");
-    AppState::new(store, Policy::default(), config)
+    AppState::new(store, Policy::default(), config).with_audit_key(key)
 }
 
 /// The storage backends the API tests run on.

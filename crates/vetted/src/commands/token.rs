@@ -8,6 +8,7 @@ use anyhow::{Result, bail};
 use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use vetted_core::audit::Actor;
 
 use super::OutputFormat;
 use super::user::accounts;
@@ -74,7 +75,7 @@ struct TokenRow {
 }
 
 pub async fn run(ctx: &Context, command: Command) -> Result<u8> {
-    let accounts = accounts(ctx).await?;
+    let accounts = accounts(ctx, !matches!(command, Command::List(_))).await?;
     let result = async {
         match command {
             Command::Create(o) => {
@@ -82,7 +83,9 @@ pub async fn run(ctx: &Context, command: Command) -> Result<u8> {
                 if user.disabled {
                     bail!("{} is disabled: enable the account first", user.email);
                 }
-                let (token, secret) = accounts.create_token(&user.id, &o.name, o.expires).await?;
+                let (token, secret) = accounts
+                    .create_token(&user.id, &o.name, o.expires, Actor::System)
+                    .await?;
                 // Audit: the integrator wires `token.create` by `system` (the CLI) here.
                 println!("{secret}");
                 eprintln!(
@@ -143,7 +146,7 @@ pub async fn run(ctx: &Context, command: Command) -> Result<u8> {
                 }
             }
             Command::Revoke(o) => {
-                accounts.revoke_token(&o.id).await?;
+                accounts.revoke_token(&o.id, Actor::System).await?;
                 eprintln!("Revoked token {}", o.id);
             }
         }

@@ -7,6 +7,7 @@ use std::io::{BufRead as _, Write as _};
 use anyhow::{Context as _, Result, bail};
 use serde::Serialize;
 use vetted_app::accounts::{AccountSettings, Accounts};
+use vetted_core::audit::Actor;
 use vetted_core::role::Role;
 
 use super::OutputFormat;
@@ -56,9 +57,15 @@ fn parse_role(s: &str) -> Result<Role, String> {
     Role::parse(s).ok_or_else(|| format!("`{s}` is not a role: expected admin, editor or viewer"))
 }
 
-/// The account use cases over the configured database.
-pub async fn accounts(ctx: &Context) -> Result<Accounts> {
-    let store = ctx.store().await?;
+/// The account use cases over the configured database. Commands that change accounts
+/// (`writes`) open it with the audit key, since every account change is sealed into the audit
+/// trail (by the system: the CLI acts on the database directly, as its operator).
+pub async fn accounts(ctx: &Context, writes: bool) -> Result<Accounts> {
+    let store = if writes {
+        ctx.writable_store().await?
+    } else {
+        ctx.store().await?
+    };
     Ok(Accounts::new(store, AccountSettings::default()))
 }
 
@@ -72,7 +79,7 @@ struct UserRow {
 }
 
 pub async fn run(ctx: &Context, command: Command) -> Result<u8> {
-    let accounts = accounts(ctx).await?;
+    let accounts = accounts(ctx, !matches!(command, Command::List(_))).await?;
     let result = run_with(&accounts, command).await;
     accounts.close().await;
     result
@@ -92,7 +99,9 @@ async fn run_with(accounts: &Accounts, command: Command) -> Result<u8> {
                 .read_line(&mut password)
                 .context("cannot read the password from standard input")?;
             let password = password.trim_end_matches(['\r', '\n']);
-            let user = accounts.create_user(&o.email, password, o.role).await?;
+            let user = accounts
+                .create_user(&o.email, password, o.role, Actor::System)
+                .await?;
             // Audit: the integrator wires `user.create` by `system` (the CLI) here.
             eprintln!("Created {} ({}), id {}", user.email, user.role, user.id);
         }
@@ -131,7 +140,9 @@ async fn run_with(accounts: &Accounts, command: Command) -> Result<u8> {
         }
         Command::Disable(o) => {
             let user = accounts.get_user_by_email(&o.email).await?;
-            accounts.update_user(&user.id, None, Some(true)).await?;
+            accounts
+                .update_user(&user.id, None, Some(true), Actor::System)
+                .await?;
             eprintln!(
                 "Disabled {}; their sessions and tokens no longer work",
                 user.email
@@ -139,12 +150,14 @@ async fn run_with(accounts: &Accounts, command: Command) -> Result<u8> {
         }
         Command::Enable(o) => {
             let user = accounts.get_user_by_email(&o.email).await?;
-            accounts.update_user(&user.id, None, Some(false)).await?;
+            accounts
+                .update_user(&user.id, None, Some(false), Actor::System)
+                .await?;
             eprintln!("Enabled {}", user.email);
         }
         Command::Totp(o) => {
             let user = accounts.get_user_by_email(&o.email).await?;
-            let (_, uri) = accounts.enable_totp(&user.id).await?;
+            let (_, uri) = accounts.enable_totp(&user.id, Actor::System).await?;
             eprintln!(
                 "TOTP is on for {}: add this to an authenticator app now; it is not shown again.",
                 user.email

@@ -5,6 +5,7 @@
 //! - [`audit`]: [`AuditStore`], the audit trail every write appends to, read and verified.
 //! - [`keyfile`]: the audit key file, created on first start.
 //! - [`evaluations`]: [`EvaluationStore`], stored evaluations and the list query.
+//! - [`policies`]: [`PolicyStore`], the supplier policy's versions and their history.
 //! - [`sqlite`]: [`SqliteStore`], one `SQLite` file (schema in `migrations/sqlite/`).
 //! - [`postgres`]: [`PostgresStore`], a `PostgreSQL` database (schema in `migrations/postgres/`).
 //! - [`url`]: [`DatabaseUrl`], how configuration names the database; [`open`] picks the backend.
@@ -20,6 +21,7 @@ pub mod error;
 pub mod evaluations;
 mod import;
 pub mod keyfile;
+pub mod policies;
 pub mod postgres;
 pub mod sqlite;
 pub mod store;
@@ -35,6 +37,7 @@ pub use error::StoreError;
 pub use evaluations::{
     EvaluationStore, Evaluator, ListedSupplier, SortKey, SupplierPage, SupplierQuery,
 };
+pub use policies::{PolicyStore, PolicyVersion};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use store::{Change, ImportSummary, Store, StoredSupplier};

@@ -456,3 +456,10 @@ async fn two_stores_on_one_database_refresh_at_once() {
     one.close().await;
     two.close().await;
 }
+
+policies_conformance_tests!(fresh;
+    a_fresh_store_has_no_policy,
+    uploads_are_numbered_and_the_newest_is_active,
+    an_upload_is_audited_and_the_chain_verifies,
+    concurrent_uploads_get_consecutive_numbers,
+);

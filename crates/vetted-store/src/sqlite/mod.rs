@@ -9,6 +9,7 @@
 
 mod audit;
 mod evaluations;
+mod policies;
 
 use std::collections::HashMap;
 use std::fmt;

@@ -8,6 +8,8 @@ pub mod audit;
 #[macro_use]
 pub mod evaluations;
 #[macro_use]
+pub mod policies;
+#[macro_use]
 pub mod writes;
 
 use std::sync::Mutex;

@@ -12,6 +12,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod current;
 pub mod error;
 pub mod extract;
 pub mod health;
@@ -89,6 +90,20 @@ pub struct ActivePolicy {
     /// `vetted_core::projection::policy_fingerprint` of the text (of the empty text when it is
     /// not known): stored evaluations made under another fingerprint are stale.
     pub fingerprint: String,
+    /// The stored version it is (number, uploader, time), `None` for a policy from a file or
+    /// the built-in default while the store holds no version.
+    pub version: Option<StoredVersion>,
+}
+
+/// Which stored policy version is in force (see `vetted_store::PolicyStore`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredVersion {
+    /// Its number: 1, 2, …
+    pub number: i64,
+    /// Who uploaded it.
+    pub uploaded_by: vetted_core::audit::Actor,
+    /// When.
+    pub uploaded_at: time::OffsetDateTime,
 }
 
 impl ActivePolicy {
@@ -98,7 +113,26 @@ impl ActivePolicy {
             policy: Arc::new(policy),
             toml: toml.map(Arc::from),
             fingerprint: vetted_core::projection::policy_fingerprint(toml.unwrap_or("")),
+            version: None,
         }
+    }
+
+    /// A stored version, parsed; its problems when its text is not a valid policy (it was
+    /// validated when uploaded, so only a hand-edited database gets them).
+    pub fn from_version(
+        version: &vetted_store::PolicyVersion,
+    ) -> Result<ActivePolicy, Vec<vetted_core::policy::PolicyProblem>> {
+        let policy = Policy::from_toml(&version.toml)?;
+        Ok(ActivePolicy {
+            policy: Arc::new(policy),
+            toml: Some(Arc::from(version.toml.as_str())),
+            fingerprint: version.fingerprint.clone(),
+            version: Some(StoredVersion {
+                number: version.number,
+                uploaded_by: version.uploaded_by.clone(),
+                uploaded_at: version.uploaded_at,
+            }),
+        })
     }
 }
 

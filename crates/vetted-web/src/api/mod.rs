@@ -9,7 +9,7 @@
 //! - [`suppliers`]: one supplier, its findings, its nested records; the list's query
 //!   parameters ([`suppliers::SupplierListQuery`]).
 //! - [`evaluation`]: the register summary and the due list.
-//! - [`policy`]: the active policy.
+//! - [`policy`]: the active policy, uploads of new versions and their history.
 //! - [`register`]: the export of the register document.
 //! - [`params`]: query parameters shared by several endpoints (`as_of`).
 
@@ -52,7 +52,7 @@ pub const SESSION_COOKIE: &str = "vetted_session";
     tags(
         (name = "suppliers", description = "Suppliers and their nested records."),
         (name = "evaluation", description = "The policy's verdicts: summary and due list."),
-        (name = "policy", description = "The active supplier policy."),
+        (name = "policy", description = "The supplier policy in force and its stored versions."),
         (name = "register", description = "The register document: export."),
         (name = "operations", description = "Health probes and this document; no login."),
     )

@@ -6,7 +6,8 @@
 //! methods, and wraps it in the layers every request goes through (see [`layers`]): a request
 //! id, a tracing span, a body size limit. Request data is read by [`extract`]'s extractors.
 //! [`Server::bind`] then [`Server::run`] (or [`serve`] for both) serve it until a shutdown signal
-//! such as [`shutdown_signal`] resolves. Handlers get an [`AppState`]; HTTP errors are the one
+//! such as [`shutdown_signal`] resolves. [`current`] keeps a running server on the newest
+//! stored policy version and today's evaluations; [`metrics`] serves `GET /metrics`. Handlers get an [`AppState`]; HTTP errors are the one
 //! [`error::ApiError`] type. The binary's `vetted serve` (crates/vetted/src/commands/serve.rs)
 //! builds the [`WebConfig`] and the state from its layered configuration.
 
@@ -17,6 +18,7 @@ pub mod error;
 pub mod extract;
 pub mod health;
 mod layers;
+pub mod metrics;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -52,6 +54,8 @@ pub struct WebConfig {
     /// `X-Forwarded-For` (the client address for login throttling). Only behind a proxy that
     /// sets them: otherwise clients could choose their address.
     pub trust_forwarded_headers: bool,
+    /// The token `GET /metrics` asks for; `None`: `/metrics` answers 404.
+    pub metrics_token: Option<metrics::MetricsToken>,
 }
 
 impl Default for WebConfig {
@@ -62,6 +66,7 @@ impl Default for WebConfig {
             accounts: AccountSettings::default(),
             secure_cookies: false,
             trust_forwarded_headers: false,
+            metrics_token: None,
         }
     }
 }
@@ -78,6 +83,8 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     /// Users, sessions, tokens (over the same store).
     pub accounts: Accounts,
+    /// Request counts and latencies for `GET /metrics`.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 /// The policy in force and the text it was read from.
@@ -187,6 +194,7 @@ impl AppState {
             policy_cell: Arc::new(PolicyCell::new(ActivePolicy::new(policy, toml))),
             config: Arc::new(config),
             accounts,
+            metrics: Arc::default(),
         }
     }
 
@@ -216,8 +224,10 @@ impl AppState {
 }
 
 /// The whole application: every route of [`api::routes`], JSON 404 and 405 answers for
-/// unknown paths and methods, with [`layers`] applied.
+/// unknown paths and methods, `/metrics` (outside authentication: it has its own token), every
+/// request counted by [`metrics::record`], with [`layers`] applied.
 pub fn router(state: AppState) -> Router {
+    metrics::note_start();
     let limit = state.config.body_limit_bytes;
     let (api, _) = api::routes().split_for_parts();
     let routes = api
@@ -226,8 +236,13 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::authenticate,
         ))
+        .merge(metrics::router())
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::record,
+        ))
         .with_state(state);
     layers(routes, limit)
 }

@@ -65,7 +65,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Check(o) => commands::check::run(&ctx, o).await,
-            Command::Policy(c) => commands::policy::run(&ctx, c),
+            Command::Policy(c) => commands::policy::run(&ctx, c).await,
             Command::Import(o) => commands::import::run(&ctx, o).await,
             Command::Export(o) => commands::export::run(&ctx, o).await,
             Command::Supplier(c) => commands::supplier::run(&ctx, c).await,

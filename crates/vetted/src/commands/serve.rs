@@ -4,14 +4,24 @@
 //! Prints `listening on http://ADDR` on standard output once the socket is bound (with the
 //! actual port when port 0 was asked for), logs to standard error, and stops gracefully on
 //! Ctrl-C or SIGTERM.
+//!
+//! The policy in force: the newest version stored in the database (`PUT /api/v1/policy`,
+//! `vetted policy upload`) when there is one, else `--policy FILE`, else the built-in policy.
+//! A `--policy` file given while the database holds versions is ignored with a warning (it does
+//! not seed a version: uploading is an audited act of an admin, not a side effect of a flag). A
+//! background task ([`vetted_web::current::Refresher`]) checks every `policy_poll_seconds` for a
+//! version uploaded through another server and refreshes stored evaluations at start and when
+//! the date changes.
 
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use anyhow::{Context as _, Result};
+use anyhow::{Context as _, Result, bail};
 use tracing_subscriber::EnvFilter;
 use vetted_app::accounts::AccountSettings;
+use vetted_web::current::Refresher;
+use vetted_web::metrics::MetricsToken;
 use vetted_web::{AppState, Server, WebConfig};
 
 use crate::config::{self, Layer, LogFormat, Sources};
@@ -73,11 +83,31 @@ pub async fn run(ctx: &Context, opts: Opts) -> Result<u8> {
         },
         secure_cookies: config.secure_cookies,
         trust_forwarded_headers: config.trust_forwarded_headers,
+        metrics_token: metrics_token(&config)?,
         ..WebConfig::default()
     };
     let server = Server::bind(&web).await?;
     let addr = server.local_addr()?;
     let state = AppState::new(store.clone(), policy, web).with_policy_toml(&policy_toml);
+    let policy_source = match vetted_web::current::activate_latest(&state)
+        .await
+        .context("cannot read the stored policy version")?
+    {
+        Some(number) => {
+            if config.policy.is_some() {
+                tracing::warn!(
+                    policy.version = number,
+                    "the database holds policy versions: --policy/VETTED_POLICY is ignored; \
+                     store a new version with `vetted policy upload FILE`"
+                );
+            }
+            format!("stored version {number}")
+        }
+        None => policy_source,
+    };
+    let refresher = Refresher::new(state.clone()).spawn(std::time::Duration::from_secs(
+        config.policy_poll_seconds.max(1).into(),
+    ));
     println!("listening on http://{addr}");
     std::io::stdout()
         .flush()
@@ -114,9 +144,32 @@ pub async fn run(ctx: &Context, opts: Opts) -> Result<u8> {
     );
 
     let result = server.run(state, vetted_web::shutdown_signal()).await;
+    refresher.abort();
     store.close().await;
     result?;
     Ok(0)
+}
+
+/// The metrics token from the configuration, or from its file (first line); both is an error.
+fn metrics_token(config: &config::Config) -> Result<Option<MetricsToken>> {
+    match (&config.metrics_token, &config.metrics_token_file) {
+        (Some(_), Some(_)) => bail!(
+            "both metrics_token and metrics_token_file are set (in the file, the environment or \
+             both): give one"
+        ),
+        (Some(token), None) => Ok(MetricsToken::new(token.0.as_str())),
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(path).with_context(|| {
+                format!("cannot read the metrics token file {}", path.display())
+            })?;
+            let token = MetricsToken::new(text.lines().next().unwrap_or(""));
+            if token.is_none() {
+                bail!("the metrics token file {} is empty", path.display());
+            }
+            Ok(token)
+        }
+        (None, None) => Ok(None),
+    }
 }
 
 /// Logs to standard error at `info` (or as `RUST_LOG` says), as text or JSON lines.

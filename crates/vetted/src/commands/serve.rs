@@ -12,6 +12,12 @@
 //! background task ([`vetted_web::current::Refresher`]) checks every `policy_poll_seconds` for a
 //! version uploaded through another server and refreshes stored evaluations at start and when
 //! the date changes.
+//!
+//! `--demo` serves a throwaway database instead of the configured one: a new temporary folder
+//! (removed when the server stops; after a crash or `kill -9` it stays in the system's
+//! temporary directory) holding the database and its audit key, seeded with the example
+//! register (`examples/register.json`, built into the binary) by the system actor, and a demo
+//! admin whose generated password is printed once on standard output (never logged).
 
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -40,7 +46,18 @@ pub struct Opts {
     /// How logs are written to standard error (env: `VETTED_LOG_FORMAT`; default text).
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub log_format: Option<LogFormat>,
+    /// Serve a throwaway demo: a fresh database in a temporary folder (deleted on stop) holding
+    /// the example register, and a demo admin whose password is printed once. The configured
+    /// database is not opened.
+    #[arg(long)]
+    pub demo: bool,
 }
+
+/// The demo admin's e-mail address.
+pub const DEMO_ADMIN: &str = "admin@demo.example";
+
+/// The example register, built into the binary for `--demo`.
+const EXAMPLE_REGISTER: &str = include_str!("../../../../examples/register.json");
 
 pub async fn run(ctx: &Context, opts: Opts) -> Result<u8> {
     let flags = Layer {
@@ -60,12 +77,32 @@ pub async fn run(ctx: &Context, opts: Opts) -> Result<u8> {
     let config = loaded.config;
     init_logging(config.log_format);
 
+    // `--demo`: a throwaway folder for the database and its key, removed when this returns.
+    let demo_dir = if opts.demo {
+        if config.db.is_some() {
+            tracing::warn!("--demo serves a throwaway database: the configured one is not opened");
+        }
+        Some(
+            tempfile::Builder::new()
+                .prefix("vetted-demo-")
+                .tempdir()
+                .context("cannot create a temporary folder for the demo database")?,
+        )
+    } else {
+        None
+    };
     // The configured database and policy, through the same loading as every other command.
     let effective = Context::new(
         Global {
-            db: config.db.clone(),
+            db: match &demo_dir {
+                Some(dir) => Some(dir.path().join("vetted.db").display().to_string()),
+                None => config.db.clone(),
+            },
             policy: config.policy.clone(),
-            audit_key: config.audit_key_file.clone(),
+            audit_key: match &demo_dir {
+                Some(dir) => Some(dir.path().join("audit.key")),
+                None => config.audit_key_file.clone(),
+            },
             color: ctx.global.color,
         },
         ctx.today,
@@ -112,6 +149,19 @@ pub async fn run(ctx: &Context, opts: Opts) -> Result<u8> {
     std::io::stdout()
         .flush()
         .context("cannot write to standard output")?;
+    if demo_dir.is_some() {
+        let password = seed_demo(&state).await?;
+        let mut out = std::io::stdout().lock();
+        writeln!(
+            out,
+            "demo: {} suppliers from the example register; sign in at http://{addr}/api/v1/auth/login \
+             as {DEMO_ADMIN} with password {password} (shown once; the demo database is deleted \
+             when the server stops)",
+            state.store.count_suppliers().await.context("cannot count the demo suppliers")?
+        )
+        .and_then(|()| out.flush())
+        .context("cannot write to standard output")?;
+    }
     // First run: a one-time link to create the first admin, on standard output only (never
     // in a log line: whoever holds it can become admin).
     if let Some(token) = state
@@ -146,8 +196,44 @@ pub async fn run(ctx: &Context, opts: Opts) -> Result<u8> {
     let result = server.run(state, vetted_web::shutdown_signal()).await;
     refresher.abort();
     store.close().await;
+    if let Some(dir) = demo_dir {
+        dir.close()
+            .context("cannot remove the demo database's temporary folder")?;
+    }
     result?;
     Ok(0)
+}
+
+/// Seeds a fresh demo database: the example register (by the system actor) and the demo
+/// admin; returns the admin's generated password.
+async fn seed_demo(state: &AppState) -> Result<String> {
+    let policy = state.policy();
+    let register = vetted_core::read::read_register(
+        EXAMPLE_REGISTER,
+        vetted_core::read::Syntax::Json,
+        &vetted_core::read::ReadOptions {
+            clauses: Some(&policy.policy.clauses),
+        },
+    )
+    .map_err(|problems| {
+        anyhow::anyhow!(
+            "the built-in example register does not read under the policy in force ({} problems)",
+            problems.len()
+        )
+    })?;
+    let change = vetted_store::Change::now(vetted_core::audit::Actor::System);
+    state
+        .store
+        .upsert_register(&register, &change, &|_| {})
+        .await
+        .context("cannot seed the demo database")?;
+    let password = vetted_app::accounts::secret::new_secret();
+    state
+        .accounts
+        .create_user(DEMO_ADMIN, &password, vetted_core::role::Role::Admin)
+        .await
+        .context("cannot create the demo admin")?;
+    Ok(password)
 }
 
 /// The metrics token from the configuration, or from its file (first line); both is an error.

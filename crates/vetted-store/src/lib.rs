@@ -3,6 +3,7 @@
 //! - [`store`]: the trait, taking and returning domain types ([`vetted_core::model`]).
 //! - [`accounts`]: [`AccountStore`], users, API tokens, sessions, login failures, setup tokens.
 //! - [`audit`]: [`AuditStore`], the audit trail every write appends to, read and verified.
+//! - [`backup`]: [`BackupStore`], a consistent copy of the database and its restore.
 //! - [`keyfile`]: the audit key file, created on first start.
 //! - [`evaluations`]: [`EvaluationStore`], stored evaluations and the list query.
 //! - [`policies`]: [`PolicyStore`], the supplier policy's versions and their history.
@@ -16,6 +17,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod backup;
 mod decode;
 pub mod error;
 pub mod evaluations;
@@ -33,6 +35,7 @@ use std::sync::Arc;
 
 pub use accounts::AccountStore;
 pub use audit::{AuditQuery, AuditStore};
+pub use backup::{BackupStore, BackupSummary};
 pub use error::StoreError;
 pub use evaluations::{
     EvaluationStore, Evaluator, ListedSupplier, SortKey, SupplierPage, SupplierQuery,

@@ -11,6 +11,7 @@
 //! column, a handful of round trips for a large register.
 
 mod audit;
+mod backup;
 mod evaluations;
 mod policies;
 

@@ -8,6 +8,7 @@
 //! appends the audit entries in the same transaction.
 
 mod audit;
+mod backup;
 mod evaluations;
 mod policies;
 

@@ -5,6 +5,7 @@
 
 #[macro_use]
 pub mod audit;
+pub mod backup;
 #[macro_use]
 pub mod evaluations;
 #[macro_use]

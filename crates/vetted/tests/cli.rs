@@ -649,3 +649,54 @@ fn policy_upload_stores_versions_that_history_lists_and_the_trail_verifies() {
     let o = vetted(dir.path(), &["audit", "verify"]);
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
 }
+
+#[test]
+fn backup_then_restore_into_a_new_database_exports_the_same_and_verifies() {
+    let from = tmp();
+    let o = vetted(from.path(), &["import", example().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let file = from.path().join("backup.db");
+    let o = vetted(from.path(), &["backup", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("suppliers 22"), "{}", stdout(&o));
+    let o = vetted(from.path(), &["backup", file.to_str().unwrap()]);
+    assert_ne!(
+        o.status.code(),
+        Some(0),
+        "an existing file is not overwritten"
+    );
+
+    let to = tmp();
+    let key = from.path().join("vetted.db.audit-key");
+    assert!(key.is_file(), "the key sits beside the database");
+    let restore = |dir: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "--audit-key",
+            key.to_str().unwrap(),
+            "restore",
+            file.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        vetted(dir, &args)
+    };
+    let o = restore(to.path(), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(export_json(to.path()), export_json(from.path()));
+    let o = vetted(
+        to.path(),
+        &["--audit-key", key.to_str().unwrap(), "audit", "verify"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+
+    let o = restore(to.path(), &[]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(stderr(&o).contains("is not empty"), "{}", stderr(&o));
+    let o = restore(to.path(), &["--force"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+
+    // Without the backup's key (a new one is made beside the new database): refused.
+    let other = tmp();
+    let o = vetted(other.path(), &["restore", file.to_str().unwrap()]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(stderr(&o).contains("audit key"), "{}", stderr(&o));
+}

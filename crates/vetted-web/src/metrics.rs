@@ -271,25 +271,24 @@ fn process(out: &mut String) -> fmt::Result {
             kib * 1024
         )?;
     }
-    if let Some(start) = started_at() {
-        writeln!(
-            out,
-            "# HELP process_start_time_seconds Start time of the process since the Unix epoch.\n\
-             # TYPE process_start_time_seconds gauge\nprocess_start_time_seconds {start}"
-        )?;
-    }
-    Ok(())
+    writeln!(
+        out,
+        "# HELP process_start_time_seconds Start time of the process since the Unix epoch.\n\
+         # TYPE process_start_time_seconds gauge\nprocess_start_time_seconds {}",
+        started_at()
+    )
 }
 
-/// When the metrics were first asked for this process's start: the first call's time, which
-/// [`crate::router`] makes at start-up.
-fn started_at() -> Option<u64> {
+/// The process's start, taken as the first call of this function, which [`crate::router`]
+/// makes while the server starts (close enough for a restart counter, without parsing
+/// `/proc/self/stat` and the boot time).
+fn started_at() -> u64 {
     static START: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
-    Some(*START.get_or_init(|| {
+    *START.get_or_init(|| {
         SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs())
-    }))
+    })
 }
 
 /// Notes the process's start time (called when the router is built).

@@ -47,8 +47,8 @@ async fn text(app: &axum::Router) -> String {
     String::from_utf8(bytes(res).await).unwrap()
 }
 
-/// The value of the sample named exactly `series` (name and labels).
-fn sample(text: &str, series: &str) -> Option<f64> {
+/// The value of the sample named exactly `series` (name and labels), a whole number.
+fn sample(text: &str, series: &str) -> Option<u64> {
     text.lines()
         .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
 }
@@ -122,14 +122,14 @@ async fn counts_move_and_suppliers_are_counted_by_verdict(backend: Backend) {
     get(&app, "/api/v1/suppliers/no-such-one").await;
     get(&app, "/not/a/route/private-path-xyz?q=secret").await;
     let after = text(&app).await;
-    assert_eq!(sample(&after, one), Some(2.0), "{after}");
-    assert_eq!(sample(&after, missing), Some(1.0), "{after}");
+    assert_eq!(sample(&after, one), Some(2), "{after}");
+    assert_eq!(sample(&after, missing), Some(1), "{after}");
     assert_eq!(
         sample(
             &after,
             r#"vetted_http_requests_total{method="GET",route="<unmatched>",status="404"}"#
         ),
-        Some(1.0),
+        Some(1),
         "{after}"
     );
     assert_eq!(
@@ -137,7 +137,7 @@ async fn counts_move_and_suppliers_are_counted_by_verdict(backend: Backend) {
             &after,
             r#"vetted_http_request_duration_seconds_count{method="GET",route="/api/v1/suppliers/{id}"}"#
         ),
-        Some(3.0),
+        Some(3),
         "{after}"
     );
     assert_eq!(
@@ -145,16 +145,16 @@ async fn counts_move_and_suppliers_are_counted_by_verdict(backend: Backend) {
             &after,
             r#"vetted_http_request_duration_seconds_bucket{method="GET",route="/api/v1/suppliers/{id}",le="+Inf"}"#
         ),
-        Some(3.0),
+        Some(3),
         "{after}"
     );
-    let by_verdict: f64 = after
+    let by_verdict: u64 = after
         .lines()
         .filter(|l| l.starts_with("vetted_suppliers{"))
-        .map(|l| l.rsplit(' ').next().unwrap().parse::<f64>().unwrap())
+        .map(|l| l.rsplit(' ').next().unwrap().parse::<u64>().unwrap())
         .sum();
-    assert_eq!(by_verdict, suppliers as f64, "{after}");
-    assert_eq!(sample(&after, "vetted_policy_version"), Some(0.0));
+    assert_eq!(by_verdict, suppliers, "{after}");
+    assert_eq!(sample(&after, "vetted_policy_version"), Some(0));
     for leaked in [
         "stratocloud",
         "no-such-one",

@@ -176,14 +176,17 @@ fn http(
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+    let extra = headers
+        .iter()
+        .map(|(name, value)| [*name, ": ", value, "\r\n"].concat())
+        .collect::<Vec<_>>()
+        .concat();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n{extra}\r\n{body}",
         body.len()
-    );
-    for (name, value) in headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    write!(stream, "{head}\r\n{body}").unwrap();
+    )
+    .unwrap();
     let mut response = String::new();
     stream
         .read_to_string(&mut response)

@@ -23,6 +23,7 @@ on_both_backends!(
     only_an_admin_uploads_and_only_toml,
     another_server_follows_within_one_tick,
     a_tick_refreshes_evaluations_once_per_day_and_policy,
+    the_background_task_follows_on_its_own,
 );
 
 fn renamed(name: &str) -> String {
@@ -240,4 +241,29 @@ async fn a_tick_refreshes_evaluations_once_per_day_and_policy(backend: Backend) 
     assert_eq!(same_day.refreshed, 0);
     let next_day = refresher.tick(date!(2026 - 03 - 02)).await.unwrap();
     assert_eq!(next_day.refreshed, suppliers);
+}
+
+/// The spawned task, not a driven tick: within a few of its (short) intervals.
+async fn the_background_task_follows_on_its_own(backend: Backend) {
+    let (guard, one) = backend.state().await;
+    let two = second_server(backend, &guard).await;
+    let task = Refresher::new(two.clone()).spawn(std::time::Duration::from_millis(20));
+    one.store
+        .add_policy_version(
+            &renamed("background"),
+            &vetted_store::Change::now(vetted_core::audit::Actor::System),
+        )
+        .await
+        .unwrap();
+    let start = std::time::Instant::now();
+    while two.policy().policy.name != "background" {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(10),
+            "the second server did not follow"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(two.policy().version.as_ref().map(|v| v.number), Some(1));
+    task.abort();
+    two.store.close().await;
 }

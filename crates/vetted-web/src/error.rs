@@ -72,6 +72,12 @@ pub enum ApiError {
         /// The current state, sent as `current` in the body.
         current: Option<serde_json::Value>,
     },
+    /// A write that does not say which version it read (428): it must send `If-Match` with
+    /// the `ETag` of its read, so it cannot overwrite a change it has not seen.
+    #[error(
+        "send the version you read in If-Match (the ETag of your read, such as \"3\"), so no change you have not seen is overwritten"
+    )]
+    PreconditionRequired,
     /// The body is larger than the server accepts (413).
     #[error("the body is larger than the limit of {limit_bytes} bytes")]
     PayloadTooLarge {
@@ -135,7 +141,7 @@ impl From<vetted_core::read::Problem> for Problem {
 pub struct ErrorBody {
     /// A stable, machine-readable code: `unavailable`, `unauthenticated`, `forbidden`,
     /// `malformed_json`, `invalid`, `bad_parameter`, `not_found`, `method_not_allowed`,
-    /// `conflict`, `payload_too_large`, `unsupported_media_type`, `csrf`, `bad_credentials`,
+    /// `conflict`, `precondition_required`, `payload_too_large`, `unsupported_media_type`, `csrf`, `bad_credentials`,
     /// `totp_required`, `too_many_attempts` or `internal`.
     pub error: &'static str,
     /// A human-readable explanation that reveals no internal detail.
@@ -192,6 +198,9 @@ impl ApiError {
             ApiError::NotFound { .. } | ApiError::NoRoute => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             ApiError::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
+            ApiError::PreconditionRequired => {
+                (StatusCode::PRECONDITION_REQUIRED, "precondition_required")
+            }
             ApiError::PayloadTooLarge { .. } => {
                 (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
             }
@@ -220,6 +229,7 @@ impl ApiError {
             | ApiError::NotFound { .. }
             | ApiError::NoRoute
             | ApiError::MethodNotAllowed
+            | ApiError::PreconditionRequired
             | ApiError::PayloadTooLarge { .. }
             | ApiError::UnsupportedMediaType { .. }
             | ApiError::Internal => (Vec::new(), None),

@@ -27,6 +27,7 @@ use std::sync::Arc;
 use axum::Router;
 use tokio::net::TcpListener;
 use vetted_app::accounts::{AccountSettings, Accounts, Clock};
+use vetted_core::audit::AuditKey;
 use vetted_core::policy::Policy;
 use vetted_store::Store;
 
@@ -85,6 +86,9 @@ pub struct AppState {
     pub accounts: Accounts,
     /// Request counts and latencies for `GET /metrics`.
     pub metrics: Arc<metrics::Metrics>,
+    /// The audit key the store seals entries with, for `GET /api/v1/audit/verify`; `None`
+    /// when the server was started without it (verification then answers 503).
+    pub audit_key: Option<AuditKey>,
 }
 
 /// The policy in force and the text it was read from.
@@ -195,7 +199,15 @@ impl AppState {
             config: Arc::new(config),
             accounts,
             metrics: Arc::default(),
+            audit_key: None,
         }
+    }
+
+    /// The same state with the audit key the store was opened with (`audit/verify` needs it).
+    #[must_use]
+    pub fn with_audit_key(mut self, key: AuditKey) -> AppState {
+        self.audit_key = Some(key);
+        self
     }
 
     /// The same state with the active policy's TOML text (the file it was read from).

@@ -22,15 +22,31 @@ async fn every_api_route_needs_a_signed_in_user() {
     let app = app(state_with_example(&dir, WebConfig::default()).await, None);
     let doc = vetted_web::api::openapi();
     let mut checked = 0;
-    for path in doc.paths.paths.keys().filter(|p| p.starts_with("/api/v1/")) {
+    let doc = serde_json::to_value(doc).unwrap();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        if !path.starts_with("/api/v1/") {
+            continue;
+        }
         let uri = path
             .replace("{id}", "stratocloud")
             .replace("{section}", "locations")
             .replace("{index}", "0");
-        let res = get(&app, &uri).await;
-        assert_eq!(res.headers()["www-authenticate"], "Bearer", "{uri}");
-        error(res, StatusCode::UNAUTHORIZED, "unauthenticated").await;
-        checked += 1;
+        // Every documented method, writes included: the role is checked before the body.
+        for method in item.as_object().unwrap().keys() {
+            let req = axum::http::Request::builder()
+                .method(method.to_uppercase().as_str())
+                .uri(&uri)
+                .body(axum::body::Body::empty())
+                .unwrap();
+            let res = common::send(&app, req).await;
+            assert_eq!(
+                res.headers()["www-authenticate"],
+                "Bearer",
+                "{method} {uri}"
+            );
+            error(res, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+            checked += 1;
+        }
     }
     assert!(checked >= 8, "only {checked} routes");
     // The operational routes need no login.

@@ -6,13 +6,15 @@
 //! [`crate::auth`], [`crate::extract`]'s path, query and body extractors), call the core or
 //! the store, return a typed view.
 //!
-//! - [`suppliers`]: one supplier, its findings, its nested records; the list's query
-//!   parameters ([`suppliers::SupplierListQuery`]).
+//! - [`suppliers`]: the supplier list, one supplier, its findings, its nested records, and
+//!   their writes (versioned by `If-Match`).
 //! - [`evaluation`]: the register summary and the due list.
 //! - [`policy`]: the active policy, uploads of new versions and their history.
-//! - [`register`]: the export of the register document.
+//! - [`register`]: the import and export of the register document.
+//! - [`audit`]: the audit trail (entries, a supplier's history, head, verify, export).
 //! - [`params`]: query parameters shared by several endpoints (`as_of`).
 
+pub mod audit;
 pub mod evaluation;
 pub mod params;
 pub mod policy;
@@ -53,7 +55,8 @@ pub const SESSION_COOKIE: &str = "vetted_session";
         (name = "suppliers", description = "Suppliers and their nested records."),
         (name = "evaluation", description = "The policy's verdicts: summary and due list."),
         (name = "policy", description = "The supplier policy in force and its stored versions."),
-        (name = "register", description = "The register document: export."),
+        (name = "register", description = "The register document: import and export."),
+        (name = "audit", description = "The audit trail: entries, a supplier's history, the chain head, verification, export."),
         (name = "operations", description = "Health probes and this document; no login."),
     )
 )]
@@ -96,6 +99,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(evaluation::routes())
         .merge(policy::routes())
         .merge(register::routes())
+        .merge(audit::routes())
 }
 
 /// The OpenAPI document of [`routes`], built once.

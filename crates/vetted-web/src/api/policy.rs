@@ -15,12 +15,12 @@ use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use vetted_core::audit::Actor;
 use vetted_core::country::Country;
 use vetted_core::model::Tier;
 use vetted_core::policy::{Policy, PolicyProblem};
 use vetted_store::{Change, PolicyVersion};
 
+use super::audit::ActorView;
 use super::params::NoQuery;
 use crate::auth::{Admin, Viewer};
 use crate::error::{ApiError, ErrorBody, Problem};
@@ -76,42 +76,6 @@ pub struct PolicyView {
     pub stored_version: Option<PolicyVersionView>,
 }
 
-/// Who did something, by id only: `{"kind": "user", "id"}`, `{"kind": "token", "id",
-/// "user_id"}` or `{"kind": "system"}`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
-pub struct ActorView {
-    /// `user`, `token` or `system`.
-    pub kind: &'static str,
-    /// The user's or token's id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// For a token: its user's id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<String>,
-}
-
-impl From<&Actor> for ActorView {
-    fn from(actor: &Actor) -> ActorView {
-        match actor {
-            Actor::User { id } => ActorView {
-                kind: "user",
-                id: Some(id.clone()),
-                user_id: None,
-            },
-            Actor::Token { id, user_id } => ActorView {
-                kind: "token",
-                id: Some(id.clone()),
-                user_id: Some(user_id.clone()),
-            },
-            Actor::System => ActorView {
-                kind: "system",
-                id: None,
-                user_id: None,
-            },
-        }
-    }
-}
-
 /// A stored policy version, without its text.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
 pub struct PolicyVersionView {
@@ -133,7 +97,7 @@ impl From<&PolicyVersion> for PolicyVersionView {
             number: v.number,
             fingerprint: v.fingerprint.clone(),
             uploaded_at: v.uploaded_at,
-            uploaded_by: ActorView::from(&v.uploaded_by),
+            uploaded_by: ActorView::from(v.uploaded_by.clone()),
         }
     }
 }
@@ -145,7 +109,7 @@ impl PolicyVersionView {
             number: v.number,
             fingerprint: fingerprint.to_string(),
             uploaded_at: v.uploaded_at,
-            uploaded_by: ActorView::from(&v.uploaded_by),
+            uploaded_by: ActorView::from(v.uploaded_by.clone()),
         }
     }
 }

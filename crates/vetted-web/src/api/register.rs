@@ -1,24 +1,38 @@
-//! `GET /api/v1/register/export`: the register document in JSON, YAML, CSV or XLSX, written
-//! by the same writers as `vetted export`.
+//! The register document: `GET /api/v1/register/export` in JSON, YAML, CSV or XLSX, written
+//! by the same writers as `vetted export`; `POST /api/v1/register/import` in JSON, YAML, XLSX
+//! or CSV (the suppliers sheet alone), read by the same readers as `vetted import` and written
+//! all-or-nothing, or only planned with `?dry_run=true`.
 
-use axum::extract::State;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, FailedToBufferBody};
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use vetted_app::tabular;
 use vetted_core::model::Register;
+use vetted_core::policy::Policy;
+use vetted_core::read::{ReadOptions, Syntax, check_json_syntax, line_col, read_register};
 use vetted_core::write::{to_json, to_yaml};
+use vetted_store::{Change, StoredSupplier};
 
 use crate::AppState;
-use crate::auth::Viewer;
-use crate::error::{ApiError, ErrorBody};
+use crate::auth::{Editor, Viewer};
+use crate::error::{ApiError, ErrorBody, Problem};
 use crate::extract::{ApiQuery, FromQuery, QueryParams};
 
 /// The routes of this module.
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(export))
+    OpenApiRouter::new()
+        .routes(routes!(export))
+        .routes(routes!(import))
 }
 
 /// The format of an export.
@@ -160,4 +174,262 @@ pub async fn export(
     })
     .await
     .map_err(|e| ApiError::internal("exporting the register", &e))?
+}
+
+/// The media type of an XLSX workbook.
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// The media types an import reads, for the 415 answer.
+const IMPORT_TYPES: &str = "application/json, application/yaml, text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// The format of an import body, from its `Content-Type`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ImportFormat {
+    Json,
+    Yaml,
+    Csv,
+    Xlsx,
+}
+
+impl ImportFormat {
+    fn of(content_type: &str) -> Option<ImportFormat> {
+        let essence = content_type
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        match essence.as_str() {
+            "application/json" => Some(ImportFormat::Json),
+            "application/yaml" | "application/x-yaml" | "text/yaml" | "text/x-yaml" => {
+                Some(ImportFormat::Yaml)
+            }
+            "text/csv" => Some(ImportFormat::Csv),
+            XLSX => Some(ImportFormat::Xlsx),
+            e if e.starts_with("application/") && e.ends_with("+json") => Some(ImportFormat::Json),
+            _ => None,
+        }
+    }
+}
+
+/// `?dry_run=true` of the import.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// `true`: answer what the import would change, and write nothing (default `false`).
+    pub dry_run: Option<bool>,
+}
+
+impl FromQuery for ImportQuery {
+    const PARAMS: &'static [&'static str] = &["dry_run"];
+
+    fn from_query(q: &mut QueryParams) -> Result<ImportQuery, ApiError> {
+        Ok(ImportQuery {
+            dry_run: q.parsed("dry_run", |s| match s {
+                "true" => Ok(true),
+                "false" => Ok(false),
+                _ => Err(format!("unknown value `{s}`: expected true or false")),
+            })?,
+        })
+    }
+}
+
+/// What an import changed, or with `dry_run` would change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ImportView {
+    /// Whether this was a dry run (nothing written).
+    pub dry_run: bool,
+    /// Suppliers created.
+    pub created: usize,
+    /// Suppliers updated.
+    pub updated: usize,
+    /// Suppliers left as they were (equal in substance).
+    pub unchanged: usize,
+    /// With `dry_run`: the ids that would be created, in register order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_ids: Option<Vec<String>>,
+    /// With `dry_run`: the ids that would be updated, in register order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_ids: Option<Vec<String>>,
+}
+
+/// The problems of a spreadsheet, each placed by sheet, row and column (`path`) and row
+/// (`line`).
+fn tabular_problems(problems: Vec<tabular::TabularProblem>) -> ApiError {
+    ApiError::Invalid(
+        problems
+            .into_iter()
+            .map(|p| {
+                let mut place = Vec::new();
+                if let Some(sheet) = &p.sheet {
+                    place.push(format!("sheet {sheet}"));
+                }
+                if let Some(row) = p.row {
+                    place.push(format!("row {row}"));
+                }
+                if let Some(c) = &p.column {
+                    if c.name.is_empty() {
+                        place.push(format!("column {}", c.position));
+                    } else {
+                        place.push(format!("column {} ({})", c.position, c.name));
+                    }
+                }
+                Problem {
+                    path: place.join(", "),
+                    message: p.message,
+                    line: p.row,
+                    column: None,
+                }
+            })
+            .collect(),
+    )
+}
+
+/// Reads the body as a register with the readers `vetted import` uses: 400 for malformed JSON
+/// or text that is not UTF-8, 422 with every problem otherwise.
+fn read_body(format: ImportFormat, bytes: &[u8], policy: &Policy) -> Result<Register, ApiError> {
+    let text = || {
+        std::str::from_utf8(bytes).map_err(|e| {
+            let offset = e.valid_up_to();
+            let (line, column) = line_col(&String::from_utf8_lossy(&bytes[..offset]), offset);
+            ApiError::MalformedJson(Problem {
+                path: String::new(),
+                message: "the body is not UTF-8".into(),
+                line: Some(line),
+                column: Some(column),
+            })
+        })
+    };
+    let options = ReadOptions {
+        clauses: Some(&policy.clauses),
+    };
+    let invalid = |problems: Vec<vetted_core::read::Problem>| {
+        ApiError::Invalid(problems.into_iter().map(Problem::from).collect())
+    };
+    match format {
+        ImportFormat::Json => {
+            let text = text()?;
+            check_json_syntax(text).map_err(|p| ApiError::MalformedJson(p.into()))?;
+            read_register(text, Syntax::Json, &options).map_err(invalid)
+        }
+        ImportFormat::Yaml => read_register(text()?, Syntax::Yaml, &options).map_err(invalid),
+        ImportFormat::Xlsx => tabular::read_xlsx(bytes, "body", policy).map_err(tabular_problems),
+        ImportFormat::Csv => tabular::read_csv_sheets(
+            &[("suppliers".to_string(), "body".to_string(), bytes.to_vec())],
+            policy,
+        )
+        .map_err(tabular_problems),
+    }
+}
+
+/// What an import of `register` would do to the store as it is now: the store's own rule
+/// (a stored supplier equal in substance is unchanged; archived ones are updated, not created).
+async fn plan(state: &AppState, register: &Register) -> Result<ImportView, ApiError> {
+    let mut stored: HashMap<String, StoredSupplier> = state
+        .store
+        .list_suppliers()
+        .await?
+        .into_iter()
+        .map(|s| (s.supplier.id.to_string(), s))
+        .collect();
+    let mut seen = HashSet::new();
+    let (mut created, mut updated, mut unchanged) = (Vec::new(), Vec::new(), 0);
+    for s in &register.suppliers {
+        let id = s.id.to_string();
+        if !seen.insert(id.clone()) {
+            return Err(ApiError::conflict(format!(
+                "supplier `{id}` appears more than once in the register"
+            )));
+        }
+        let existing = match stored.remove(&id) {
+            Some(found) => Some(found),
+            // Archived suppliers are not listed, yet an import updates them.
+            None => state.store.find_supplier(&s.id).await?,
+        };
+        match existing {
+            None => created.push(id),
+            Some(found) if found.supplier == *s => unchanged += 1,
+            Some(_) => updated.push(id),
+        }
+    }
+    Ok(ImportView {
+        dry_run: true,
+        created: created.len(),
+        updated: updated.len(),
+        unchanged,
+        created_ids: Some(created),
+        updated_ids: Some(updated),
+    })
+}
+
+/// Imports a register document: every supplier created or updated in one transaction with
+/// its audit entries, or nothing at all. With `dry_run=true`, answers what would change and
+/// writes nothing. The format comes from `Content-Type`: JSON, YAML, an XLSX workbook of the
+/// flat layout, or CSV (the `suppliers` sheet alone).
+#[utoipa::path(
+    post,
+    path = "/api/v1/register/import",
+    tag = "register",
+    params(ImportQuery),
+    request_body(description = "The register document", content(
+        (String = "application/json"),
+        (String = "application/yaml"),
+        (String = "text/csv"),
+        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    )),
+    responses(
+        (status = 200, description = "Imported (or, with `dry_run`, planned)", body = ImportView),
+        (status = 400, description = "A malformed query parameter, or a body that is not JSON or not UTF-8", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an editor", body = ErrorBody),
+        (status = 409, description = "An id appears twice, or a supplier changed during the import; nothing was written", body = ErrorBody),
+        (status = 413, description = "The body is over the size limit", body = ErrorBody),
+        (status = 415, description = "A content type the import does not read", body = ErrorBody),
+        (status = 422, description = "The document breaks the register format: every problem with its path (and line, or sheet and row); nothing was written", body = ErrorBody),
+        (status = 500, description = "An internal error (logged; the body says no more)", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn import(
+    Editor(who): Editor,
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<ImportQuery>,
+    req: Request,
+) -> Result<Json<ImportView>, ApiError> {
+    let format = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(ImportFormat::of)
+        .ok_or(ApiError::UnsupportedMediaType {
+            expected: IMPORT_TYPES,
+        })?;
+    let limit_bytes = state.config.body_limit_bytes;
+    let bytes = Bytes::from_request(req, &state)
+        .await
+        .map_err(|rejection| match rejection {
+            BytesRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(_)) => {
+                ApiError::PayloadTooLarge { limit_bytes }
+            }
+            other => ApiError::bad_parameter("body", other.body_text()),
+        })?;
+    let policy = Arc::clone(&state.policy().policy);
+    let register = tokio::task::spawn_blocking(move || read_body(format, &bytes, &policy))
+        .await
+        .map_err(|e| ApiError::internal("reading an import", &e))??;
+    if q.dry_run == Some(true) {
+        return Ok(Json(plan(&state, &register).await?));
+    }
+    let summary = state
+        .store
+        .upsert_register(&register, &Change::now(who.actor()), &|_| {})
+        .await?;
+    Ok(Json(ImportView {
+        dry_run: false,
+        created: summary.created,
+        updated: summary.updated,
+        unchanged: summary.unchanged,
+        created_ids: None,
+        updated_ids: None,
+    }))
 }

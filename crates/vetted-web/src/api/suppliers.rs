@@ -1,12 +1,21 @@
-//! `/api/v1/suppliers/…`: one supplier with its version (and optionally its evaluation), its
-//! findings, and each nested record of the register format; plus the query parameters of the
-//! supplier list ([`SupplierListQuery`]), whose endpoint arrives with the store's list query.
+//! `/api/v1/suppliers…`: the supplier list (filtered, searched, sorted and paged on the stored
+//! evaluations), one supplier with its version (and optionally its evaluation), its findings,
+//! each nested record of the register format, and the writes: create, replace, archive,
+//! restore, and add/replace/delete a nested record.
+//!
+//! **The version rule.** Every write of an existing supplier must send the version it read as
+//! `If-Match: "<version>"` (the `ETag` of the read; the supplier's `version` field is the same
+//! number). Without it the write is refused with 428 `precondition_required`; with a version
+//! that is no longer the stored one, 409 `conflict` whose `current` is the supplier as stored
+//! now. Every write answers with the new `ETag`. Creating a supplier needs no version. A nested
+//! record write is a whole-supplier update under that version: the index a client names is
+//! the index in the version it read.
 
 use std::borrow::Cow;
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use time::Date;
@@ -19,22 +28,28 @@ use vetted_core::country::Country;
 use vetted_core::engine::evaluate;
 use vetted_core::model::{Category, Status, Supplier, SupplierId, Tier, Verdict};
 use vetted_core::report::Finding;
-use vetted_core::section::Section;
-use vetted_store::StoredSupplier;
+use vetted_core::section::{Record, RecordAt, Section};
+use vetted_store::{Change, StoreError, StoredSupplier, SupplierQuery};
 
-use super::params::{parse_as_of, today};
+use super::params::{NoQuery, parse_as_of, today};
 use crate::AppState;
-use crate::auth::Viewer;
+use crate::auth::{Editor, Principal, Viewer};
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiPath, ApiQuery, FromQuery, QueryParams, etag};
+use crate::extract::{
+    ApiPath, ApiQuery, FromQuery, IfMatch, JsonText, QueryParams, SupplierJson, decode_record,
+    decode_supplier, etag,
+};
 
 /// The routes of this module.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(get_supplier))
+        .routes(routes!(list_suppliers, create_supplier))
+        .routes(routes!(get_supplier, replace_supplier))
+        .routes(routes!(archive_supplier))
+        .routes(routes!(restore_supplier))
         .routes(routes!(get_findings))
-        .routes(routes!(get_section))
-        .routes(routes!(get_section_item))
+        .routes(routes!(get_section, put_section, append_record))
+        .routes(routes!(get_section_item, replace_record, delete_record))
 }
 
 /// A supplier as stored, with the version a write must carry (also sent as `ETag`).
@@ -44,6 +59,8 @@ pub struct SupplierView {
     pub supplier: Supplier,
     /// 1 when created, one more on every change.
     pub version: i64,
+    /// Archived: kept with its history, left out of the list, the export and the checks.
+    pub archived: bool,
     /// Its evaluation, with `?include=findings`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evaluation: Option<EvaluationView>,
@@ -165,6 +182,7 @@ pub async fn get_supplier(
         Json(SupplierView {
             supplier: stored.supplier,
             version: stored.version,
+            archived: stored.archived,
             evaluation,
         }),
     ))
@@ -285,12 +303,7 @@ pub async fn get_section_item(
     ApiQuery(_): ApiQuery<super::params::NoQuery>,
 ) -> Result<Response, ApiError> {
     let section = section(&name)?;
-    let index: usize = index.parse().map_err(|_| {
-        ApiError::bad_parameter(
-            "index",
-            format!("`{index}` is not an index: expected 0, 1, 2 …"),
-        )
-    })?;
+    let index = parse_index(&index)?;
     let Some(at) = section.item(index) else {
         return Err(ApiError::NotFound {
             // `data`, `risk` … are one object each: they have no items.
@@ -326,16 +339,19 @@ pub enum SortKey {
     Tier,
     /// Earliest next due date first (suppliers with nothing due last).
     NextDue,
+    /// Least recently changed first.
+    Updated,
 }
 
 impl SortKey {
-    const ALL: [(SortKey, &'static str); 6] = [
+    const ALL: [(SortKey, &'static str); 7] = [
         (SortKey::Position, "position"),
         (SortKey::Id, "id"),
         (SortKey::Name, "name"),
         (SortKey::Verdict, "verdict"),
         (SortKey::Tier, "tier"),
         (SortKey::NextDue, "next_due"),
+        (SortKey::Updated, "updated"),
     ];
 
     fn parse(s: &str) -> Result<SortKey, String> {
@@ -400,6 +416,8 @@ pub struct SupplierListQuery {
     pub limit: Option<u32>,
     /// Suppliers to skip (default 0).
     pub offset: Option<u64>,
+    /// `true` lists the archived suppliers instead of the others (default `false`).
+    pub archived: Option<bool>,
 }
 
 impl SupplierListQuery {
@@ -423,7 +441,8 @@ fn wire<T>(
 
 impl FromQuery for SupplierListQuery {
     const PARAMS: &'static [&'static str] = &[
-        "verdict", "tier", "category", "status", "country", "q", "sort", "order", "limit", "offset",
+        "verdict", "tier", "category", "status", "country", "q", "sort", "order", "limit",
+        "offset", "archived",
     ];
 
     fn from_query(q: &mut QueryParams) -> Result<SupplierListQuery, ApiError> {
@@ -463,7 +482,13 @@ impl FromQuery for SupplierListQuery {
             s.parse::<u64>()
                 .map_err(|_| format!("`{s}` is not an offset: expected 0 or more"))
         })?;
+        let archived = q.parsed("archived", |s| match s {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err(format!("unknown value `{s}`: expected true or false")),
+        })?;
         Ok(SupplierListQuery {
+            archived,
             verdict,
             tier,
             category,
@@ -476,6 +501,715 @@ impl FromQuery for SupplierListQuery {
             offset,
         })
     }
+}
+
+fn parse_index(index: &str) -> Result<usize, ApiError> {
+    index.parse().map_err(|_| {
+        ApiError::bad_parameter(
+            "index",
+            format!("`{index}` is not an index: expected 0, 1, 2 …"),
+        )
+    })
+}
+
+impl SupplierListQuery {
+    /// The store's query for these parameters.
+    pub fn to_store(&self) -> SupplierQuery {
+        use vetted_store::SortKey as Store;
+        SupplierQuery {
+            verdicts: self.verdict.clone(),
+            tier: self.tier,
+            category: self.category,
+            status: self.status,
+            country: self.country.map(|c| c.as_str().to_string()),
+            search: self.q.clone(),
+            archived: self.archived.unwrap_or(false),
+            sort: match self.sort.unwrap_or_default() {
+                SortKey::Position => Store::Register,
+                SortKey::Id => Store::Id,
+                SortKey::Name => Store::Name,
+                SortKey::Verdict => Store::Verdict,
+                SortKey::Tier => Store::Tier,
+                SortKey::NextDue => Store::NextDue,
+                SortKey::Updated => Store::Updated,
+            },
+            descending: self.order == Some(Order::Desc),
+            limit: self.limit(),
+            offset: self.offset(),
+        }
+    }
+}
+
+/// One supplier of the list: what a table row shows, without the full document.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct SupplierListItem {
+    /// The supplier's id.
+    pub id: SupplierId,
+    /// Its name, if recorded.
+    pub name: Option<String>,
+    /// Its category, if recorded.
+    pub category: Option<Category>,
+    /// Its status, if recorded.
+    pub status: Option<Status>,
+    /// The version a write must send in `If-Match`.
+    pub version: i64,
+    /// Whether it is archived.
+    pub archived: bool,
+    /// Its verdict today under the active policy.
+    pub verdict: Verdict,
+    /// Its tier; absent when a risk input is missing.
+    pub tier: Option<Tier>,
+    /// The earliest date something falls due, `YYYY-MM-DD`.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub next_due: Option<String>,
+}
+
+/// One page of the supplier list.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct SupplierListView {
+    /// The page's suppliers, in order.
+    pub items: Vec<SupplierListItem>,
+    /// How many suppliers match the filters (on every page).
+    pub total: u64,
+    /// The page size used.
+    pub limit: u32,
+    /// The suppliers skipped.
+    pub offset: u64,
+}
+
+/// The supplier list: filters, search, sort and pages, on each supplier's stored evaluation
+/// (today, under the active policy).
+#[utoipa::path(
+    get,
+    path = "/api/v1/suppliers",
+    tag = "suppliers",
+    params(SupplierListQuery),
+    responses(
+        (status = 200, description = "One page of suppliers and the total that match", body = SupplierListView),
+        (status = 400, description = "A malformed, repeated or unknown query parameter", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 500, description = "An internal error (logged; the body says no more)", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn list_suppliers(
+    _: Viewer,
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<SupplierListQuery>,
+) -> Result<Json<SupplierListView>, ApiError> {
+    let query = q.to_store();
+    let page = state
+        .store
+        .query_suppliers(&query, &state.evaluator(today()))
+        .await?;
+    Ok(Json(SupplierListView {
+        items: page
+            .items
+            .into_iter()
+            .map(|l| SupplierListItem {
+                id: l.stored.supplier.id,
+                name: l.stored.supplier.name,
+                category: l.stored.supplier.category,
+                status: l.stored.supplier.status,
+                version: l.stored.version,
+                archived: l.stored.archived,
+                verdict: l.verdict,
+                tier: l.tier,
+                next_due: l.next_due.map(vetted_core::date::format_date),
+            })
+            .collect(),
+        total: page.total,
+        limit: query.limit,
+        offset: query.offset,
+    }))
+}
+
+/// The version `If-Match` carries: 428 when it is absent.
+fn required(IfMatch(version): IfMatch) -> Result<i64, ApiError> {
+    version.ok_or(ApiError::PreconditionRequired)
+}
+
+fn parse_id(id: &str) -> Result<SupplierId, ApiError> {
+    SupplierId::parse(id).map_err(|why| ApiError::bad_parameter("id", format!("supplier id {why}")))
+}
+
+/// The answer of a supplier write: the supplier as stored now, with its new `ETag`.
+fn written(status: StatusCode, stored: StoredSupplier) -> Response {
+    with_etag(
+        stored.version,
+        (
+            status,
+            Json(SupplierView {
+                supplier: stored.supplier,
+                version: stored.version,
+                archived: stored.archived,
+                evaluation: None,
+            }),
+        ),
+    )
+}
+
+fn location(res: &mut Response, uri: &str) {
+    if let Ok(v) = HeaderValue::from_str(uri) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+}
+
+/// Creates a supplier (no version needed: nothing was read).
+#[utoipa::path(
+    post,
+    path = "/api/v1/suppliers",
+    tag = "suppliers",
+    request_body(content = Supplier, description = "The supplier, in the register format", content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created", body = SupplierView,
+            headers(("ETag" = String, description = "The version, quoted: `\"1\"`."),
+                    ("Location" = String, description = "The supplier's URL."))),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an editor", body = ErrorBody),
+        (status = 409, description = "A supplier with this id exists (perhaps archived)", body = ErrorBody),
+        (status = 413, description = "The body is over the size limit", body = ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
+        (status = 422, description = "The supplier breaks the register format: every problem with its path", body = ErrorBody),
+        (status = 500, description = "An internal error (logged; the body says no more)", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn create_supplier(
+    Editor(who): Editor,
+    State(state): State<AppState>,
+    ApiQuery(_): ApiQuery<NoQuery>,
+    SupplierJson(supplier): SupplierJson,
+) -> Result<Response, ApiError> {
+    let stored = state
+        .store
+        .create_supplier(&supplier, &Change::now(who.actor()))
+        .await?;
+    let uri = format!("/api/v1/suppliers/{}", stored.supplier.id);
+    let mut res = written(StatusCode::CREATED, stored);
+    location(&mut res, &uri);
+    Ok(res)
+}
+
+/// `text` with `"id": id` added when its top-level object has no `id`, so a replacement body
+/// may leave the id to the path. The key goes right after the opening brace: lines keep
+/// their numbers (only columns on that line shift).
+fn with_id(text: &str, id: &SupplierId) -> String {
+    let has_id = match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Object(map)) => map.contains_key("id"),
+        // Not an object: the decoder says so.
+        _ => true,
+    };
+    let Some(brace) = text.find('{').filter(|_| !has_id) else {
+        return text.to_string();
+    };
+    let (head, rest) = text.split_at(brace + 1);
+    let comma = if rest.trim_start().starts_with('}') {
+        ""
+    } else {
+        ","
+    };
+    let quoted = serde_json::to_string(id.as_str()).unwrap_or_default();
+    format!("{head}\"id\":{quoted}{comma}{rest}")
+}
+
+/// Replaces a supplier with the body (the whole record; its `id` must be the path's, or
+/// absent).
+#[utoipa::path(
+    put,
+    path = "/api/v1/suppliers/{id}",
+    tag = "suppliers",
+    params(
+        ("id" = SupplierId, Path, description = "The supplier's id."),
+        ("If-Match" = String, Header, description = "The version read, quoted: the `ETag` of the read (`\"3\"`)."),
+    ),
+    request_body(content = Supplier, description = "The whole supplier, in the register format", content_type = "application/json"),
+    responses(
+        (status = 200, description = "Replaced (or unchanged)", body = SupplierView,
+            headers(("ETag" = String, description = "The new version, quoted."))),
+        (status = 400, description = "A malformed id, `If-Match` or body", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an editor", body = ErrorBody),
+        (status = 404, description = "No such supplier", body = ErrorBody),
+        (status = 409, description = "Stale: the supplier changed since the version sent; `current` holds it now", body = ErrorBody),
+        (status = 413, description = "The body is over the size limit", body = ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
+        (status = 422, description = "The supplier breaks the register format, or its id is not the path's", body = ErrorBody),
+        (status = 428, description = "No `If-Match`: the version read is required", body = ErrorBody),
+        (status = 500, description = "An internal error (logged; the body says no more)", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn replace_supplier(
+    Editor(who): Editor,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    if_match: IfMatch,
+    ApiQuery(_): ApiQuery<NoQuery>,
+    JsonText(text): JsonText,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&id)?;
+    let expected = required(if_match)?;
+    let supplier = decode_supplier(&with_id(&text, &id), &state.policy().policy)?;
+    if supplier.id != id {
+        return Err(ApiError::invalid(
+            "id",
+            format!(
+                "`{}` is not the supplier of the path, `{id}`: ids cannot be changed",
+                supplier.id
+            ),
+        ));
+    }
+    let stored = state
+        .store
+        .update_supplier(&supplier, expected, &Change::now(who.actor()))
+        .await?;
+    Ok(written(StatusCode::OK, stored))
+}
+
+/// Archives a supplier: kept with its history, left out of the list, export and checks.
+#[utoipa::path(
+    post,
+    path = "/api/v1/suppliers/{id}/archive",
+    tag = "suppliers",
+    params(
+        ("id" = SupplierId, Path, description = "The supplier's id."),
+        ("If-Match" = String, Header, description = "The version read, quoted (`\"3\"`)."),
+    ),
+    responses(
+        (status = 200, description = "Archived", body = SupplierView,
+            headers(("ETag" = String, description = "The new version, quoted."))),
+        (status = 400, description = "A malformed id or `If-Match`", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an editor", body = ErrorBody),
+        (status = 404, description = "No such supplier", body = ErrorBody),
+        (status = 409, description = "Stale, or already archived; `current` holds the supplier when stale", body = ErrorBody),
+        (status = 428, description = "No `If-Match`: the version read is required", body = ErrorBody),
+        (status = 500, description = "An internal error (logged; the body says no more)", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn archive_supplier(
+    Editor(who): Editor,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    if_match: IfMatch,
+    ApiQuery(_): ApiQuery<NoQuery>,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&id)?;
+    let expected = required(if_match)?;
+    let stored = state
+        .store
+        .archive_supplier(&id, expected, &Change::now(who.actor()))
+        .await?;
+    Ok(written(StatusCode::OK, stored))
+}
+
+/// Restores an archived supplier.
+#[utoipa::path(
+    post,
+    path = "/api/v1/suppliers/{id}/restore",
+    tag = "suppliers",
+    params(
+        ("id" = SupplierId, Path, description = "The supplier's id."),
+        ("If-Match" = String, Header, description = "The version read, quoted (`\"3\"`)."),
+    ),
+    responses(
+        (status = 200, description = "Restored", body = SupplierView,
+            headers(("ETag" = String, description = "The new version, quoted."))),
+        (status = 400, description = "A malformed id or `If-Match`", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an editor", body = ErrorBody),
+        (status = 404, description = "No such supplier", body = ErrorBody),
+        (status = 409, description = "Stale, or not archived; `current` holds the supplier when stale", body = ErrorBody),
+        (status = 428, description = "No `If-Match`: the version read is required", body = ErrorBody),
+        (status = 500, description = "An internal error (logged; the body says no more)", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn restore_supplier(
+    Editor(who): Editor,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    if_match: IfMatch,
+    ApiQuery(_): ApiQuery<NoQuery>,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&id)?;
+    let expected = required(if_match)?;
+    let stored = state
+        .store
+        .restore_supplier(&id, expected, &Change::now(who.actor()))
+        .await?;
+    Ok(written(StatusCode::OK, stored))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Nested records
+// ---------------------------------------------------------------------------------------------
+
+/// The record place of a one-object section (`data`, `inference`, `risk`, `subprocessors`,
+/// `public_listing`); `None` for the lists.
+fn whole(section: Section) -> Option<RecordAt> {
+    match section {
+        Section::Data => Some(RecordAt::Data),
+        Section::Inference => Some(RecordAt::Inference),
+        Section::Risk => Some(RecordAt::Risk),
+        Section::Subprocessors => Some(RecordAt::Subprocessors),
+        Section::PublicListing => Some(RecordAt::PublicListing),
+        Section::Locations
+        | Section::Assurance
+        | Section::Agreements
+        | Section::Assessments
+        | Section::Reviews
+        | Section::Events
+        | Section::Risks => None,
+    }
+}
+
+/// How many items a list section holds (the `list` of `subprocessors`); `None` for the
+/// one-object sections.
+fn list_len(s: &Supplier, section: Section) -> Option<usize> {
+    match section {
+        Section::Locations => Some(s.locations.len()),
+        Section::Assurance => Some(s.assurance.len()),
+        Section::Agreements => Some(s.agreements.len()),
+        Section::Assessments => Some(s.assessments.len()),
+        Section::Reviews => Some(s.reviews.len()),
+        Section::Events => Some(s.events.len()),
+        Section::Risks => Some(s.risks.len()),
+        Section::Subprocessors => Some(s.subprocessors.list.len()),
+        Section::Data | Section::Inference | Section::Risk | Section::PublicListing => None,
+    }
+}
+
+/// Puts `item` at `index`: replaces an item, or appends at the end.
+fn place<T>(list: &mut Vec<T>, index: usize, item: T) {
+    if let Some(slot) = list.get_mut(index) {
+        *slot = item;
+    } else {
+        list.push(item);
+    }
+}
+
+/// Puts a decoded record where it was decoded for (the caller checked the index).
+fn put(s: &mut Supplier, at: RecordAt, record: Record) -> Result<(), ApiError> {
+    match (at, record) {
+        (RecordAt::Data, Record::Data(v)) => s.data = v,
+        (RecordAt::Inference, Record::Inference(v)) => s.inference = v,
+        (RecordAt::Risk, Record::Risk(v)) => s.risk = v,
+        (RecordAt::Subprocessors, Record::Subprocessors(v)) => s.subprocessors = v,
+        (RecordAt::PublicListing, Record::PublicListing(v)) => s.public_listing = v,
+        (RecordAt::Location(i), Record::Location(v)) => place(&mut s.locations, i, v),
+        (RecordAt::Assurance(i), Record::Assurance(v)) => place(&mut s.assurance, i, v),
+        (RecordAt::Agreement(i), Record::Agreement(v)) => place(&mut s.agreements, i, v),
+        (RecordAt::Assessment(i), Record::Assessment(v)) => place(&mut s.assessments, i, v),
+        (RecordAt::Review(i), Record::Review(v)) => place(&mut s.reviews, i, v),
+        (RecordAt::Event(i), Record::Event(v)) => place(&mut s.events, i, v),
+        (RecordAt::RiskEntry(i), Record::RiskEntry(v)) => place(&mut s.risks, i, v),
+        (RecordAt::Subprocessor(i), Record::Subprocessor(v)) => {
+            place(&mut s.subprocessors.list, i, v);
+        }
+        (at, _) => {
+            tracing::error!(record.at = %at, "the decoder returned another kind of record");
+            return Err(ApiError::Internal);
+        }
+    }
+    Ok(())
+}
+
+/// Removes item `index` of a list section.
+fn remove(s: &mut Supplier, section: Section, index: usize) {
+    fn rm<T>(list: &mut Vec<T>, index: usize) {
+        if index < list.len() {
+            list.remove(index);
+        }
+    }
+    match section {
+        Section::Locations => rm(&mut s.locations, index),
+        Section::Assurance => rm(&mut s.assurance, index),
+        Section::Agreements => rm(&mut s.agreements, index),
+        Section::Assessments => rm(&mut s.assessments, index),
+        Section::Reviews => rm(&mut s.reviews, index),
+        Section::Events => rm(&mut s.events, index),
+        Section::Risks => rm(&mut s.risks, index),
+        Section::Subprocessors => rm(&mut s.subprocessors.list, index),
+        Section::Data | Section::Inference | Section::Risk | Section::PublicListing => {}
+    }
+}
+
+/// Reads the supplier at the version the client read (409 with the current one otherwise:
+/// the indexes it names are those of its version), lets `edit` change it, and stores it as
+/// the next version with one audit entry.
+async fn edit_supplier<T>(
+    state: &AppState,
+    who: &Principal,
+    id: &str,
+    expected: i64,
+    edit: impl FnOnce(&mut Supplier) -> Result<T, ApiError>,
+) -> Result<(StoredSupplier, T), ApiError> {
+    let mut stored = load(state, id).await?;
+    if stored.version != expected {
+        return Err(StoreError::Stale {
+            current: Box::new(stored),
+        }
+        .into());
+    }
+    let out = edit(&mut stored.supplier)?;
+    let stored = state
+        .store
+        .update_supplier(&stored.supplier, expected, &Change::now(who.actor()))
+        .await?;
+    Ok((stored, out))
+}
+
+/// The answer of a nested record write.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct RecordWritten {
+    /// The record's path inside the supplier: `locations[3]`, `data`.
+    pub path: String,
+    /// Its index, for a list item.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<usize>,
+    /// The supplier's new version (also the `ETag`).
+    pub version: i64,
+    /// The record as stored.
+    #[schema(value_type = Object)]
+    pub record: serde_json::Value,
+}
+
+fn record_written(status: StatusCode, stored: &StoredSupplier, at: RecordAt) -> Response {
+    let record = match at.index() {
+        Some(i) => at.section().item_view(&stored.supplier, i),
+        None => Some(at.section().view(&stored.supplier)),
+    };
+    with_etag(
+        stored.version,
+        (
+            status,
+            Json(RecordWritten {
+                path: at.path(),
+                index: at.index(),
+                version: stored.version,
+                record: record.unwrap_or(serde_json::Value::Null),
+            }),
+        ),
+    )
+}
+
+/// Replaces a one-object section (`data`, `inference`, `risk`, `subprocessors`,
+/// `public_listing`) with the body. A list section answers 405: add, replace or delete its
+/// items one by one.
+#[utoipa::path(
+    put,
+    path = "/api/v1/suppliers/{id}/{section}",
+    tag = "suppliers",
+    params(
+        ("id" = SupplierId, Path, description = "The supplier's id."),
+        ("section" = SectionName, Path, description = "A one-object section: data, inference, risk, subprocessors or public_listing."),
+        ("If-Match" = String, Header, description = "The version read, quoted (`\"3\"`)."),
+    ),
+    request_body(content = Object, description = "The section, in the register format", content_type = "application/json"),
+    responses(
+        (status = 200, description = "Replaced", body = RecordWritten,
+            headers(("ETag" = String, description = "The supplier's new version, quoted."))),
+        (status = 400, description = "A malformed id, `If-Match` or body", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an editor", body = ErrorBody),
+        (status = 404, description = "No such supplier or section", body = ErrorBody),
+        (status = 405, description = "The section is a list", body = ErrorBody),
+        (status = 409, description = "Stale: `current` holds the supplier now", body = ErrorBody),
+        (status = 413, description = "The body is over the size limit", body = ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
+        (status = 422, description = "The record breaks the register format: every problem with its path in the supplier", body = ErrorBody),
+        (status = 428, description = "No `If-Match`: the version read is required", body = ErrorBody),
+        (status = 500, description = "An internal error (logged; the body says no more)", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn put_section(
+    Editor(who): Editor,
+    State(state): State<AppState>,
+    ApiPath((id, name)): ApiPath<(String, String)>,
+    if_match: IfMatch,
+    ApiQuery(_): ApiQuery<NoQuery>,
+    JsonText(text): JsonText,
+) -> Result<Response, ApiError> {
+    let section = section(&name)?;
+    let at = whole(section).ok_or(ApiError::MethodNotAllowed)?;
+    let expected = required(if_match)?;
+    let record = decode_record(&text, at, &state.policy().policy)?;
+    let (stored, ()) = edit_supplier(&state, &who, &id, expected, |s| put(s, at, record)).await?;
+    Ok(record_written(StatusCode::OK, &stored, at))
+}
+
+/// Appends an item to a list section (for `subprocessors`, to its `list`).
+#[utoipa::path(
+    post,
+    path = "/api/v1/suppliers/{id}/{section}",
+    tag = "suppliers",
+    params(
+        ("id" = SupplierId, Path, description = "The supplier's id."),
+        ("section" = SectionName, Path, description = "A section that holds a list."),
+        ("If-Match" = String, Header, description = "The version read, quoted (`\"3\"`)."),
+    ),
+    request_body(content = Object, description = "The item, in the register format", content_type = "application/json"),
+    responses(
+        (status = 201, description = "Added at the end; `index` is its place", body = RecordWritten,
+            headers(("ETag" = String, description = "The supplier's new version, quoted."),
+                    ("Location" = String, description = "The item's URL."))),
+        (status = 400, description = "A malformed id, `If-Match` or body", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an editor", body = ErrorBody),
+        (status = 404, description = "No such supplier or section", body = ErrorBody),
+        (status = 405, description = "The section is one object: PUT it", body = ErrorBody),
+        (status = 409, description = "Stale: `current` holds the supplier now", body = ErrorBody),
+        (status = 413, description = "The body is over the size limit", body = ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
+        (status = 422, description = "The item breaks the register format: every problem with its path in the supplier (`locations[3].country`)", body = ErrorBody),
+        (status = 428, description = "No `If-Match`: the version read is required", body = ErrorBody),
+        (status = 500, description = "An internal error (logged; the body says no more)", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn append_record(
+    Editor(who): Editor,
+    State(state): State<AppState>,
+    ApiPath((id, name)): ApiPath<(String, String)>,
+    if_match: IfMatch,
+    ApiQuery(_): ApiQuery<NoQuery>,
+    JsonText(text): JsonText,
+) -> Result<Response, ApiError> {
+    let section = section(&name)?;
+    if whole(section).is_some() && section != Section::Subprocessors {
+        return Err(ApiError::MethodNotAllowed);
+    }
+    let expected = required(if_match)?;
+    let policy = std::sync::Arc::clone(&state.policy().policy);
+    let (stored, at) = edit_supplier(&state, &who, &id, expected, |s| {
+        let len = list_len(s, section).ok_or(ApiError::MethodNotAllowed)?;
+        let at = section.item(len).ok_or(ApiError::MethodNotAllowed)?;
+        let record = decode_record(&text, at, &policy)?;
+        put(s, at, record)?;
+        Ok(at)
+    })
+    .await?;
+    let index = at.index().unwrap_or_default();
+    let mut res = record_written(StatusCode::CREATED, &stored, at);
+    location(
+        &mut res,
+        &format!("/api/v1/suppliers/{}/{section}/{index}", stored.supplier.id),
+    );
+    Ok(res)
+}
+
+/// Replaces item `index` of a list section.
+#[utoipa::path(
+    put,
+    path = "/api/v1/suppliers/{id}/{section}/{index}",
+    tag = "suppliers",
+    params(
+        ("id" = SupplierId, Path, description = "The supplier's id."),
+        ("section" = SectionName, Path, description = "A section that holds a list."),
+        ("index" = usize, Path, description = "The item's position, from 0, in the version read."),
+        ("If-Match" = String, Header, description = "The version read, quoted (`\"3\"`)."),
+    ),
+    request_body(content = Object, description = "The item, in the register format", content_type = "application/json"),
+    responses(
+        (status = 200, description = "Replaced", body = RecordWritten,
+            headers(("ETag" = String, description = "The supplier's new version, quoted."))),
+        (status = 400, description = "A malformed id, index, `If-Match` or body", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an editor", body = ErrorBody),
+        (status = 404, description = "No such supplier, section or item", body = ErrorBody),
+        (status = 409, description = "Stale: `current` holds the supplier now", body = ErrorBody),
+        (status = 413, description = "The body is over the size limit", body = ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
+        (status = 422, description = "The item breaks the register format: every problem with its path in the supplier", body = ErrorBody),
+        (status = 428, description = "No `If-Match`: the version read is required", body = ErrorBody),
+        (status = 500, description = "An internal error (logged; the body says no more)", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn replace_record(
+    Editor(who): Editor,
+    State(state): State<AppState>,
+    ApiPath((id, name, index)): ApiPath<(String, String, String)>,
+    if_match: IfMatch,
+    ApiQuery(_): ApiQuery<NoQuery>,
+    JsonText(text): JsonText,
+) -> Result<Response, ApiError> {
+    let section = section(&name)?;
+    let index = parse_index(&index)?;
+    let at = section.item(index).ok_or_else(|| ApiError::NotFound {
+        what: "record",
+        id: format!("{section}[{index}]"),
+    })?;
+    let expected = required(if_match)?;
+    let record = decode_record(&text, at, &state.policy().policy)?;
+    let (stored, ()) = edit_supplier(&state, &who, &id, expected, |s| {
+        if list_len(s, section).is_none_or(|len| index >= len) {
+            return Err(ApiError::NotFound {
+                what: "record",
+                id: format!("{}.{at}", s.id),
+            });
+        }
+        put(s, at, record)
+    })
+    .await?;
+    Ok(record_written(StatusCode::OK, &stored, at))
+}
+
+/// Deletes item `index` of a list section; the items after it move up by one.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/suppliers/{id}/{section}/{index}",
+    tag = "suppliers",
+    params(
+        ("id" = SupplierId, Path, description = "The supplier's id."),
+        ("section" = SectionName, Path, description = "A section that holds a list."),
+        ("index" = usize, Path, description = "The item's position, from 0, in the version read."),
+        ("If-Match" = String, Header, description = "The version read, quoted (`\"3\"`)."),
+    ),
+    responses(
+        (status = 204, description = "Deleted",
+            headers(("ETag" = String, description = "The supplier's new version, quoted."))),
+        (status = 400, description = "A malformed id, index or `If-Match`", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an editor", body = ErrorBody),
+        (status = 404, description = "No such supplier, section or item", body = ErrorBody),
+        (status = 409, description = "Stale: `current` holds the supplier now", body = ErrorBody),
+        (status = 428, description = "No `If-Match`: the version read is required", body = ErrorBody),
+        (status = 500, description = "An internal error (logged; the body says no more)", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn delete_record(
+    Editor(who): Editor,
+    State(state): State<AppState>,
+    ApiPath((id, name, index)): ApiPath<(String, String, String)>,
+    if_match: IfMatch,
+    ApiQuery(_): ApiQuery<NoQuery>,
+) -> Result<Response, ApiError> {
+    let section = section(&name)?;
+    let index = parse_index(&index)?;
+    let at = section.item(index).ok_or_else(|| ApiError::NotFound {
+        what: "record",
+        id: format!("{section}[{index}]"),
+    })?;
+    let expected = required(if_match)?;
+    let (stored, ()) = edit_supplier(&state, &who, &id, expected, |s| {
+        if list_len(s, section).is_none_or(|len| index >= len) {
+            return Err(ApiError::NotFound {
+                what: "record",
+                id: format!("{}.{at}", s.id),
+            });
+        }
+        remove(s, section, index);
+        Ok(())
+    })
+    .await?;
+    Ok(with_etag(stored.version, StatusCode::NO_CONTENT))
 }
 
 #[cfg(test)]

@@ -125,7 +125,11 @@ pub async fn run(ctx: &Context, opts: Opts) -> Result<u8> {
     };
     let server = Server::bind(&web).await?;
     let addr = server.local_addr()?;
-    let state = AppState::new(store.clone(), policy, web).with_policy_toml(&policy_toml);
+    // The same key the store was opened with (the file exists now): `audit/verify` needs it.
+    let audit_key = effective.audit_key()?;
+    let state = AppState::new(store.clone(), policy, web)
+        .with_policy_toml(&policy_toml)
+        .with_audit_key(audit_key);
     let policy_source = match vetted_web::current::activate_latest(&state)
         .await
         .context("cannot read the stored policy version")?

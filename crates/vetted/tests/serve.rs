@@ -262,6 +262,17 @@ fn serve_demo_seeds_the_example_prints_a_way_in_and_cleans_up() {
         json_body(&export)["suppliers"].as_array().unwrap().len(),
         22
     );
+    let list = http(
+        addr,
+        "GET",
+        "/api/v1/suppliers?limit=100",
+        &[("Cookie", &cookie)],
+        "",
+    );
+    assert!(list.starts_with("HTTP/1.1 200 OK\r\n"), "{list}");
+    let list = json_body(&list);
+    assert_eq!(list["total"], 22, "{list}");
+    assert_eq!(list["items"].as_array().unwrap().len(), 22);
     let anonymous = http_get(addr, "/api/v1/register/export");
     assert!(anonymous.starts_with("HTTP/1.1 401"), "{anonymous}");
 

@@ -123,6 +123,13 @@ async fn an_invalid_policy_is_422_with_its_problems_and_nothing_is_stored(backen
         "invalid",
     )
     .await;
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a valid policy"),
+        "{body:#}"
+    );
     let problems = body["problems"].as_array().unwrap();
     assert!(!problems.is_empty(), "{body:#}");
     let line = text

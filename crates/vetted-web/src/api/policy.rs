@@ -249,7 +249,7 @@ impl FromRequest<AppState> for TomlText {
                 let offset = e.utf8_error().valid_up_to();
                 let text = String::from_utf8_lossy(&bytes[..offset]);
                 let (line, column) = vetted_core::read::line_col(&text, offset);
-                ApiError::Invalid(vec![Problem {
+                ApiError::InvalidPolicy(vec![Problem {
                     path: String::new(),
                     message: "the policy file is not UTF-8".into(),
                     line: Some(line),
@@ -294,13 +294,13 @@ pub async fn put_policy(
     TomlText(text): TomlText,
 ) -> Result<Json<PolicyView>, ApiError> {
     Policy::from_toml(&text)
-        .map_err(|problems| ApiError::Invalid(problems.into_iter().map(problem).collect()))?;
+        .map_err(|problems| ApiError::InvalidPolicy(problems.into_iter().map(problem).collect()))?;
     let version = state
         .store
         .add_policy_version(&text, &Change::now(principal.actor()))
         .await?;
     let active = ActivePolicy::from_version(&version)
-        .map_err(|problems| ApiError::Invalid(problems.into_iter().map(problem).collect()))?;
+        .map_err(|problems| ApiError::InvalidPolicy(problems.into_iter().map(problem).collect()))?;
     // A slower concurrent upload may already have put a newer version in force.
     let newer_in_force = state
         .policy()

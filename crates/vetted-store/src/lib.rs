@@ -3,8 +3,10 @@
 //! - [`store`]: the trait, taking and returning domain types ([`vetted_core::model`]).
 //! - [`accounts`]: [`AccountStore`], users, API tokens, sessions, login failures, setup tokens.
 //! - [`audit`]: [`AuditStore`], the audit trail every write appends to, read and verified.
+//! - [`backup`]: [`BackupStore`], a consistent copy of the database and its restore.
 //! - [`keyfile`]: the audit key file, created on first start.
 //! - [`evaluations`]: [`EvaluationStore`], stored evaluations and the list query.
+//! - [`policies`]: [`PolicyStore`], the supplier policy's versions and their history.
 //! - [`sqlite`]: [`SqliteStore`], one `SQLite` file (schema in `migrations/sqlite/`).
 //! - [`postgres`]: [`PostgresStore`], a `PostgreSQL` database (schema in `migrations/postgres/`).
 //! - [`url`]: [`DatabaseUrl`], how configuration names the database; [`open`] picks the backend.
@@ -15,11 +17,13 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod backup;
 mod decode;
 pub mod error;
 pub mod evaluations;
 mod import;
 pub mod keyfile;
+pub mod policies;
 pub mod postgres;
 pub mod sqlite;
 pub mod store;
@@ -31,10 +35,12 @@ use std::sync::Arc;
 
 pub use accounts::AccountStore;
 pub use audit::{AuditQuery, AuditStore};
+pub use backup::{BackupStore, BackupSummary};
 pub use error::StoreError;
 pub use evaluations::{
     EvaluationStore, Evaluator, ListedSupplier, SortKey, SupplierPage, SupplierQuery,
 };
+pub use policies::{PolicyStore, PolicyVersion};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use store::{Change, ImportSummary, Store, StoredSupplier};

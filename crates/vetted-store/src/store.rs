@@ -8,7 +8,7 @@ use vetted_core::audit::Actor;
 use vetted_core::model::{Register, Supplier, SupplierId};
 
 use crate::accounts::AccountStore;
-use crate::{AuditStore, EvaluationStore, StoreError};
+use crate::{AuditStore, BackupStore, EvaluationStore, PolicyStore, StoreError};
 
 /// A supplier as stored, with its version.
 #[derive(Clone, PartialEq, Debug)]
@@ -72,9 +72,12 @@ impl ImportSummary {
 /// [`StoreError::AuditKey`]. Writers are serialized (`SQLite`'s write lock, one `PostgreSQL`
 /// advisory lock), so two processes on one database extend one chain.
 /// Each further area has its own trait as a supertrait: [`AccountStore`] (users, tokens,
-/// sessions), [`AuditStore`], [`EvaluationStore`].
+/// sessions), [`AuditStore`], [`EvaluationStore`], [`PolicyStore`] (policy versions),
+/// [`BackupStore`] (backup and restore).
 #[async_trait]
-pub trait Store: AccountStore + AuditStore + EvaluationStore + Send + Sync {
+pub trait Store:
+    AccountStore + AuditStore + BackupStore + EvaluationStore + PolicyStore + Send + Sync
+{
     /// Every supplier not archived, in register order: the order in which they were first
     /// created.
     async fn list_suppliers(&self) -> Result<Vec<StoredSupplier>, StoreError>;

@@ -532,3 +532,42 @@ async fn two_stores_on_one_file_refresh_at_once() {
     one.close().await;
     two.close().await;
 }
+
+policies_conformance_tests!(fresh;
+    a_fresh_store_has_no_policy,
+    uploads_are_numbered_and_the_newest_is_active,
+    an_upload_is_audited_and_the_chain_verifies,
+    concurrent_uploads_get_consecutive_numbers,
+);
+
+#[tokio::test]
+async fn backup_and_restore_round_trip() {
+    let (dir, source) = fresh().await;
+    let (_other, target) = fresh().await;
+    conformance::backup::backup_and_restore_round_trip(
+        source.as_ref(),
+        target.as_ref(),
+        dir.path(),
+    )
+    .await;
+    source.close().await;
+    target.close().await;
+}
+
+#[tokio::test]
+async fn a_restore_under_another_key_is_refused() {
+    let (dir, source) = fresh().await;
+    let other = tempfile::tempdir().unwrap();
+    let url = DatabaseUrl::new(other.path().join(DB).to_str().unwrap());
+    let target = open_with_audit_key(&url, AuditKey::from_bytes(&[0x11; 32]).unwrap())
+        .await
+        .unwrap();
+    conformance::backup::a_restore_under_another_key_is_refused(
+        source.as_ref(),
+        target.as_ref(),
+        dir.path(),
+    )
+    .await;
+    source.close().await;
+    target.close().await;
+}

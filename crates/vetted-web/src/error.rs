@@ -46,6 +46,10 @@ pub enum ApiError {
     /// The body is JSON but breaks the register format (422): every problem with its path.
     #[error("the body does not match the register format ({} problem{})", .0.len(), if .0.len() == 1 { "" } else { "s" })]
     Invalid(Vec<Problem>),
+    /// A policy file (TOML) that is not a valid policy (422, code `invalid`): every problem
+    /// with its key path, line and column.
+    #[error("the body is not a valid policy file ({} problem{})", .0.len(), if .0.len() == 1 { "" } else { "s" })]
+    InvalidPolicy(Vec<Problem>),
     /// A query or path parameter is missing or malformed (400): which one and why.
     #[error("bad parameter `{}`: {}", .0.path, .0.message)]
     BadParameter(Problem),
@@ -193,7 +197,9 @@ impl ApiError {
             ApiError::TotpRequired => (StatusCode::UNAUTHORIZED, "totp_required"),
             ApiError::TooManyAttempts(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
             ApiError::MalformedJson(_) => (StatusCode::BAD_REQUEST, "malformed_json"),
-            ApiError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+            ApiError::Invalid(_) | ApiError::InvalidPolicy(_) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "invalid")
+            }
             ApiError::BadParameter(_) => (StatusCode::BAD_REQUEST, "bad_parameter"),
             ApiError::NotFound { .. } | ApiError::NoRoute => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
@@ -217,7 +223,7 @@ impl ApiError {
         let message = self.to_string();
         let (problems, current) = match self {
             ApiError::MalformedJson(p) | ApiError::BadParameter(p) => (vec![p], None),
-            ApiError::Invalid(problems) => (problems, None),
+            ApiError::Invalid(problems) | ApiError::InvalidPolicy(problems) => (problems, None),
             ApiError::Conflict { current, .. } => (Vec::new(), current),
             ApiError::Unavailable(_)
             | ApiError::Unauthenticated

@@ -6,16 +6,19 @@
 //! methods, and wraps it in the layers every request goes through (see [`layers`]): a request
 //! id, a tracing span, a body size limit. Request data is read by [`extract`]'s extractors.
 //! [`Server::bind`] then [`Server::run`] (or [`serve`] for both) serve it until a shutdown signal
-//! such as [`shutdown_signal`] resolves. Handlers get an [`AppState`]; HTTP errors are the one
+//! such as [`shutdown_signal`] resolves. [`current`] keeps a running server on the newest
+//! stored policy version and today's evaluations; [`metrics`] serves `GET /metrics`. Handlers get an [`AppState`]; HTTP errors are the one
 //! [`error::ApiError`] type. The binary's `vetted serve` (crates/vetted/src/commands/serve.rs)
 //! builds the [`WebConfig`] and the state from its layered configuration.
 
 pub mod api;
 pub mod auth;
+pub mod current;
 pub mod error;
 pub mod extract;
 pub mod health;
 mod layers;
+pub mod metrics;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -52,6 +55,8 @@ pub struct WebConfig {
     /// `X-Forwarded-For` (the client address for login throttling). Only behind a proxy that
     /// sets them: otherwise clients could choose their address.
     pub trust_forwarded_headers: bool,
+    /// The token `GET /metrics` asks for; `None`: `/metrics` answers 404.
+    pub metrics_token: Option<metrics::MetricsToken>,
 }
 
 impl Default for WebConfig {
@@ -62,6 +67,7 @@ impl Default for WebConfig {
             accounts: AccountSettings::default(),
             secure_cookies: false,
             trust_forwarded_headers: false,
+            metrics_token: None,
         }
     }
 }
@@ -78,6 +84,8 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     /// Users, sessions, tokens (over the same store).
     pub accounts: Accounts,
+    /// Request counts and latencies for `GET /metrics`.
+    pub metrics: Arc<metrics::Metrics>,
     /// The audit key the store seals entries with, for `GET /api/v1/audit/verify`; `None`
     /// when the server was started without it (verification then answers 503).
     pub audit_key: Option<AuditKey>,
@@ -93,6 +101,20 @@ pub struct ActivePolicy {
     /// `vetted_core::projection::policy_fingerprint` of the text (of the empty text when it is
     /// not known): stored evaluations made under another fingerprint are stale.
     pub fingerprint: String,
+    /// The stored version it is (number, uploader, time), `None` for a policy from a file or
+    /// the built-in default while the store holds no version.
+    pub version: Option<StoredVersion>,
+}
+
+/// Which stored policy version is in force (see `vetted_store::PolicyStore`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredVersion {
+    /// Its number: 1, 2, …
+    pub number: i64,
+    /// Who uploaded it.
+    pub uploaded_by: vetted_core::audit::Actor,
+    /// When.
+    pub uploaded_at: time::OffsetDateTime,
 }
 
 impl ActivePolicy {
@@ -102,7 +124,26 @@ impl ActivePolicy {
             policy: Arc::new(policy),
             toml: toml.map(Arc::from),
             fingerprint: vetted_core::projection::policy_fingerprint(toml.unwrap_or("")),
+            version: None,
         }
+    }
+
+    /// A stored version, parsed; its problems when its text is not a valid policy (it was
+    /// validated when uploaded, so only a hand-edited database gets them).
+    pub fn from_version(
+        version: &vetted_store::PolicyVersion,
+    ) -> Result<ActivePolicy, Vec<vetted_core::policy::PolicyProblem>> {
+        let policy = Policy::from_toml(&version.toml)?;
+        Ok(ActivePolicy {
+            policy: Arc::new(policy),
+            toml: Some(Arc::from(version.toml.as_str())),
+            fingerprint: version.fingerprint.clone(),
+            version: Some(StoredVersion {
+                number: version.number,
+                uploaded_by: version.uploaded_by.clone(),
+                uploaded_at: version.uploaded_at,
+            }),
+        })
     }
 }
 
@@ -157,6 +198,7 @@ impl AppState {
             policy_cell: Arc::new(PolicyCell::new(ActivePolicy::new(policy, toml))),
             config: Arc::new(config),
             accounts,
+            metrics: Arc::default(),
             audit_key: None,
         }
     }
@@ -194,8 +236,10 @@ impl AppState {
 }
 
 /// The whole application: every route of [`api::routes`], JSON 404 and 405 answers for
-/// unknown paths and methods, with [`layers`] applied.
+/// unknown paths and methods, `/metrics` (outside authentication: it has its own token), every
+/// request counted by [`metrics::record`], with [`layers`] applied.
 pub fn router(state: AppState) -> Router {
+    metrics::note_start();
     let limit = state.config.body_limit_bytes;
     let (api, _) = api::routes().split_for_parts();
     let routes = api
@@ -203,8 +247,13 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::authenticate,
         ))
+        .merge(metrics::router())
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::record,
+        ))
         .with_state(state);
     layers(routes, limit)
 }

@@ -56,6 +56,9 @@ const MIN_ROLE: &[(&str, &str, Need)] = &[
     ("GET", "/api/v1/auth/me", VIEWER),
     ("POST", "/api/v1/auth/logout", VIEWER),
     ("GET", "/api/v1/policy", VIEWER),
+    ("PUT", "/api/v1/policy", ADMIN),
+    ("GET", "/api/v1/policy/versions", VIEWER),
+    ("GET", "/api/v1/policy/versions/{number}", VIEWER),
     ("GET", "/api/v1/due", VIEWER),
     ("GET", "/api/v1/evaluation/summary", VIEWER),
     ("GET", "/api/v1/register/export", VIEWER),
@@ -171,6 +174,15 @@ async fn login(app: &Router, email: &str) -> Session {
 impl World {
     async fn new(state: AppState) -> World {
         let app = vetted_web::router(state.clone());
+        // A stored policy version, for `/api/v1/policy/versions/{number}`.
+        state
+            .store
+            .add_policy_version(
+                vetted_core::policy::DEFAULT_POLICY_TOML,
+                &Change::now(Actor::System),
+            )
+            .await
+            .unwrap();
         let accounts = &state.accounts;
         let mut ids = Vec::new();
         for role in Role::ALL {
@@ -272,6 +284,7 @@ impl World {
         path.replace("{id}", id)
             .replace("{section}", "locations")
             .replace("{index}", "0")
+            .replace("{number}", "1")
     }
 
     /// A request the operation accepts, with the status it answers to an allowed caller; `None`

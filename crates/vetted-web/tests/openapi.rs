@@ -159,6 +159,7 @@ fn concrete(path: &str) -> String {
     path.replace("{id}", "stratocloud")
         .replace("{section}", "locations")
         .replace("{index}", "0")
+        .replace("{number}", "1")
 }
 
 /// The router serves every documented operation, and nothing undocumented on a documented
@@ -170,13 +171,20 @@ fn concrete(path: &str) -> String {
 #[tokio::test]
 async fn the_router_and_the_document_list_the_same_routes() {
     let dir = tempfile::tempdir().unwrap();
-    let app = app(
-        // With the audit key, so `audit/verify` can answer.
-        state_with_example(&dir, WebConfig::default())
-            .await
-            .with_audit_key(vetted_core::audit::AuditKey::from_bytes(&[7; 32]).unwrap()),
-        Some(Role::Admin),
-    );
+    // With the audit key, so `audit/verify` can answer.
+    let state = state_with_example(&dir, WebConfig::default())
+        .await
+        .with_audit_key(vetted_core::audit::AuditKey::from_bytes(&[7; 32]).unwrap());
+    // Policy version 1 exists, for `/api/v1/policy/versions/{number}`.
+    state
+        .store
+        .add_policy_version(
+            vetted_core::policy::DEFAULT_POLICY_TOML,
+            &vetted_store::Change::now(vetted_core::audit::Actor::System),
+        )
+        .await
+        .unwrap();
+    let app = app(state, Some(Role::Admin));
     let doc = vetted_web::api::openapi();
     let doc = serde_json::to_value(doc).unwrap();
     let mut operations = 0;

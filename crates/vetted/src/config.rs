@@ -6,8 +6,9 @@
 //! line and column; `VETTED_*` variables that Vetted does not know are warnings naming the close
 //! match, since a misspelt variable otherwise silently does nothing. Loading never writes.
 //!
-//! Not yet: `*_FILE` variants (`VETTED_…_FILE=/run/secrets/…`) for secrets, to come with the
-//! first secret (the audit key, tokens), as lldap's configuration does.
+//! Secrets have a `*_file` variant (`metrics_token_file`, `VETTED_METRICS_TOKEN_FILE`), read by
+//! `serve` when it starts; giving both a secret and its file is an error. Secrets are kept in
+//! [`Secret`], whose `Debug` hides them.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -24,12 +25,29 @@ pub const KNOWN_ENV: &[&str] = &[
     "VETTED_DB",
     "VETTED_LISTEN",
     "VETTED_LOG_FORMAT",
+    "VETTED_METRICS_TOKEN",
+    "VETTED_METRICS_TOKEN_FILE",
     "VETTED_POLICY",
+    "VETTED_POLICY_POLL_SECONDS",
     "VETTED_SECURE_COOKIES",
     "VETTED_SESSION_ABSOLUTE_HOURS",
     "VETTED_SESSION_IDLE_MINUTES",
     "VETTED_TRUST_FORWARDED_HEADERS",
 ];
+
+/// A secret from the configuration: its `Debug` output hides it.
+#[derive(Deserialize, Clone, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// The default time between two checks for a new policy version (and a new day).
+pub const DEFAULT_POLICY_POLL_SECONDS: u32 = 5;
 
 /// How log lines are written (to stderr).
 #[derive(clap::ValueEnum, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -72,6 +90,13 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Trust `X-Forwarded-Proto` and `X-Forwarded-For` from a proxy in front.
     pub trust_forwarded_headers: bool,
+    /// Seconds between two checks for a policy version uploaded on another server (and for a
+    /// new day, to refresh stored evaluations).
+    pub policy_poll_seconds: u32,
+    /// The token `GET /metrics` asks for; without it (and without its file) `/metrics` is 404.
+    pub metrics_token: Option<Secret>,
+    /// A file holding the metrics token (its first line).
+    pub metrics_token_file: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -86,6 +111,9 @@ impl Default for Config {
             session_absolute_hours: 12,
             secure_cookies: false,
             trust_forwarded_headers: false,
+            policy_poll_seconds: DEFAULT_POLICY_POLL_SECONDS,
+            metrics_token: None,
+            metrics_token_file: None,
         }
     }
 }
@@ -103,6 +131,9 @@ pub struct Layer {
     pub session_absolute_hours: Option<u32>,
     pub secure_cookies: Option<bool>,
     pub trust_forwarded_headers: Option<bool>,
+    pub policy_poll_seconds: Option<u32>,
+    pub metrics_token: Option<Secret>,
+    pub metrics_token_file: Option<PathBuf>,
 }
 
 impl Config {
@@ -133,6 +164,15 @@ impl Config {
         }
         if let Some(v) = layer.trust_forwarded_headers {
             self.trust_forwarded_headers = v;
+        }
+        if let Some(v) = layer.policy_poll_seconds {
+            self.policy_poll_seconds = v;
+        }
+        if let Some(v) = layer.metrics_token {
+            self.metrics_token = Some(v);
+        }
+        if let Some(v) = layer.metrics_token_file {
+            self.metrics_token_file = Some(v);
         }
     }
 }
@@ -323,6 +363,9 @@ fn env_layer(env: &[(String, String)]) -> Result<Layer, ConfigError> {
         session_absolute_hours: number("VETTED_SESSION_ABSOLUTE_HOURS")?,
         secure_cookies: flag("VETTED_SECURE_COOKIES")?,
         trust_forwarded_headers: flag("VETTED_TRUST_FORWARDED_HEADERS")?,
+        policy_poll_seconds: number("VETTED_POLICY_POLL_SECONDS")?,
+        metrics_token: get("VETTED_METRICS_TOKEN").map(Secret),
+        metrics_token_file: get("VETTED_METRICS_TOKEN_FILE").map(PathBuf::from),
     })
 }
 
@@ -393,7 +436,18 @@ pub fn example_toml(default_db: Option<&Path>) -> String {
 # https) and X-Forwarded-For (the client address, for login throttling). Never without such a
 # proxy, or clients could choose their address.
 # trust_forwarded_headers = {forwarded}
+
+# Seconds between two checks for a policy version uploaded through another server on the same
+# database (and for a new day, when stored evaluations are refreshed).
+# policy_poll_seconds = {poll}
+
+# The token Prometheus sends (Authorization: Bearer TOKEN) to read GET /metrics. Without it,
+# /metrics answers 404. Prefer metrics_token_file (or VETTED_METRICS_TOKEN_FILE) to keep it out
+# of this file; give one of the two.
+# metrics_token = "a long random string"
+# metrics_token_file = "/run/secrets/vetted-metrics-token"
 "#,
+        poll = defaults.policy_poll_seconds,
         listen = defaults.listen,
         log_format = defaults.log_format.name(),
         idle = defaults.session_idle_minutes,
@@ -622,6 +676,9 @@ mod tests {
                 session_absolute_hours: Some(12),
                 secure_cookies: Some(false),
                 trust_forwarded_headers: Some(false),
+                policy_poll_seconds: Some(DEFAULT_POLICY_POLL_SECONDS),
+                metrics_token: Some(Secret("a long random string".into())),
+                metrics_token_file: Some("/run/secrets/vetted-metrics-token".into()),
             }
         );
     }
@@ -646,5 +703,19 @@ mod tests {
         sources.env = env(&[("VETTED_SECURE_COOKIES", "maybe")]);
         let err = load(&sources, Layer::default()).unwrap_err().to_string();
         assert!(err.contains("expected true or false"), "{err}");
+    }
+
+    #[test]
+    fn metrics_token_and_poll_come_from_env_and_stay_out_of_debug() {
+        let (_dir, mut sources) = with_file("metrics_token_file = \"/run/t\"\n");
+        sources.env = env(&[
+            ("VETTED_METRICS_TOKEN", "s3cr3t-token"),
+            ("VETTED_POLICY_POLL_SECONDS", "2"),
+        ]);
+        let c = load(&sources, Layer::default()).unwrap().config;
+        assert_eq!(c.metrics_token, Some(Secret("s3cr3t-token".into())));
+        assert_eq!(c.metrics_token_file, Some(PathBuf::from("/run/t")));
+        assert_eq!(c.policy_poll_seconds, 2);
+        assert!(!format!("{c:?}").contains("s3cr3t"), "{c:?}");
     }
 }

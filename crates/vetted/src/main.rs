@@ -42,6 +42,8 @@ enum Command {
     #[command(subcommand)]
     Token(commands::token::Command),
     Serve(commands::serve::Opts),
+    Backup(commands::backup::BackupOpts),
+    Restore(commands::backup::RestoreOpts),
     DefaultConfig(commands::default_config::Opts),
     #[command(hide = true)]
     Generate(commands::generate::Opts),
@@ -65,7 +67,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Check(o) => commands::check::run(&ctx, o).await,
-            Command::Policy(c) => commands::policy::run(&ctx, c),
+            Command::Policy(c) => commands::policy::run(&ctx, c).await,
             Command::Import(o) => commands::import::run(&ctx, o).await,
             Command::Export(o) => commands::export::run(&ctx, o).await,
             Command::Supplier(c) => commands::supplier::run(&ctx, c).await,
@@ -74,6 +76,8 @@ fn main() -> ExitCode {
             Command::User(c) => commands::user::run(&ctx, c).await,
             Command::Token(c) => commands::token::run(&ctx, c).await,
             Command::Serve(o) => commands::serve::run(&ctx, o).await,
+            Command::Backup(o) => commands::backup::backup(&ctx, o).await,
+            Command::Restore(o) => commands::backup::restore(&ctx, o).await,
             Command::DefaultConfig(o) => commands::default_config::run(&o),
             Command::Generate(o) => commands::generate::run(&o),
         }

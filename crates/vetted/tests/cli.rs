@@ -601,3 +601,102 @@ fn import_seals_an_audit_trail_that_verifies_and_exports() {
     assert!(stderr(&o).contains("missing.key"), "{}", stderr(&o));
     assert!(!missing.exists());
 }
+
+#[test]
+fn policy_upload_stores_versions_that_history_lists_and_the_trail_verifies() {
+    let dir = tmp();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        vetted_core::policy::DEFAULT_POLICY_TOML
+            .replace("due_soon_days = 30", "due_soon_days = \"soon\""),
+    )
+    .unwrap();
+    let o = vetted(dir.path(), &["policy", "upload", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("bad.toml:"), "{}", stderr(&o));
+    let o = vetted(dir.path(), &["policy", "history"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with("no policy version is stored"),
+        "{}",
+        stdout(&o)
+    );
+
+    let good = dir.path().join("good.toml");
+    std::fs::write(&good, vetted_core::policy::DEFAULT_POLICY_TOML).unwrap();
+    for number in 1..=2 {
+        let o = vetted(dir.path(), &["policy", "upload", good.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert!(
+            stdout(&o).contains(&format!("as version {number} ")),
+            "{}",
+            stdout(&o)
+        );
+    }
+    let o = vetted(dir.path(), &["policy", "history"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let fingerprint =
+        vetted_core::projection::policy_fingerprint(vetted_core::policy::DEFAULT_POLICY_TOML);
+    let lines: Vec<_> = stdout(&o).lines().map(str::to_string).collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    for (i, line) in lines.iter().enumerate() {
+        let fields: Vec<_> = line.split('\t').collect();
+        assert_eq!(fields[0], (i + 1).to_string());
+        assert_eq!(fields[2], "system");
+        assert_eq!(fields[3], fingerprint);
+    }
+    let o = vetted(dir.path(), &["audit", "verify"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+}
+
+#[test]
+fn backup_then_restore_into_a_new_database_exports_the_same_and_verifies() {
+    let from = tmp();
+    let o = vetted(from.path(), &["import", example().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let file = from.path().join("backup.db");
+    let o = vetted(from.path(), &["backup", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("suppliers 22"), "{}", stdout(&o));
+    let o = vetted(from.path(), &["backup", file.to_str().unwrap()]);
+    assert_ne!(
+        o.status.code(),
+        Some(0),
+        "an existing file is not overwritten"
+    );
+
+    let to = tmp();
+    let key = from.path().join("vetted.db.audit-key");
+    assert!(key.is_file(), "the key sits beside the database");
+    let restore = |dir: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "--audit-key",
+            key.to_str().unwrap(),
+            "restore",
+            file.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        vetted(dir, &args)
+    };
+    let o = restore(to.path(), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(export_json(to.path()), export_json(from.path()));
+    let o = vetted(
+        to.path(),
+        &["--audit-key", key.to_str().unwrap(), "audit", "verify"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+
+    let o = restore(to.path(), &[]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(stderr(&o).contains("is not empty"), "{}", stderr(&o));
+    let o = restore(to.path(), &["--force"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+
+    // Without the backup's key (a new one is made beside the new database): refused.
+    let other = tmp();
+    let o = vetted(other.path(), &["restore", file.to_str().unwrap()]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(stderr(&o).contains("audit key"), "{}", stderr(&o));
+}

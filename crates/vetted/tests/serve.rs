@@ -163,3 +163,144 @@ fn default_config_prints_every_key_and_is_valid_when_uncommented() {
     assert!(text.contains("# listen = \"127.0.0.1:8080\""), "{text}");
     assert!(text.contains("# log_format = \"text\""), "{text}");
 }
+
+/// Sends one request with `headers` and `body`; the raw response.
+fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> String {
+    let mut stream = TcpStream::connect(addr).expect("connect to the server");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let extra = headers
+        .iter()
+        .map(|(name, value)| [*name, ": ", value, "\r\n"].concat())
+        .collect::<Vec<_>>()
+        .concat();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n{extra}\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .expect("read the response");
+    response
+}
+
+/// The body of a raw response, as JSON.
+fn json_body(response: &str) -> serde_json::Value {
+    let (_, body) = response.split_once("\r\n\r\n").expect("a head and a body");
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {response}"))
+}
+
+#[test]
+fn serve_demo_seeds_the_example_prints_a_way_in_and_cleans_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let child = vetted(dir.path())
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+        .env_remove("VETTED_DB")
+        .env("TMPDIR", tmp.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start vetted serve --demo");
+    let mut server = Running(child);
+    let mut stdout = BufReader::new(server.0.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    let addr: SocketAddr = first
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("unexpected first line: {first:?}"))
+        .parse()
+        .unwrap();
+    let mut demo = String::new();
+    stdout.read_line(&mut demo).unwrap();
+    assert!(demo.starts_with("demo: 22 suppliers"), "{demo}");
+    let password = demo
+        .split(" with password ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no password in {demo:?}"));
+    let folders: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+    assert_eq!(folders.len(), 1, "one demo folder in TMPDIR");
+
+    assert!(http_get(addr, "/readyz").starts_with("HTTP/1.1 200 OK\r\n"));
+    let login = http(
+        addr,
+        "POST",
+        "/api/v1/auth/login",
+        &[("Content-Type", "application/json")],
+        &serde_json::json!({"email": "admin@demo.example", "password": password}).to_string(),
+    );
+    assert!(login.starts_with("HTTP/1.1 200 OK\r\n"), "{login}");
+    let cookie = login
+        .lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once(": ")?;
+            name.eq_ignore_ascii_case("set-cookie")
+                .then(|| value.split(';').next().unwrap().to_string())
+        })
+        .expect("a session cookie");
+    let export = http(
+        addr,
+        "GET",
+        "/api/v1/register/export",
+        &[("Cookie", &cookie)],
+        "",
+    );
+    assert!(export.starts_with("HTTP/1.1 200 OK\r\n"), "{export}");
+    assert_eq!(
+        json_body(&export)["suppliers"].as_array().unwrap().len(),
+        22
+    );
+    let list = http(
+        addr,
+        "GET",
+        "/api/v1/suppliers?limit=100",
+        &[("Cookie", &cookie)],
+        "",
+    );
+    assert!(list.starts_with("HTTP/1.1 200 OK\r\n"), "{list}");
+    let list = json_body(&list);
+    assert_eq!(list["total"], 22, "{list}");
+    assert_eq!(list["items"].as_array().unwrap().len(), 22);
+    let anonymous = http_get(addr, "/api/v1/register/export");
+    assert!(anonymous.starts_with("HTTP/1.1 401"), "{anonymous}");
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &server.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert_eq!(
+        wait_exit(&mut server.0, Duration::from_secs(20)).code(),
+        Some(0)
+    );
+    let mut stderr = String::new();
+    server
+        .0
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(!stderr.contains(password), "the password is never logged");
+    assert_eq!(
+        std::fs::read_dir(tmp.path()).unwrap().count(),
+        0,
+        "the demo folder is removed on stop"
+    );
+    assert!(
+        !dir.path().join("vetted.db").exists(),
+        "the configured database is not touched"
+    );
+}

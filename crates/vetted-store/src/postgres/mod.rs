@@ -11,7 +11,9 @@
 //! column, a handful of round trips for a large register.
 
 mod audit;
+mod backup;
 mod evaluations;
+mod policies;
 
 use std::collections::HashMap;
 use std::fmt;

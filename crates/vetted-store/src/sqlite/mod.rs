@@ -8,7 +8,9 @@
 //! appends the audit entries in the same transaction.
 
 mod audit;
+mod backup;
 mod evaluations;
+mod policies;
 
 use std::collections::HashMap;
 use std::fmt;

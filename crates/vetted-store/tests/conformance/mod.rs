@@ -5,8 +5,11 @@
 
 #[macro_use]
 pub mod audit;
+pub mod backup;
 #[macro_use]
 pub mod evaluations;
+#[macro_use]
+pub mod policies;
 #[macro_use]
 pub mod writes;
 

@@ -9,7 +9,7 @@
 //! - [`suppliers`]: the supplier list, one supplier, its findings, its nested records, and
 //!   their writes (versioned by `If-Match`).
 //! - [`evaluation`]: the register summary and the due list.
-//! - [`policy`]: the active policy.
+//! - [`policy`]: the active policy, uploads of new versions and their history.
 //! - [`register`]: the import and export of the register document.
 //! - [`audit`]: the audit trail (entries, a supplier's history, head, verify, export).
 //! - [`params`]: query parameters shared by several endpoints (`as_of`).
@@ -54,7 +54,7 @@ pub const SESSION_COOKIE: &str = "vetted_session";
     tags(
         (name = "suppliers", description = "Suppliers and their nested records."),
         (name = "evaluation", description = "The policy's verdicts: summary and due list."),
-        (name = "policy", description = "The active supplier policy."),
+        (name = "policy", description = "The supplier policy in force and its stored versions."),
         (name = "register", description = "The register document: import and export."),
         (name = "audit", description = "The audit trail: entries, a supplier's history, the chain head, verification, export."),
         (name = "operations", description = "Health probes and this document; no login."),

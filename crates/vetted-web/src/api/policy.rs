@@ -1,27 +1,38 @@
-//! `GET /api/v1/policy`: the active supplier policy, as TOML text and as a parsed view.
+//! The supplier policy: `GET /api/v1/policy` (the policy in force, as TOML text and as a parsed
+//! view, with the stored version it is), `PUT /api/v1/policy` (an admin uploads a new version:
+//! validated, stored with an audit entry, in force at once), `GET /api/v1/policy/versions`
+//! (the history) and `GET /api/v1/policy/versions/{number}` (one version's text).
 
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::State;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, FailedToBufferBody};
+use axum::extract::{FromRequest, Request, State};
+use axum::http::header::CONTENT_TYPE;
 use serde::Serialize;
-use time::Date;
+use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use vetted_core::country::Country;
 use vetted_core::model::Tier;
-use vetted_core::policy::Policy;
+use vetted_core::policy::{Policy, PolicyProblem};
+use vetted_store::{Change, PolicyVersion};
 
+use super::audit::ActorView;
 use super::params::NoQuery;
-use crate::AppState;
-use crate::auth::Viewer;
-use crate::error::{ApiError, ErrorBody};
-use crate::extract::ApiQuery;
+use crate::auth::{Admin, Viewer};
+use crate::error::{ApiError, ErrorBody, Problem};
+use crate::extract::{ApiPath, ApiQuery};
+use crate::{ActivePolicy, AppState, StoredVersion};
 
 /// The routes of this module.
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get_policy))
+    OpenApiRouter::new()
+        .routes(routes!(get_policy, put_policy))
+        .routes(routes!(list_policy_versions))
+        .routes(routes!(get_policy_version))
 }
 
 /// One clause of the policy's catalogue.
@@ -59,6 +70,63 @@ pub struct PolicyView {
     /// The policy file, as TOML; absent when the server was given a parsed policy only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub toml: Option<String>,
+    /// The stored version in force; absent while none was uploaded (the server runs on its
+    /// `--policy` file or the built-in default).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stored_version: Option<PolicyVersionView>,
+}
+
+/// A stored policy version, without its text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct PolicyVersionView {
+    /// 1 for the first upload, one more for each after.
+    pub number: i64,
+    /// SHA-256 of the TOML text, 64 hex digits.
+    pub fingerprint: String,
+    /// When it was uploaded (RFC 3339, UTC).
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub uploaded_at: OffsetDateTime,
+    /// Who uploaded it.
+    pub uploaded_by: ActorView,
+}
+
+impl From<&PolicyVersion> for PolicyVersionView {
+    fn from(v: &PolicyVersion) -> PolicyVersionView {
+        PolicyVersionView {
+            number: v.number,
+            fingerprint: v.fingerprint.clone(),
+            uploaded_at: v.uploaded_at,
+            uploaded_by: ActorView::from(v.uploaded_by.clone()),
+        }
+    }
+}
+
+impl PolicyVersionView {
+    /// The view of the stored version in force, with the policy's fingerprint.
+    fn of_active(v: &StoredVersion, fingerprint: &str) -> PolicyVersionView {
+        PolicyVersionView {
+            number: v.number,
+            fingerprint: fingerprint.to_string(),
+            uploaded_at: v.uploaded_at,
+            uploaded_by: ActorView::from(v.uploaded_by.clone()),
+        }
+    }
+}
+
+/// One stored version with its text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct PolicyVersionTextView {
+    #[serde(flatten)]
+    pub version: PolicyVersionView,
+    /// The policy file as uploaded.
+    pub toml: String,
+}
+
+/// The policy's stored versions, oldest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct PolicyVersionsView {
+    pub versions: Vec<PolicyVersionView>,
 }
 
 impl PolicyView {
@@ -108,6 +176,18 @@ impl PolicyView {
                 .collect(),
             review_due_soon_days: policy.review.due_soon_days,
             toml: toml.map(str::to_string),
+            stored_version: None,
+        }
+    }
+
+    /// The view of the policy in force.
+    pub fn of_active(active: &ActivePolicy) -> PolicyView {
+        PolicyView {
+            stored_version: active
+                .version
+                .as_ref()
+                .map(|v| PolicyVersionView::of_active(v, &active.fingerprint)),
+            ..PolicyView::new(&active.policy, active.toml.as_deref())
         }
     }
 }
@@ -128,9 +208,165 @@ pub async fn get_policy(
     State(state): State<AppState>,
     ApiQuery(NoQuery): ApiQuery<NoQuery>,
 ) -> Result<Json<PolicyView>, ApiError> {
-    let active = state.policy();
-    Ok(Json(PolicyView::new(
-        &active.policy,
-        active.toml.as_deref(),
-    )))
+    Ok(Json(PolicyView::of_active(&state.policy())))
+}
+
+/// The media types a policy upload may have.
+const TOML_TYPES: &str = "application/toml or text/plain";
+
+/// A policy file as a request body: `Content-Type: application/toml` or `text/plain` (else 415),
+/// within the body limit (else 413), UTF-8 (else 422).
+#[derive(Clone, Debug)]
+pub struct TomlText(pub String);
+
+impl FromRequest<AppState> for TomlText {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<TomlText, ApiError> {
+        let essence = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|v| v.trim().to_ascii_lowercase());
+        if !matches!(essence.as_deref(), Some("application/toml" | "text/plain")) {
+            return Err(ApiError::UnsupportedMediaType {
+                expected: TOML_TYPES,
+            });
+        }
+        let limit_bytes = state.config.body_limit_bytes;
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|rejection| match rejection {
+                BytesRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(_)) => {
+                    ApiError::PayloadTooLarge { limit_bytes }
+                }
+                other => ApiError::bad_parameter("body", other.body_text()),
+            })?;
+        String::from_utf8(bytes.to_vec())
+            .map(TomlText)
+            .map_err(|e| {
+                let offset = e.utf8_error().valid_up_to();
+                let text = String::from_utf8_lossy(&bytes[..offset]);
+                let (line, column) = vetted_core::read::line_col(&text, offset);
+                ApiError::InvalidPolicy(vec![Problem {
+                    path: String::new(),
+                    message: "the policy file is not UTF-8".into(),
+                    line: Some(line),
+                    column: Some(column),
+                }])
+            })
+    }
+}
+
+fn problem(p: PolicyProblem) -> Problem {
+    Problem {
+        path: p.path.unwrap_or_default(),
+        message: p.message,
+        line: p.line,
+        column: p.column,
+    }
+}
+
+/// Uploads a new policy version (admin): the TOML policy file is validated (422 with every
+/// problem, its key path, line and column; nothing is stored), stored as the next version with
+/// its audit entry, and put in force at once; other servers on the database follow within a
+/// few seconds.
+#[utoipa::path(
+    put,
+    path = "/api/v1/policy",
+    tag = "policy",
+    request_body(content = String, description = "The policy file (TOML)", content_type = "application/toml"),
+    responses(
+        (status = 200, description = "The new policy, now in force", body = PolicyView),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 415, description = "Not application/toml or text/plain", body = ErrorBody),
+        (status = 422, description = "Not a valid policy: every problem", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn put_policy(
+    Admin(principal): Admin,
+    State(state): State<AppState>,
+    ApiQuery(NoQuery): ApiQuery<NoQuery>,
+    TomlText(text): TomlText,
+) -> Result<Json<PolicyView>, ApiError> {
+    Policy::from_toml(&text)
+        .map_err(|problems| ApiError::InvalidPolicy(problems.into_iter().map(problem).collect()))?;
+    let version = state
+        .store
+        .add_policy_version(&text, &Change::now(principal.actor()))
+        .await?;
+    let active = ActivePolicy::from_version(&version)
+        .map_err(|problems| ApiError::InvalidPolicy(problems.into_iter().map(problem).collect()))?;
+    // A slower concurrent upload may already have put a newer version in force.
+    let newer_in_force = state
+        .policy()
+        .version
+        .as_ref()
+        .is_some_and(|v| v.number > version.number);
+    let view = PolicyView::of_active(&active);
+    if !newer_in_force {
+        state.policy_cell.set(active);
+    }
+    tracing::info!(policy.version = version.number, "policy uploaded");
+    Ok(Json(view))
+}
+
+/// Every stored version of the policy, oldest first, without their text.
+#[utoipa::path(
+    get,
+    path = "/api/v1/policy/versions",
+    tag = "policy",
+    responses(
+        (status = 200, description = "The policy's versions", body = PolicyVersionsView),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn list_policy_versions(
+    _: Viewer,
+    State(state): State<AppState>,
+    ApiQuery(NoQuery): ApiQuery<NoQuery>,
+) -> Result<Json<PolicyVersionsView>, ApiError> {
+    let versions = state.store.policy_versions().await?;
+    Ok(Json(PolicyVersionsView {
+        versions: versions.iter().map(PolicyVersionView::from).collect(),
+    }))
+}
+
+/// One stored version of the policy, with its text.
+#[utoipa::path(
+    get,
+    path = "/api/v1/policy/versions/{number}",
+    tag = "policy",
+    params(("number" = i64, Path, description = "The version's number (1, 2, …)")),
+    responses(
+        (status = 200, description = "The version and its text", body = PolicyVersionTextView),
+        (status = 400, description = "The number is not a number", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No such version", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn get_policy_version(
+    _: Viewer,
+    State(state): State<AppState>,
+    ApiPath(number): ApiPath<i64>,
+    ApiQuery(NoQuery): ApiQuery<NoQuery>,
+) -> Result<Json<PolicyVersionTextView>, ApiError> {
+    let version = state
+        .store
+        .policy_version(number)
+        .await?
+        .ok_or_else(|| ApiError::NotFound {
+            what: "policy version",
+            id: number.to_string(),
+        })?;
+    Ok(Json(PolicyVersionTextView {
+        version: PolicyVersionView::from(&version),
+        toml: version.toml,
+    }))
 }

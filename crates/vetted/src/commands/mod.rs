@@ -1,6 +1,7 @@
 //! One module per subcommand, each with its `Opts` (clap) and `run`.
 
 pub mod audit;
+pub mod backup;
 pub mod check;
 pub mod default_config;
 pub mod due;

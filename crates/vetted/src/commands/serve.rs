@@ -4,14 +4,30 @@
 //! Prints `listening on http://ADDR` on standard output once the socket is bound (with the
 //! actual port when port 0 was asked for), logs to standard error, and stops gracefully on
 //! Ctrl-C or SIGTERM.
+//!
+//! The policy in force: the newest version stored in the database (`PUT /api/v1/policy`,
+//! `vetted policy upload`) when there is one, else `--policy FILE`, else the built-in policy.
+//! A `--policy` file given while the database holds versions is ignored with a warning (it does
+//! not seed a version: uploading is an audited act of an admin, not a side effect of a flag). A
+//! background task ([`vetted_web::current::Refresher`]) checks every `policy_poll_seconds` for a
+//! version uploaded through another server and refreshes stored evaluations at start and when
+//! the date changes.
+//!
+//! `--demo` serves a throwaway database instead of the configured one: a new temporary folder
+//! (removed when the server stops; after a crash or `kill -9` it stays in the system's
+//! temporary directory) holding the database and its audit key, seeded with the example
+//! register (`examples/register.json`, built into the binary) by the system actor, and a demo
+//! admin whose generated password is printed once on standard output (never logged).
 
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use anyhow::{Context as _, Result};
+use anyhow::{Context as _, Result, bail};
 use tracing_subscriber::EnvFilter;
 use vetted_app::accounts::AccountSettings;
+use vetted_web::current::Refresher;
+use vetted_web::metrics::MetricsToken;
 use vetted_web::{AppState, Server, WebConfig};
 
 use crate::config::{self, Layer, LogFormat, Sources};
@@ -30,7 +46,18 @@ pub struct Opts {
     /// How logs are written to standard error (env: `VETTED_LOG_FORMAT`; default text).
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub log_format: Option<LogFormat>,
+    /// Serve a throwaway demo: a fresh database in a temporary folder (deleted on stop) holding
+    /// the example register, and a demo admin whose password is printed once. The configured
+    /// database is not opened.
+    #[arg(long)]
+    pub demo: bool,
 }
+
+/// The demo admin's e-mail address.
+pub const DEMO_ADMIN: &str = "admin@demo.example";
+
+/// The example register, built into the binary for `--demo`.
+const EXAMPLE_REGISTER: &str = include_str!("../../../../examples/register.json");
 
 pub async fn run(ctx: &Context, opts: Opts) -> Result<u8> {
     let flags = Layer {
@@ -50,12 +77,32 @@ pub async fn run(ctx: &Context, opts: Opts) -> Result<u8> {
     let config = loaded.config;
     init_logging(config.log_format);
 
+    // `--demo`: a throwaway folder for the database and its key, removed when this returns.
+    let demo_dir = if opts.demo {
+        if config.db.is_some() {
+            tracing::warn!("--demo serves a throwaway database: the configured one is not opened");
+        }
+        Some(
+            tempfile::Builder::new()
+                .prefix("vetted-demo-")
+                .tempdir()
+                .context("cannot create a temporary folder for the demo database")?,
+        )
+    } else {
+        None
+    };
     // The configured database and policy, through the same loading as every other command.
     let effective = Context::new(
         Global {
-            db: config.db.clone(),
+            db: match &demo_dir {
+                Some(dir) => Some(dir.path().join("vetted.db").display().to_string()),
+                None => config.db.clone(),
+            },
             policy: config.policy.clone(),
-            audit_key: config.audit_key_file.clone(),
+            audit_key: match &demo_dir {
+                Some(dir) => Some(dir.path().join("audit.key")),
+                None => config.audit_key_file.clone(),
+            },
             color: ctx.global.color,
         },
         ctx.today,
@@ -73,6 +120,7 @@ pub async fn run(ctx: &Context, opts: Opts) -> Result<u8> {
         },
         secure_cookies: config.secure_cookies,
         trust_forwarded_headers: config.trust_forwarded_headers,
+        metrics_token: metrics_token(&config)?,
         ..WebConfig::default()
     };
     let server = Server::bind(&web).await?;
@@ -82,10 +130,42 @@ pub async fn run(ctx: &Context, opts: Opts) -> Result<u8> {
     let state = AppState::new(store.clone(), policy, web)
         .with_policy_toml(&policy_toml)
         .with_audit_key(audit_key);
+    let policy_source = match vetted_web::current::activate_latest(&state)
+        .await
+        .context("cannot read the stored policy version")?
+    {
+        Some(number) => {
+            if config.policy.is_some() {
+                tracing::warn!(
+                    policy.version = number,
+                    "the database holds policy versions: --policy/VETTED_POLICY is ignored; \
+                     store a new version with `vetted policy upload FILE`"
+                );
+            }
+            format!("stored version {number}")
+        }
+        None => policy_source,
+    };
+    let refresher = Refresher::new(state.clone()).spawn(std::time::Duration::from_secs(
+        config.policy_poll_seconds.max(1).into(),
+    ));
     println!("listening on http://{addr}");
     std::io::stdout()
         .flush()
         .context("cannot write to standard output")?;
+    if demo_dir.is_some() {
+        let password = seed_demo(&state).await?;
+        let mut out = std::io::stdout().lock();
+        writeln!(
+            out,
+            "demo: {} suppliers from the example register; sign in at http://{addr}/api/v1/auth/login \
+             as {DEMO_ADMIN} with password {password} (shown once; the demo database is deleted \
+             when the server stops)",
+            state.store.count_suppliers().await.context("cannot count the demo suppliers")?
+        )
+        .and_then(|()| out.flush())
+        .context("cannot write to standard output")?;
+    }
     // First run: a one-time link to create the first admin, on standard output only (never
     // in a log line: whoever holds it can become admin).
     if let Some(token) = state
@@ -118,9 +198,73 @@ pub async fn run(ctx: &Context, opts: Opts) -> Result<u8> {
     );
 
     let result = server.run(state, vetted_web::shutdown_signal()).await;
+    refresher.abort();
     store.close().await;
+    if let Some(dir) = demo_dir {
+        dir.close()
+            .context("cannot remove the demo database's temporary folder")?;
+    }
     result?;
     Ok(0)
+}
+
+/// Seeds a fresh demo database: the example register (by the system actor) and the demo
+/// admin; returns the admin's generated password.
+async fn seed_demo(state: &AppState) -> Result<String> {
+    let policy = state.policy();
+    let register = vetted_core::read::read_register(
+        EXAMPLE_REGISTER,
+        vetted_core::read::Syntax::Json,
+        &vetted_core::read::ReadOptions {
+            clauses: Some(&policy.policy.clauses),
+        },
+    )
+    .map_err(|problems| {
+        anyhow::anyhow!(
+            "the built-in example register does not read under the policy in force ({} problems)",
+            problems.len()
+        )
+    })?;
+    let change = vetted_store::Change::now(vetted_core::audit::Actor::System);
+    state
+        .store
+        .upsert_register(&register, &change, &|_| {})
+        .await
+        .context("cannot seed the demo database")?;
+    let password = vetted_app::accounts::secret::new_secret();
+    state
+        .accounts
+        .create_user(
+            DEMO_ADMIN,
+            &password,
+            vetted_core::role::Role::Admin,
+            vetted_core::audit::Actor::System,
+        )
+        .await
+        .context("cannot create the demo admin")?;
+    Ok(password)
+}
+
+/// The metrics token from the configuration, or from its file (first line); both is an error.
+fn metrics_token(config: &config::Config) -> Result<Option<MetricsToken>> {
+    match (&config.metrics_token, &config.metrics_token_file) {
+        (Some(_), Some(_)) => bail!(
+            "both metrics_token and metrics_token_file are set (in the file, the environment or \
+             both): give one"
+        ),
+        (Some(token), None) => Ok(MetricsToken::new(token.0.as_str())),
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(path).with_context(|| {
+                format!("cannot read the metrics token file {}", path.display())
+            })?;
+            let token = MetricsToken::new(text.lines().next().unwrap_or(""));
+            if token.is_none() {
+                bail!("the metrics token file {} is empty", path.display());
+            }
+            Ok(token)
+        }
+        (None, None) => Ok(None),
+    }
 }
 
 /// Logs to standard error at `info` (or as `RUST_LOG` says), as text or JSON lines.

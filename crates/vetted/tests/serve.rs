@@ -230,6 +230,16 @@ fn serve_demo_seeds_the_example_prints_a_way_in_and_cleans_up() {
         .nth(1)
         .and_then(|rest| rest.split_whitespace().next())
         .unwrap_or_else(|| panic!("no password in {demo:?}"));
+    let mut try_line = String::new();
+    stdout.read_line(&mut try_line).unwrap();
+    let mut curl = String::new();
+    stdout.read_line(&mut curl).unwrap();
+    let token = curl
+        .split("Bearer ")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .unwrap_or_else(|| panic!("no token in {curl:?}"))
+        .to_string();
     let folders: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
     assert_eq!(folders.len(), 1, "one demo folder in TMPDIR");
 
@@ -273,6 +283,16 @@ fn serve_demo_seeds_the_example_prints_a_way_in_and_cleans_up() {
     let list = json_body(&list);
     assert_eq!(list["total"], 22, "{list}");
     assert_eq!(list["items"].as_array().unwrap().len(), 22);
+    // The printed curl line works as printed.
+    let by_token = http(
+        addr,
+        "GET",
+        "/api/v1/suppliers?sort=verdict&limit=5",
+        &[("Authorization", &format!("Bearer {token}"))],
+        "",
+    );
+    assert!(by_token.starts_with("HTTP/1.1 200 OK\r\n"), "{by_token}");
+    assert_eq!(json_body(&by_token)["items"].as_array().unwrap().len(), 5);
     let anonymous = http_get(addr, "/api/v1/register/export");
     assert!(anonymous.starts_with("HTTP/1.1 401"), "{anonymous}");
 
@@ -294,6 +314,7 @@ fn serve_demo_seeds_the_example_prints_a_way_in_and_cleans_up() {
         .read_to_string(&mut stderr)
         .unwrap();
     assert!(!stderr.contains(password), "the password is never logged");
+    assert!(!stderr.contains(&token), "the token is never logged");
     assert_eq!(
         std::fs::read_dir(tmp.path()).unwrap().count(),
         0,

@@ -154,13 +154,16 @@ pub async fn run(ctx: &Context, opts: Opts) -> Result<u8> {
         .flush()
         .context("cannot write to standard output")?;
     if demo_dir.is_some() {
-        let password = seed_demo(&state).await?;
+        let (password, token) = seed_demo(&state).await?;
         let mut out = std::io::stdout().lock();
         writeln!(
             out,
             "demo: {} suppliers from the example register; sign in at http://{addr}/api/v1/auth/login \
              as {DEMO_ADMIN} with password {password} (shown once; the demo database is deleted \
-             when the server stops)",
+             when the server stops)\n\
+             demo: or try the API with the demo admin's token:\n  \
+             curl -H 'Authorization: Bearer {token}' 'http://{addr}/api/v1/suppliers?sort=verdict&limit=5'\n\
+             demo: the API is described at http://{addr}/api/openapi.json",
             state.store.count_suppliers().await.context("cannot count the demo suppliers")?
         )
         .and_then(|()| out.flush())
@@ -209,8 +212,8 @@ pub async fn run(ctx: &Context, opts: Opts) -> Result<u8> {
 }
 
 /// Seeds a fresh demo database: the example register (by the system actor) and the demo
-/// admin; returns the admin's generated password.
-async fn seed_demo(state: &AppState) -> Result<String> {
+/// admin with an API token; returns the admin's generated password and the token.
+async fn seed_demo(state: &AppState) -> Result<(String, String)> {
     let policy = state.policy();
     let register = vetted_core::read::read_register(
         EXAMPLE_REGISTER,
@@ -232,7 +235,7 @@ async fn seed_demo(state: &AppState) -> Result<String> {
         .await
         .context("cannot seed the demo database")?;
     let password = vetted_app::accounts::secret::new_secret();
-    state
+    let admin = state
         .accounts
         .create_user(
             DEMO_ADMIN,
@@ -242,7 +245,12 @@ async fn seed_demo(state: &AppState) -> Result<String> {
         )
         .await
         .context("cannot create the demo admin")?;
-    Ok(password)
+    let (_, token) = state
+        .accounts
+        .create_token(&admin.id, "demo", None, vetted_core::audit::Actor::System)
+        .await
+        .context("cannot create the demo admin's token")?;
+    Ok((password, token))
 }
 
 /// The metrics token from the configuration, or from its file (first line); both is an error.

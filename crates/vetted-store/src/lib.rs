@@ -20,6 +20,7 @@ pub mod error;
 pub mod evaluations;
 mod import;
 pub mod keyfile;
+mod page_cache;
 pub mod postgres;
 pub mod sqlite;
 pub mod store;
@@ -33,7 +34,8 @@ pub use accounts::AccountStore;
 pub use audit::{AuditQuery, AuditStore};
 pub use error::StoreError;
 pub use evaluations::{
-    EvaluationStore, Evaluator, ListedSupplier, SortKey, SupplierPage, SupplierQuery,
+    EvaluationStore, Evaluator, ListedSupplier, SortKey, SummaryPage, SupplierPage, SupplierQuery,
+    SupplierSummary,
 };
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;

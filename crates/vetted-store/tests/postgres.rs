@@ -456,3 +456,14 @@ async fn two_stores_on_one_database_refresh_at_once() {
     one.close().await;
     two.close().await;
 }
+
+/// One store writes, as `vetted import` does beside a running server (or another server on
+/// the same database); the other's cached pages never show the old state.
+#[tokio::test]
+async fn two_stores_on_one_database_a_cached_page_shows_the_other_stores_writes() {
+    let db = scratch().await;
+    let (one, two) = (connect(&db).await, connect(&db).await);
+    conformance::evaluations::a_cached_page_shows_every_write_of_another_store(&one, &two).await;
+    one.close().await;
+    two.close().await;
+}

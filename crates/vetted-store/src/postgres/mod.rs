@@ -16,6 +16,7 @@ mod evaluations;
 use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use sqlx::migrate::Migrator;
@@ -29,6 +30,7 @@ mod accounts;
 use crate::decode;
 use crate::error::context;
 use crate::import::{self, Existing, Write};
+use crate::page_cache::PageCache;
 use crate::writes::{self, Current, Decision, Row as WriteRow};
 use crate::{Change, DatabaseUrl, ImportSummary, Store, StoreError, StoredSupplier, trail};
 
@@ -45,7 +47,7 @@ const BATCH_ROWS: usize = 1_000;
 
 /// The key of the advisory lock every write holds until its transaction ends ("vetted" in
 /// ASCII): writers queue rather than race for positions, versions and the audit trail's head.
-const WRITE_LOCK: i64 = 0x7665_7474_6564;
+pub(crate) const WRITE_LOCK: i64 = 0x7665_7474_6564;
 
 /// Writes a batch given as one array per column. A stored row is replaced only by its next
 /// version: a row changed since the import read it is left alone, and the import notices from
@@ -66,6 +68,8 @@ pub struct PostgresStore {
     pool: PgPool,
     url: DatabaseUrl,
     key: Option<AuditKey>,
+    /// The list's recent pages, shared by clones (see [`crate::page_cache`]).
+    cache: Arc<PageCache>,
 }
 
 impl PostgresStore {
@@ -95,6 +99,7 @@ impl PostgresStore {
             pool,
             url: url.clone(),
             key: None,
+            cache: Arc::default(),
         })
     }
 

@@ -7,13 +7,18 @@
 //! [`Evaluator`]'s, in batches, each row guarded by its version so a concurrent write wins; and
 //! [`EvaluationStore::query_suppliers`] first makes sure (two index probes) that no row carries
 //! another key, refreshing when needed, then answers one page with one SQL statement.
+//!
+//! [`EvaluationStore::query_summaries`] answers the same pages as summary rows (the narrow
+//! table's columns only: no document, no JSON decoding) and keeps recent pages in memory,
+//! reused while the database's change counter and the evaluation key are unchanged (see
+//! [`crate::page_cache`]): a repeated page costs one tiny statement.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use time::Date;
 use vetted_core::date::format_date;
-use vetted_core::model::{Category, Status, Supplier, Tier, Verdict};
+use vetted_core::model::{Category, Status, Supplier, SupplierId, Tier, Verdict};
 use vetted_core::policy::Policy;
 use vetted_core::projection::{Projection, policy_fingerprint, project};
 
@@ -143,6 +148,38 @@ pub struct SupplierPage {
     pub total: u64,
 }
 
+/// One supplier of a list page as the narrow table holds it: what a table row shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SupplierSummary {
+    /// The supplier's id.
+    pub id: SupplierId,
+    /// Its name, if recorded.
+    pub name: Option<String>,
+    /// Its category, if recorded.
+    pub category: Option<Category>,
+    /// Its status, if recorded.
+    pub status: Option<Status>,
+    /// Its stored version.
+    pub version: i64,
+    /// Whether it is archived.
+    pub archived: bool,
+    /// Its verdict on the evaluator's date.
+    pub verdict: Verdict,
+    /// Its tier.
+    pub tier: Option<Tier>,
+    /// The earliest date something falls due.
+    pub next_due: Option<Date>,
+}
+
+/// One page of summaries and how many suppliers match in all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SummaryPage {
+    /// The page's suppliers, in order.
+    pub items: Vec<SupplierSummary>,
+    /// How many suppliers match the filters, on every page.
+    pub total: u64,
+}
+
 /// Stored evaluations and the list query.
 #[async_trait]
 pub trait EvaluationStore: Send + Sync {
@@ -158,6 +195,16 @@ pub trait EvaluationStore: Send + Sync {
         query: &SupplierQuery,
         evaluator: &Evaluator,
     ) -> Result<SupplierPage, StoreError>;
+
+    /// The page [`EvaluationStore::query_suppliers`] answers, as summary rows (no documents).
+    /// Recent pages are kept in memory and answered again while nothing was written to the
+    /// suppliers or their evaluations, by any process, and `evaluator`'s key is the same
+    /// (shared, hence the `Arc`).
+    async fn query_summaries(
+        &self,
+        query: &SupplierQuery,
+        evaluator: &Evaluator,
+    ) -> Result<Arc<SummaryPage>, StoreError>;
 }
 
 /// A projection as the row's columns hold it.
@@ -240,6 +287,32 @@ pub(crate) fn page_sql(
     )
 }
 
+/// The statement of a summary page, on `supplier_evaluations e` alone: selects `id, name,
+/// category, status, version, archived, verdict, tier, next_due`, then `total` (the count as a
+/// scalar sub-query) when `with_total`; the limit and offset are the parameters `limit` and
+/// `offset`.
+pub(crate) fn summary_sql(
+    query: &SupplierQuery,
+    filters: &Where,
+    with_total: bool,
+    limit: &str,
+    offset: &str,
+) -> String {
+    let (column, _) = sort_column(query.sort);
+    let where_ = &filters.sql;
+    let total = if with_total {
+        format!(", (SELECT COUNT(*) FROM supplier_evaluations e WHERE {where_}) AS total")
+    } else {
+        String::new()
+    };
+    format!(
+        "SELECT e.id, e.name, e.category, e.status, e.version, e.archived, e.verdict, e.tier, \
+         e.next_due{total} FROM supplier_evaluations e WHERE {where_} {order} \
+         LIMIT {limit} OFFSET {offset}",
+        order = order_by(query, column, "e.position"),
+    )
+}
+
 /// Counts what `filters` select, for a page past the end.
 pub(crate) fn count_sql(filters: &Where) -> String {
     format!(
@@ -249,6 +322,7 @@ pub(crate) fn count_sql(filters: &Where) -> String {
 }
 
 /// A bound value of a [`Where`].
+#[derive(Debug)]
 pub(crate) enum Param {
     Bool(bool),
     Text(String),
@@ -317,6 +391,24 @@ impl Where {
     }
 }
 
+impl Where {
+    /// What selects the same rows in the same statement text: the page cache's key of the
+    /// total (the backend's `Where` and its parameters; one cache per backend store).
+    pub fn cache_key(&self) -> String {
+        format!("{}\u{0}{:?}", self.sql, self.params)
+    }
+}
+
+/// The page cache's key of a page: its statement's filters and parameters, order and bounds.
+pub(crate) fn page_key(query: &SupplierQuery, filters: &Where) -> String {
+    let (limit, offset) = limit_offset(query);
+    format!(
+        "{}\u{0}{}\u{0}{limit}\u{0}{offset}",
+        filters.cache_key(),
+        order_by(query, sort_column(query.sort).0, "e.position")
+    )
+}
+
 /// `LIMIT` and `OFFSET` of a query, capped.
 pub(crate) fn limit_offset(q: &SupplierQuery) -> (i64, i64) {
     (
@@ -348,5 +440,45 @@ pub(crate) fn listed(
             .map(|d| vetted_core::date::parse_date(d).ok_or_else(|| bad("due date")))
             .transpose()?,
         stored,
+    })
+}
+
+/// A summary from the narrow table's columns, as the page statements select them.
+#[expect(clippy::too_many_arguments, reason = "one argument per column")]
+pub(crate) fn summary(
+    id: &str,
+    name: Option<String>,
+    category: Option<&str>,
+    status: Option<&str>,
+    version: i64,
+    archived: bool,
+    verdict: &str,
+    tier: Option<&str>,
+    next_due: Option<&str>,
+) -> Result<SupplierSummary, StoreError> {
+    let bad = |what: &str| {
+        StoreError::other(
+            format!("reading the summary of supplier `{id}`"),
+            format!("the stored {what} is not one"),
+        )
+    };
+    Ok(SupplierSummary {
+        id: SupplierId::parse(id).map_err(|_| bad("id"))?,
+        name,
+        category: category
+            .map(|c| Category::parse(c).ok_or_else(|| bad("category")))
+            .transpose()?,
+        status: status
+            .map(|s| Status::parse(s).ok_or_else(|| bad("status")))
+            .transpose()?,
+        version,
+        archived,
+        verdict: Verdict::parse(verdict).ok_or_else(|| bad("verdict"))?,
+        tier: tier
+            .map(|t| Tier::parse(t).ok_or_else(|| bad("tier")))
+            .transpose()?,
+        next_due: next_due
+            .map(|d| vetted_core::date::parse_date(d).ok_or_else(|| bad("due date")))
+            .transpose()?,
     })
 }

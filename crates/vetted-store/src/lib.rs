@@ -23,6 +23,7 @@ pub mod error;
 pub mod evaluations;
 mod import;
 pub mod keyfile;
+mod page_cache;
 pub mod policies;
 pub mod postgres;
 pub mod sqlite;
@@ -38,7 +39,8 @@ pub use audit::{AuditQuery, AuditStore};
 pub use backup::{BackupStore, BackupSummary};
 pub use error::StoreError;
 pub use evaluations::{
-    EvaluationStore, Evaluator, ListedSupplier, SortKey, SupplierPage, SupplierQuery,
+    EvaluationStore, Evaluator, ListedSupplier, SortKey, SummaryPage, SupplierPage, SupplierQuery,
+    SupplierSummary,
 };
 pub use policies::{PolicyStore, PolicyVersion};
 pub use postgres::PostgresStore;

@@ -501,3 +501,14 @@ async fn a_restore_under_another_key_is_refused() {
     source.close().await;
     target.close().await;
 }
+
+/// One store writes, as `vetted import` does beside a running server (or another server on
+/// the same database); the other's cached pages never show the old state.
+#[tokio::test]
+async fn two_stores_on_one_database_a_cached_page_shows_the_other_stores_writes() {
+    let db = scratch().await;
+    let (one, two) = (connect(&db).await, connect(&db).await);
+    conformance::evaluations::a_cached_page_shows_every_write_of_another_store(&one, &two).await;
+    one.close().await;
+    two.close().await;
+}

@@ -571,3 +571,22 @@ async fn a_restore_under_another_key_is_refused() {
     source.close().await;
     target.close().await;
 }
+
+/// One store writes, as `vetted import` does beside a running server (or another server on
+/// the same database); the other's cached pages never show the old state.
+#[tokio::test]
+async fn two_stores_on_one_file_a_cached_page_shows_the_other_stores_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB);
+    let one = SqliteStore::open(&path)
+        .await
+        .unwrap()
+        .with_audit_key(conformance::key());
+    let two = SqliteStore::open(&path)
+        .await
+        .unwrap()
+        .with_audit_key(conformance::key());
+    conformance::evaluations::a_cached_page_shows_every_write_of_another_store(&one, &two).await;
+    one.close().await;
+    two.close().await;
+}

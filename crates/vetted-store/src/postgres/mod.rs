@@ -18,6 +18,7 @@ mod policies;
 use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use sqlx::migrate::Migrator;
@@ -31,6 +32,7 @@ mod accounts;
 use crate::decode;
 use crate::error::context;
 use crate::import::{self, Existing, Write};
+use crate::page_cache::PageCache;
 use crate::writes::{self, Current, Decision, Row as WriteRow};
 use crate::{Change, DatabaseUrl, ImportSummary, Store, StoreError, StoredSupplier, trail};
 
@@ -47,7 +49,7 @@ const BATCH_ROWS: usize = 1_000;
 
 /// The key of the advisory lock every write holds until its transaction ends ("vetted" in
 /// ASCII): writers queue rather than race for positions, versions and the audit trail's head.
-const WRITE_LOCK: i64 = 0x7665_7474_6564;
+pub(crate) const WRITE_LOCK: i64 = 0x7665_7474_6564;
 
 /// Writes a batch given as one array per column. A stored row is replaced only by its next
 /// version: a row changed since the import read it is left alone, and the import notices from
@@ -68,6 +70,8 @@ pub struct PostgresStore {
     pool: PgPool,
     url: DatabaseUrl,
     key: Option<AuditKey>,
+    /// The list's recent pages, shared by clones (see [`crate::page_cache`]).
+    cache: Arc<PageCache>,
 }
 
 impl PostgresStore {
@@ -97,6 +101,7 @@ impl PostgresStore {
             pool,
             url: url.clone(),
             key: None,
+            cache: Arc::default(),
         })
     }
 

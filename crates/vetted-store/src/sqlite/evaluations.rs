@@ -1,5 +1,7 @@
 //! Stored evaluations and the list query on `SQLite` (see [`crate::evaluations`]).
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use sqlx::sqlite::SqliteArguments;
 use sqlx::{AssertSqlSafe, Row, Sqlite};
@@ -8,15 +10,11 @@ use vetted_core::model::Supplier;
 use super::{SqliteStore, stored_supplier};
 use crate::error::context;
 use crate::evaluations::{
-    EvaluationRow, Evaluator, Param, REFRESH_BATCH, SupplierPage, SupplierQuery, Where, count_sql,
-    limit_offset, listed, page_sql,
+    EvaluationRow, Evaluator, Param, REFRESH_BATCH, SummaryPage, SupplierPage, SupplierQuery,
+    Where, count_sql, limit_offset, listed, page_key, page_sql, summary, summary_sql,
 };
+use crate::page_cache::{ListState, REFRESH_ROUNDS, STATE_SQL};
 use crate::{EvaluationStore, StoreError};
-
-/// Whether every row carries `key`: the smallest and largest keys are index probes.
-const FRESH: &str = "SELECT (SELECT MIN(evaluation_key) FROM supplier_evaluations), \
-    (SELECT MAX(evaluation_key) FROM supplier_evaluations), \
-    EXISTS (SELECT 1 FROM supplier_evaluations WHERE evaluation_key IS NULL)";
 
 type Query<'q> = sqlx::query::Query<'q, Sqlite, SqliteArguments>;
 
@@ -43,14 +41,87 @@ fn filters(query: &SupplierQuery) -> Where {
 }
 
 impl SqliteStore {
-    async fn is_fresh(&self, key: &str) -> Result<bool, StoreError> {
-        let (min, max, stale): (Option<String>, Option<String>, bool) = sqlx::query_as(FRESH)
+    /// The change counter and the evaluation keys' freshness, in one statement.
+    async fn list_state(&self) -> Result<ListState, StoreError> {
+        sqlx::query_as(STATE_SQL)
             .fetch_one(&self.pool)
             .await
-            .map_err(context("checking the stored evaluations"))?;
-        Ok(!stale
-            && min.as_deref().is_none_or(|m| m == key)
-            && max.as_deref().is_none_or(|m| m == key))
+            .map(ListState::from_row)
+            .map_err(context("checking the stored evaluations"))
+    }
+
+    /// The state once every row carries `evaluator`'s key, refreshing as needed; a state that
+    /// is still not fresh after [`REFRESH_ROUNDS`] (a writer keeps writing) is answered as is.
+    async fn fresh_state(&self, evaluator: &Evaluator) -> Result<ListState, StoreError> {
+        let key = evaluator.key();
+        let mut state = self.list_state().await?;
+        for _ in 0..REFRESH_ROUNDS {
+            if state.is_fresh(&key) {
+                break;
+            }
+            self.refresh_evaluations(evaluator).await?;
+            state = self.list_state().await?;
+        }
+        Ok(state)
+    }
+
+    /// A summary page from the database; `known_total` spares the count.
+    async fn read_summaries(
+        &self,
+        query: &SupplierQuery,
+        filters: &Where,
+        known_total: Option<u64>,
+    ) -> Result<SummaryPage, StoreError> {
+        let (limit, offset) = limit_offset(query);
+        let n = filters.params.len();
+        let sql = summary_sql(
+            query,
+            filters,
+            known_total.is_none(),
+            &format!("?{}", n + 1),
+            &format!("?{}", n + 2),
+        );
+        let rows = bind(sqlx::query(AssertSqlSafe(sql)), &filters.params)?
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(context("listing suppliers"))?;
+        let read = |e| context("reading a supplier row")(e);
+        let mut total = known_total.map(|t| i64::try_from(t).unwrap_or(i64::MAX));
+        let mut items = Vec::with_capacity(rows.len());
+        for row in &rows {
+            if known_total.is_none() {
+                total = Some(row.try_get::<i64, _>(9).map_err(read)?);
+            }
+            items.push(summary(
+                row.try_get(0).map_err(read)?,
+                row.try_get(1).map_err(read)?,
+                row.try_get(2).map_err(read)?,
+                row.try_get(3).map_err(read)?,
+                row.try_get(4).map_err(read)?,
+                row.try_get(5).map_err(read)?,
+                row.try_get(6).map_err(read)?,
+                row.try_get(7).map_err(read)?,
+                row.try_get(8).map_err(read)?,
+            )?);
+        }
+        let total = match total {
+            Some(total) => total,
+            // A page past the end: count on its own.
+            None => bind(
+                sqlx::query(AssertSqlSafe(count_sql(filters))),
+                &filters.params,
+            )?
+            .fetch_one(&self.pool)
+            .await
+            .and_then(|row| row.try_get::<i64, _>(0))
+            .map_err(context("counting suppliers"))?,
+        };
+        Ok(SummaryPage {
+            items,
+            total: u64::try_from(total).map_err(context("counting suppliers"))?,
+        })
     }
 }
 
@@ -123,9 +194,7 @@ impl EvaluationStore for SqliteStore {
         query: &SupplierQuery,
         evaluator: &Evaluator,
     ) -> Result<SupplierPage, StoreError> {
-        if !self.is_fresh(&evaluator.key()).await? {
-            self.refresh_evaluations(evaluator).await?;
-        }
+        self.fresh_state(evaluator).await?;
         let filters = filters(query);
         let (limit, offset) = limit_offset(query);
         let n = filters.params.len();
@@ -168,5 +237,33 @@ impl EvaluationStore for SqliteStore {
             items,
             total: u64::try_from(total).map_err(context("counting suppliers"))?,
         })
+    }
+
+    async fn query_summaries(
+        &self,
+        query: &SupplierQuery,
+        evaluator: &Evaluator,
+    ) -> Result<Arc<SummaryPage>, StoreError> {
+        let state = self.fresh_state(evaluator).await?;
+        let key = evaluator.key();
+        let filters = filters(query);
+        if !state.is_fresh(&key) {
+            return Ok(Arc::new(self.read_summaries(query, &filters, None).await?));
+        }
+        let page_key = page_key(query, &filters);
+        if let Some(page) = self.cache.page(state.generation, &key, &page_key) {
+            return Ok(page);
+        }
+        let total_key = filters.cache_key();
+        let known_total = self.cache.total(state.generation, &key, &total_key);
+        let page = Arc::new(self.read_summaries(query, &filters, known_total).await?);
+        self.cache.keep(
+            state.generation,
+            &key,
+            page_key,
+            total_key,
+            Arc::clone(&page),
+        );
+        Ok(page)
     }
 }

@@ -35,6 +35,7 @@ mod accounts;
 use crate::decode;
 use crate::error::context;
 use crate::import::{self, Existing, Write};
+use crate::page_cache::PageCache;
 use crate::writes::{self, Current, Decision, Row as WriteRow};
 use crate::{Change, ImportSummary, Store, StoreError, StoredSupplier, trail};
 
@@ -75,6 +76,8 @@ pub struct SqliteStore {
     pool: SqlitePool,
     path: PathBuf,
     key: Option<AuditKey>,
+    /// The list's recent pages, shared by clones (see [`crate::page_cache`]).
+    cache: Arc<PageCache>,
 }
 
 /// The connection settings in force, as `SQLite` reports them (see [`SqliteStore::settings`]).
@@ -124,6 +127,7 @@ impl SqliteStore {
             pool,
             path: path.to_path_buf(),
             key: None,
+            cache: Arc::default(),
         })
     }
 

@@ -9,9 +9,9 @@ use time::macros::date;
 use vetted_core::model::{Register, Status, Supplier, Tier, Verdict};
 use vetted_core::policy::{DEFAULT_POLICY_TOML, Policy};
 use vetted_core::projection::project;
-use vetted_store::{Evaluator, SortKey, Store, SupplierQuery};
+use vetted_store::{Evaluator, ListedSupplier, SortKey, Store, SupplierQuery, SupplierSummary};
 
-use super::{change, id, import};
+use super::{change, id, import, supplier};
 
 /// Runs every test of this file, each on a fresh store from `$fresh`.
 macro_rules! evaluations_conformance_tests {
@@ -37,6 +37,22 @@ fn example() -> Register {
 
 fn evaluator(as_of: Date) -> Evaluator {
     Evaluator::new(Arc::new(Policy::default()), DEFAULT_POLICY_TOML, as_of)
+}
+
+/// The summary a listed supplier must have: its stored columns and its evaluation.
+fn summary_of(item: &ListedSupplier) -> SupplierSummary {
+    let s = &item.stored.supplier;
+    SupplierSummary {
+        id: s.id.clone(),
+        name: s.name.clone(),
+        category: s.category,
+        status: s.status,
+        version: item.stored.version,
+        archived: item.stored.archived,
+        verdict: item.verdict,
+        tier: item.tier,
+        next_due: item.next_due,
+    }
 }
 
 /// `None` last whatever the direction.
@@ -219,6 +235,16 @@ pub async fn queries_filter_sort_and_page_as_the_engine_would(store: &dyn Store)
                 (p.verdict, p.tier, p.next_due)
             );
         }
+        // The summaries are the same page, row by row, without the documents; asked again
+        // (from the page cache), the same.
+        let summaries = store.query_summaries(query, &ev).await.unwrap();
+        assert_eq!(summaries.items.len(), page.items.len(), "{query:?}");
+        assert_eq!(summaries.total, page.total, "{query:?}");
+        for (summary, item) in summaries.items.iter().zip(&page.items) {
+            assert_eq!(summary, &summary_of(item), "{query:?}");
+        }
+        let again = store.query_summaries(query, &ev).await.unwrap();
+        assert_eq!(again, summaries, "{query:?}");
     }
     // The example has suppliers of several verdicts, so the filters above were not vacuous.
     let verdicts = store
@@ -341,4 +367,128 @@ pub async fn two_stores_refresh_at_once(one: &dyn Store, two: &dyn Store) {
         .find(|i| i.stored.supplier.id == first.id)
         .unwrap();
     assert_eq!(changed.verdict, Verdict::Inactive);
+}
+
+/// The first page of summaries through `reader`, as (id, name, version) rows, with the total.
+async fn first_page(
+    reader: &dyn Store,
+    ev: &Evaluator,
+) -> (Vec<(String, Option<String>, i64)>, u64) {
+    let page = reader
+        .query_summaries(&SupplierQuery::default(), ev)
+        .await
+        .unwrap();
+    let rows = page
+        .items
+        .iter()
+        .map(|s| (s.id.to_string(), s.name.clone(), s.version))
+        .collect();
+    (rows, page.total)
+}
+
+/// The page cache of `reader` is never stale: each write through `writer` (another server on
+/// the same database, or the CLI on the server's file) shows in `reader`'s next page, and so
+/// does a new day or policy; the same page asked twice in between is the same.
+pub async fn a_cached_page_shows_every_write_of_another_store(
+    writer: &dyn Store,
+    reader: &dyn Store,
+) {
+    let register = example();
+    import(writer, &register).await;
+    let ev = evaluator(date!(2026 - 11 - 25));
+    let (rows, total) = first_page(reader, &ev).await;
+    assert_eq!(total, register.suppliers.len() as u64);
+    assert_eq!(
+        first_page(reader, &ev).await,
+        (rows.clone(), total),
+        "cached"
+    );
+
+    // An update.
+    let first = &register.suppliers[0];
+    let mut renamed = first.clone();
+    renamed.name = Some("Renamed Ltd".into());
+    writer
+        .update_supplier(&renamed, 1, &change())
+        .await
+        .unwrap();
+    let (after, _) = first_page(reader, &ev).await;
+    assert_eq!(
+        after[0],
+        (first.id.to_string(), Some("Renamed Ltd".into()), 2),
+        "the update is seen"
+    );
+
+    // A verdict that changes with the write (the stored evaluation is refreshed first).
+    let mut terminated = renamed.clone();
+    terminated.status = Some(Status::Terminated);
+    writer
+        .update_supplier(&terminated, 2, &change())
+        .await
+        .unwrap();
+    let inactive = SupplierQuery {
+        verdicts: vec![Verdict::Inactive],
+        ..SupplierQuery::default()
+    };
+    let page = reader.query_summaries(&inactive, &ev).await.unwrap();
+    assert!(
+        page.items
+            .iter()
+            .any(|s| s.id == first.id && s.version == 3)
+    );
+
+    // An archive, then a creation.
+    writer
+        .archive_supplier(&first.id, 3, &change())
+        .await
+        .unwrap();
+    let (after, n) = first_page(reader, &ev).await;
+    assert_eq!(n, total - 1, "the archive is seen");
+    assert!(after.iter().all(|(id, _, _)| id != first.id.as_str()));
+    writer
+        .create_supplier(&supplier("zz-new", "New"), &change())
+        .await
+        .unwrap();
+    let (_, n) = first_page(reader, &ev).await;
+    assert_eq!(n, total, "the creation is seen");
+
+    // An import that changes one supplier.
+    let mut edition = register.clone();
+    edition.suppliers.remove(0);
+    edition.suppliers[0].name = Some("Imported Name".into());
+    import(writer, &edition).await;
+    let (after, _) = first_page(reader, &ev).await;
+    assert_eq!(
+        after[0].1.as_deref(),
+        Some("Imported Name"),
+        "the import is seen"
+    );
+
+    // A new day: each row is evaluated again and the page answered under the new key.
+    let later = evaluator(date!(2028 - 01 - 01));
+    let before = reader
+        .query_summaries(&SupplierQuery::default(), &ev)
+        .await
+        .unwrap();
+    let page = reader
+        .query_summaries(&SupplierQuery::default(), &later)
+        .await
+        .unwrap();
+    assert_ne!(
+        page.items.iter().map(|s| s.next_due).collect::<Vec<_>>(),
+        before.items.iter().map(|s| s.next_due).collect::<Vec<_>>(),
+        "another day, other due dates"
+    );
+    for s in &page.items {
+        let stored = reader.get_supplier(&s.id).await.unwrap();
+        let p = project(&stored.supplier, &Policy::default(), later.as_of);
+        assert_eq!(
+            (s.verdict, s.tier, s.next_due),
+            (p.verdict, p.tier, p.next_due)
+        );
+        assert_eq!(
+            (s.version, &s.name),
+            (stored.version, &stored.supplier.name)
+        );
+    }
 }

@@ -600,22 +600,22 @@ pub async fn list_suppliers(
     let query = q.to_store();
     let page = state
         .store
-        .query_suppliers(&query, &state.evaluator(today()))
+        .query_summaries(&query, &state.evaluator(today()))
         .await?;
     Ok(Json(SupplierListView {
         items: page
             .items
-            .into_iter()
-            .map(|l| SupplierListItem {
-                id: l.stored.supplier.id,
-                name: l.stored.supplier.name,
-                category: l.stored.supplier.category,
-                status: l.stored.supplier.status,
-                version: l.stored.version,
-                archived: l.stored.archived,
-                verdict: l.verdict,
-                tier: l.tier,
-                next_due: l.next_due.map(vetted_core::date::format_date),
+            .iter()
+            .map(|s| SupplierListItem {
+                id: s.id.clone(),
+                name: s.name.clone(),
+                category: s.category,
+                status: s.status,
+                version: s.version,
+                archived: s.archived,
+                verdict: s.verdict,
+                tier: s.tier,
+                next_due: s.next_due.map(vetted_core::date::format_date),
             })
             .collect(),
         total: page.total,

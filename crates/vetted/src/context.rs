@@ -70,6 +70,26 @@ impl Context {
         }
     }
 
+    /// The policy in force for commands on the database: `--policy FILE` when given (a what-if
+    /// check against another policy), else the newest version stored in the database (`vetted
+    /// policy upload`, `PUT /api/v1/policy`: what `serve` enforces), else the built-in default.
+    pub async fn db_policy(&self) -> Result<(Policy, String, String)> {
+        if self.global.policy.is_some() {
+            return self.policy();
+        }
+        let store = self.store().await?;
+        let latest = store.latest_policy().await;
+        store.close().await;
+        match latest.context("cannot read the stored policy")? {
+            Some(version) => {
+                let source = format!("stored policy version {}", version.number);
+                let policy = load_policy_text(&version.toml, Path::new(&source))?;
+                Ok((policy, version.toml, source))
+            }
+            None => self.policy(),
+        }
+    }
+
     /// The database path or URL in effect.
     pub fn db_location(&self) -> Result<String> {
         if let Some(db) = &self.global.db {

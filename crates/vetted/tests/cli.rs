@@ -651,6 +651,45 @@ fn policy_upload_stores_versions_that_history_lists_and_the_trail_verifies() {
 }
 
 #[test]
+fn commands_on_the_database_use_the_stored_policy_unless_a_policy_file_is_given() {
+    let dir = tmp();
+    let o = vetted(dir.path(), &["import", example().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let due = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["due", "--as-of", "2026-11-25"]);
+        let o = vetted(dir.path(), &all);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        stdout(&o).lines().count()
+    };
+    let before = due(&[]);
+
+    let default = dir.path().join("default.toml");
+    std::fs::write(&default, vetted_core::policy::DEFAULT_POLICY_TOML).unwrap();
+    let wide = dir.path().join("wide.toml");
+    std::fs::write(
+        &wide,
+        vetted_core::policy::DEFAULT_POLICY_TOML
+            .replace("name = \"default\"", "name = \"uploaded\"")
+            .replace("due_soon_days = 30", "due_soon_days = 365"),
+    )
+    .unwrap();
+    let o = vetted(dir.path(), &["policy", "upload", wide.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+
+    let o = vetted(dir.path(), &["policy", "show"]);
+    assert!(stdout(&o).contains("name = \"uploaded\""), "{}", stdout(&o));
+    // A year's window lists more than 30 days' did.
+    let after = due(&[]);
+    assert!(
+        after > before,
+        "{after} lines with the stored policy, {before} before"
+    );
+    // An explicit policy file wins (a what-if against another policy).
+    assert_eq!(due(&["--policy", default.to_str().unwrap()]), before);
+}
+
+#[test]
 fn backup_then_restore_into_a_new_database_exports_the_same_and_verifies() {
     let from = tmp();
     let o = vetted(from.path(), &["import", example().to_str().unwrap()]);

@@ -38,7 +38,13 @@ pub fn parse_verdict(s: &str) -> Result<Verdict, String> {
 }
 
 pub async fn run(ctx: &Context, o: Opts) -> Result<u8> {
-    let (policy, _, _) = ctx.policy()?;
+    // A register file is checked against `--policy` or the default; the database against the
+    // policy in force there.
+    let (policy, _, _) = if o.register.is_some() {
+        ctx.policy()?
+    } else {
+        ctx.db_policy().await?
+    };
     let register = match &o.register {
         Some(path) => super::load_file(path, None, &policy)?,
         None => super::load_db(ctx).await?,

@@ -34,7 +34,7 @@ pub fn parse_within(s: &str) -> Result<u32, String> {
 }
 
 pub async fn run(ctx: &Context, o: Opts) -> Result<u8> {
-    let (policy, _, _) = ctx.policy()?;
+    let (policy, _, _) = ctx.db_policy().await?;
     let register = super::load_db(ctx).await?;
     let as_of = o.as_of.unwrap_or(ctx.today);
     let within = o.within.unwrap_or(policy.review.due_soon_days);

@@ -27,7 +27,7 @@ pub struct Opts {
 }
 
 pub async fn run(ctx: &Context, o: Opts) -> Result<u8> {
-    let (policy, _, _) = ctx.policy()?;
+    let (policy, _, _) = ctx.db_policy().await?;
     if let Some(t) = o.template {
         if t != FileFormat::Xlsx {
             bail!("only an xlsx template is available (--template xlsx)");

@@ -35,7 +35,7 @@ pub fn parse_format(s: &str) -> Result<FileFormat, String> {
 }
 
 pub async fn run(ctx: &Context, o: Opts) -> Result<u8> {
-    let (policy, _, _) = ctx.policy()?;
+    let (policy, _, _) = ctx.db_policy().await?;
     let show_progress = std::io::stderr().is_terminal();
     let spinner = show_progress.then(|| {
         let pb = ProgressBar::new_spinner().with_message(format!("reading {}", o.file.display()));

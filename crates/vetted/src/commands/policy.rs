@@ -71,7 +71,7 @@ pub async fn run(ctx: &Context, c: Command) -> Result<u8> {
             Ok(0)
         }
         Command::Show => {
-            let (_, text, _) = ctx.policy()?;
+            let (_, text, _) = ctx.db_policy().await?;
             print!("{text}");
             Ok(0)
         }

@@ -125,7 +125,7 @@ pub async fn run(ctx: &Context, c: Command) -> Result<u8> {
 }
 
 async fn list(ctx: &Context, o: ListOpts) -> Result<u8> {
-    let (policy, _, _) = ctx.policy()?;
+    let (policy, _, _) = ctx.db_policy().await?;
     let register = super::load_db(ctx).await?;
     let as_of = o.as_of.unwrap_or(ctx.today);
     let mut rows: Vec<(usize, Row<'_>)> = register
@@ -241,7 +241,7 @@ struct ShowJson<'a> {
 }
 
 async fn show(ctx: &Context, o: ShowOpts) -> Result<u8> {
-    let (policy, _, _) = ctx.policy()?;
+    let (policy, _, _) = ctx.db_policy().await?;
     let store = ctx.store().await?;
     let id = SupplierId::parse(&o.id).map_err(|e| anyhow::anyhow!("supplier id {e}"))?;
     let found = store.find_supplier(&id).await;

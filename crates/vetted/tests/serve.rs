@@ -22,6 +22,10 @@ fn vetted(dir: &Path) -> Command {
     cmd
 }
 
+/// The store's scratch `PostgreSQL` databases, shared with its own tests.
+#[path = "../../vetted-store/tests/scratch/mod.rs"]
+mod scratch;
+
 /// Kills the server if a test fails before stopping it.
 struct Running(Child);
 
@@ -324,4 +328,188 @@ fn serve_demo_seeds_the_example_prints_a_way_in_and_cleans_up() {
         !dir.path().join("vetted.db").exists(),
         "the configured database is not touched"
     );
+}
+
+/// Starts `vetted serve` on port 0 with `env`; returns it and its address.
+fn start_serve(dir: &Path, env: &[(&str, &str)]) -> (Running, SocketAddr) {
+    let mut cmd = vetted(dir);
+    cmd.args(["serve", "--listen", "127.0.0.1:0"]);
+    for (name, value) in env {
+        cmd.env(name, value);
+    }
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start vetted serve");
+    let mut server = Running(child);
+    let mut first = String::new();
+    BufReader::new(server.0.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let addr = first
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("unexpected first line: {first:?}"))
+        .parse()
+        .unwrap();
+    (server, addr)
+}
+
+fn status(response: &str) -> &str {
+    response.get(9..12).unwrap_or(response)
+}
+
+/// Two `vetted serve` processes on one PostgreSQL database work as one: a session opened on
+/// one is valid on the other, a logout on one ends it on both, and two writes of one supplier
+/// from the same version through the two processes give one 200 and one 409 that carries the
+/// winner's change.
+#[test]
+fn two_serve_processes_on_one_postgresql_database_share_sessions_and_lose_no_update() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let db = runtime.block_on(scratch::ScratchDatabase::create(
+        &scratch::server_url(),
+        "vetted_two_serves",
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("audit.key");
+    let env = [
+        ("VETTED_DB", db.url()),
+        ("VETTED_AUDIT_KEY_FILE", key.to_str().unwrap()),
+    ];
+    let cli = |args: &[&str], stdin: Option<&str>| {
+        let mut cmd = vetted(dir.path());
+        for (name, value) in env {
+            cmd.env(name, value);
+        }
+        let mut child = cmd
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        if let Some(text) = stdin {
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(text.as_bytes())
+                .unwrap();
+        }
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/register.json");
+    cli(&["import", example], None);
+    let password = "correct horse battery staple";
+    cli(
+        &[
+            "user",
+            "add",
+            "ed@example.org",
+            "--role",
+            "editor",
+            "--password-stdin",
+        ],
+        Some(&format!("{password}\n")),
+    );
+
+    let (_one, a) = start_serve(dir.path(), &env);
+    let (_two, b) = start_serve(dir.path(), &env);
+
+    // A session opened on A is valid on B.
+    let login = http(
+        a,
+        "POST",
+        "/api/v1/auth/login",
+        &[("Content-Type", "application/json")],
+        &serde_json::json!({"email": "ed@example.org", "password": password}).to_string(),
+    );
+    assert_eq!(status(&login), "200", "{login}");
+    let cookie = login
+        .lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once(": ")?;
+            name.eq_ignore_ascii_case("set-cookie")
+                .then(|| value.split(';').next().unwrap().to_string())
+        })
+        .expect("a session cookie");
+    let csrf = json_body(&login)["csrf_token"]
+        .as_str()
+        .expect("a CSRF token")
+        .to_string();
+    let read = http(
+        b,
+        "GET",
+        "/api/v1/suppliers/stratocloud",
+        &[("Cookie", &cookie)],
+        "",
+    );
+    assert_eq!(status(&read), "200", "{read}");
+    let version = json_body(&read)["version"].as_i64().unwrap();
+    let supplier = json_body(&read)["supplier"].clone();
+
+    // The same version written through both processes: one wins, one gets 409 with it.
+    let if_match = format!("\"{version}\"");
+    let put = |addr, owner: &str| {
+        let mut changed = supplier.clone();
+        changed["owner"] = serde_json::json!(owner);
+        http(
+            addr,
+            "PUT",
+            "/api/v1/suppliers/stratocloud",
+            &[
+                ("Cookie", &cookie),
+                ("X-CSRF-Token", &csrf),
+                ("If-Match", &if_match),
+                ("Content-Type", "application/json"),
+            ],
+            &changed.to_string(),
+        )
+    };
+    let first = put(a, "owner via A");
+    let second = put(b, "owner via B");
+    assert_eq!(status(&first), "200", "{first}");
+    assert_eq!(status(&second), "409", "{second}");
+    assert_eq!(
+        json_body(&second)["current"]["supplier"]["owner"],
+        "owner via A",
+        "{second}"
+    );
+    let now = json_body(&http(
+        b,
+        "GET",
+        "/api/v1/suppliers/stratocloud",
+        &[("Cookie", &cookie)],
+        "",
+    ));
+    assert_eq!(now["supplier"]["owner"], "owner via A");
+    assert_eq!(now["version"].as_i64(), Some(version + 1));
+
+    // A logout on B ends the session on A.
+    let logout = http(
+        b,
+        "POST",
+        "/api/v1/auth/logout",
+        &[("Cookie", &cookie), ("X-CSRF-Token", &csrf)],
+        "",
+    );
+    assert_eq!(status(&logout), "204", "{logout}");
+    let after = http(
+        a,
+        "GET",
+        "/api/v1/suppliers/stratocloud",
+        &[("Cookie", &cookie)],
+        "",
+    );
+    assert_eq!(status(&after), "401", "{after}");
+
+    // Both processes sealed into one chain.
+    assert!(cli(&["audit", "verify"], None).contains("intact"));
 }

@@ -15,11 +15,13 @@ use crate::output::ColorChoice;
 /// Options every command takes.
 #[derive(clap::Args, Debug)]
 pub struct Global {
-    /// The database: a SQLite file path, created on first use. Default: vetted/vetted.db under
-    /// the XDG data directory (`$XDG_DATA_HOME`, else `~/.local/share`).
+    /// The database: a SQLite file path, created on first use, or a `postgres://` URL. Default:
+    /// vetted/vetted.db under the XDG data directory (`$XDG_DATA_HOME`, else `~/.local/share`).
     #[arg(long, global = true, env = "VETTED_DB", value_name = "PATH")]
     pub db: Option<String>,
-    /// A policy file (TOML) to use instead of the built-in default policy.
+    /// A policy file (TOML) to check against instead of the policy in force (the newest version
+    /// stored in the database, else the built-in default); never stored. `serve` uses it only
+    /// while the database stores no version.
     #[arg(long, global = true, env = "VETTED_POLICY", value_name = "FILE")]
     pub policy: Option<PathBuf>,
     /// The audit key file, created on first use (32 random bytes as hex, mode 0600). Default:

@@ -11,7 +11,7 @@ use vetted_store::Change;
 
 use crate::context::{Context, load_policy_text};
 
-/// Show or validate the supplier policy.
+/// Show, validate, upload or list the versions of the supplier policy.
 #[derive(clap::Subcommand, Debug)]
 pub enum Command {
     /// Print the active policy (the built-in default, or --policy FILE) as TOML.

@@ -1,7 +1,7 @@
 //! The layers every request goes through, outermost first: a request id (`x-request-id`, kept
 //! from the client or generated), a tracing span with the method, route and request id and one
-//! event per response with its status and `duration_ms`, the id copied to the response, and a
-//! body size limit (413 beyond it, answered with the JSON error body like every other error;
+//! event per response with its status and `duration_ms`, the id copied to the response, gzip
+//! for clients that accept it, and a body size limit (413 beyond it, answered with the JSON error body like every other error;
 //! axum's own smaller default limit is turned off so the configured one is the only one).
 //!
 //! Headers are never recorded: `Authorization` and `Cookie` carry secrets.
@@ -13,6 +13,7 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderName, Response, StatusCode, header};
 use axum::response::IntoResponse;
 use tower::ServiceBuilder;
+use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{
     MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
@@ -37,6 +38,8 @@ pub fn layers(router: Router, body_limit_bytes: usize) -> Router {
                     .on_failure(()),
             )
             .layer(PropagateRequestIdLayer::new(header))
+            // Pages, CSS, scripts and JSON travel gzipped to clients that accept it.
+            .layer(CompressionLayer::new())
             .layer(axum::middleware::map_response_with_state(
                 body_limit_bytes,
                 json_payload_too_large,

@@ -19,6 +19,7 @@ pub mod extract;
 pub mod health;
 mod layers;
 pub mod metrics;
+pub mod ui;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -243,6 +244,7 @@ pub fn router(state: AppState) -> Router {
     let limit = state.config.body_limit_bytes;
     let (api, _) = api::routes().split_for_parts();
     let routes = api
+        .merge(ui::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::authenticate,
@@ -258,8 +260,14 @@ pub fn router(state: AppState) -> Router {
     layers(routes, limit)
 }
 
-async fn no_route() -> error::ApiError {
-    error::ApiError::NoRoute
+/// 404: JSON under `/api/`, a page elsewhere.
+async fn no_route(uri: axum::http::Uri) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if uri.path().starts_with("/api/") {
+        error::ApiError::NoRoute.into_response()
+    } else {
+        ui::PageError::Api(error::ApiError::NoRoute).into_response()
+    }
 }
 
 async fn method_not_allowed() -> error::ApiError {

@@ -34,7 +34,12 @@ pub const CSRF_FIELD: &str = "csrf_token";
 
 /// Paths that never act as a session, so a browser still holding a session cookie can post
 /// them without a CSRF token: signing in (again) and the first-run setup.
-const SESSIONLESS_PATHS: &[&str] = &["/api/v1/auth/login", "/setup"];
+const SESSIONLESS_PATHS: &[&str] = &["/api/v1/auth/login", "/login", "/setup"];
+
+/// The signed-in user's e-mail address (pages show it in their menu), put into the request's
+/// extensions beside the [`Principal`].
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct SignedInEmail(pub String);
 
 /// The CSRF token of the request's session, for a form's hidden field
 /// (`<input type="hidden" name="csrf_token" value="…">`). Absent for bearer and anonymous
@@ -88,8 +93,11 @@ fn is_unsafe(method: &Method) -> bool {
 
 /// Authenticates the request (see the module's documentation) and runs the rest of the stack.
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let page = !req.uri().path().starts_with("/api/");
     match authenticate_inner(&state, &mut req).await {
         Ok(()) => next.run(req).await,
+        // A browser's page request gets its refusal as a page.
+        Err(e) if page => crate::ui::PageError::from(e).into_response(),
         Err(e) => e.into_response(),
     }
 }
@@ -101,6 +109,7 @@ async fn authenticate_inner(state: &AppState, req: &mut Request) -> Result<(), A
         let Some(found) = found else {
             return Err(ApiError::Unauthenticated);
         };
+        req.extensions_mut().insert(SignedInEmail(found.user.email));
         req.extensions_mut().insert(Principal {
             user_id: found.user.id,
             role: found.user.role,
@@ -124,6 +133,7 @@ async fn authenticate_inner(state: &AppState, req: &mut Request) -> Result<(), A
         check_csrf(req, &csrf).await?;
     }
     req.extensions_mut().insert(CsrfToken(csrf));
+    req.extensions_mut().insert(SignedInEmail(found.user.email));
     req.extensions_mut().insert(Principal {
         user_id: found.user.id,
         role: found.user.role,

@@ -3,15 +3,15 @@
 //! the link is dead. No login is needed; the token is the proof (`vetted serve` prints the link
 //! on standard output when the database has no users).
 //!
-//! The pages are plain, self-contained HTML strings until the real templates arrive; every
-//! value put into them is escaped. The routes are in the OpenAPI document (tag `accounts`, no
+//! The pages are the askama templates `templates/setup/*.html`. The routes are in the OpenAPI document (tag `accounts`, no
 //! security: the token is the proof) like every other route.
 
+use askama::Template;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Query, Request, State};
 use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -23,6 +23,7 @@ use super::api::UserView;
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiJson;
+use crate::ui::render;
 
 /// The setup routes, documented.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -50,50 +51,46 @@ pub struct SetupBody {
     pub password: String,
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
+/// `templates/setup/form.html`.
+#[derive(Template)]
+#[template(path = "setup/form.html")]
+struct SetupPage<'a> {
+    token: &'a str,
+    email: &'a str,
+    problem: Option<&'a str>,
+    min_password_chars: usize,
 }
 
-fn page(title: &str, body: &str) -> String {
-    format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <meta name=\"referrer\" content=\"no-referrer\">\
-         <title>{title} · Vetted</title></head>\n<body><main><h1>{title}</h1>\n{body}\n</main></body></html>\n"
-    )
+/// `templates/setup/message.html`.
+#[derive(Template)]
+#[template(path = "setup/message.html")]
+struct SetupMessage {
+    title: &'static str,
+    message: &'static str,
+    sign_in: bool,
 }
 
 fn gone() -> Response {
-    (
+    render(
         StatusCode::GONE,
-        Html(page(
-            "Setup link no longer valid",
-            "<p>This setup link was used already, has expired, or an account exists. \
-             Sign in, or restart <code>vetted serve</code> on an empty database for a new link.</p>",
-        )),
+        &SetupMessage {
+            title: "Setup link no longer valid",
+            message: "This setup link was used already, has expired, or an account exists. \
+                      Sign in, or restart `vetted serve` on an empty database for a new link.",
+            sign_in: true,
+        },
     )
-        .into_response()
 }
 
-fn setup_form(token: &str, problem: Option<&str>) -> String {
-    let problem = problem.map_or_else(String::new, |p| {
-        format!("<p role=\"alert\"><strong>{}</strong></p>\n", escape(p))
-    });
-    page(
-        "Create the first admin",
-        &format!(
-            "{problem}<form method=\"post\" action=\"/setup\">\
-             <input type=\"hidden\" name=\"token\" value=\"{token}\">\
-             <p><label>E-mail address <input type=\"email\" name=\"email\" required autocomplete=\"username\"></label></p>\
-             <p><label>Password (at least {MIN_PASSWORD_CHARS} characters) \
-             <input type=\"password\" name=\"password\" required minlength=\"{MIN_PASSWORD_CHARS}\" autocomplete=\"new-password\"></label></p>\
-             <p><button type=\"submit\">Create admin</button></p></form>",
-            token = escape(token)
-        ),
+fn setup_form(status: StatusCode, token: &str, email: &str, problem: Option<&str>) -> Response {
+    render(
+        status,
+        &SetupPage {
+            token,
+            email,
+            problem,
+            min_password_chars: MIN_PASSWORD_CHARS,
+        },
     )
 }
 
@@ -116,7 +113,7 @@ async fn form(
     if q.token.is_empty() || !state.accounts.setup_usable(&q.token).await? {
         return Ok(gone());
     }
-    Ok(Html(setup_form(&q.token, None)).into_response())
+    Ok(setup_form(StatusCode::OK, &q.token, "", None))
 }
 
 /// Creates the first admin with the one-time setup token, from the form (answers HTML) or
@@ -165,21 +162,22 @@ async fn submit(State(state): State<AppState>, req: Request) -> Result<Response,
         }
         (Ok(user), false) => {
             tracing::info!(user.id = %user.id, "first admin created");
-            Ok((
+            Ok(render(
                 StatusCode::CREATED,
-                Html(page(
-                    "Admin created",
-                    "<p>The first admin account exists. Sign in with its e-mail address and password.</p>",
-                )),
-            )
-                .into_response())
+                &SetupMessage {
+                    title: "Admin created",
+                    message: "The first admin account exists. Sign in with its e-mail address and password.",
+                    sign_in: true,
+                },
+            ))
         }
         (Err(AccountError::SetupClosed), false) => Ok(gone()),
-        (Err(AccountError::Invalid { message, .. }), false) => Ok((
+        (Err(AccountError::Invalid { message, .. }), false) => Ok(setup_form(
             StatusCode::UNPROCESSABLE_ENTITY,
-            Html(setup_form(&input.token, Some(&message))),
-        )
-            .into_response()),
+            &input.token,
+            &input.email,
+            Some(&message),
+        )),
         (Err(e), _) => Err(e.into()),
     }
 }

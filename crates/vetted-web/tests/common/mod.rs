@@ -19,6 +19,9 @@ use vetted_core::read::{ReadOptions, Syntax, read_register};
 use vetted_web::auth::{Principal, Role, Via};
 use vetted_web::{AppState, WebConfig};
 
+/// Page tests' helpers (a signed-in browser-like visitor, HTML with CSS selectors).
+pub mod pages;
+
 /// The store's scratch `PostgreSQL` databases, shared with its own tests.
 #[path = "../../../vetted-store/tests/scratch/mod.rs"]
 pub mod scratch;

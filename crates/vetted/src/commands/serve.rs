@@ -158,7 +158,7 @@ pub async fn run(ctx: &Context, opts: Opts) -> Result<u8> {
         let mut out = std::io::stdout().lock();
         writeln!(
             out,
-            "demo: {} suppliers from the example register; sign in at http://{addr}/api/v1/auth/login \
+            "demo: {} suppliers from the example register; open http://{addr}/ and sign in \
              as {DEMO_ADMIN} with password {password} (shown once; the demo database is deleted \
              when the server stops)\n\
              demo: or try the API with the demo admin's token:\n  \

@@ -214,3 +214,29 @@ async fn the_static_files_are_the_vendored_ones_and_every_linked_one_loads() {
         );
     }
 }
+
+/// Upload forms are `multipart/form-data`: their `csrf_token` part is checked like a plain
+/// form's field.
+#[tokio::test]
+async fn a_multipart_form_carries_its_csrf_token_in_a_part() {
+    let (_dir, state) = sqlite().await;
+    let v = Visitor::signed_in(&state, Role::Viewer).await;
+    let multipart = |token: &str| {
+        let body = format!(
+            "--XyZ\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n\
+             --XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n\
+             Content-Type: application/pdf\r\n\r\n%PDF-1.4\r\n--XyZ--\r\n"
+        );
+        axum::http::Request::post("/logout")
+            .header("content-type", "multipart/form-data; boundary=XyZ")
+            .header("cookie", v.cookie.clone().unwrap())
+            .body(axum::body::Body::from(body))
+            .unwrap()
+    };
+    let refused = common::send(&v.app, multipart("not-the-token")).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert_eq!(v.get("/").await.status, StatusCode::OK, "still signed in");
+    let done = common::send(&v.app, multipart(&v.csrf)).await;
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    assert_eq!(v.get("/").await.status, StatusCode::SEE_OTHER, "signed out");
+}

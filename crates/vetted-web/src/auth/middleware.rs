@@ -7,7 +7,8 @@
 //!   request its user's; a dead or unknown one leaves the request anonymous (the extractors
 //!   answer 401 where a login is needed). An unsafe method (POST, PUT, PATCH, DELETE) on a
 //!   session must carry the session's CSRF token, in `X-CSRF-Token` or, for an HTML form
-//!   (`application/x-www-form-urlencoded`), in its `csrf_token` field; else 403.
+//!   (`application/x-www-form-urlencoded` or `multipart/form-data`), in its `csrf_token`
+//!   field; else 403.
 //!
 //! Signing in and the first-run setup never use the session (no CSRF token needed there).
 //!
@@ -144,8 +145,30 @@ async fn authenticate_inner(state: &AppState, req: &mut Request) -> Result<(), A
     Ok(())
 }
 
-/// Checks the CSRF token of an unsafe session request: the header, else an HTML form's field
-/// (the form is read here, within the body limit, and handed on unchanged).
+/// The text of the first part named `name` of a `multipart/form-data` body (an upload form's
+/// hidden field), if the body is well formed that far.
+async fn multipart_field(
+    content_type: &str,
+    bytes: axum::body::Bytes,
+    name: &str,
+) -> Option<String> {
+    use axum::extract::{FromRequest, Multipart};
+    let req = Request::builder()
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(bytes))
+        .ok()?;
+    let mut parts = Multipart::from_request(req, &()).await.ok()?;
+    while let Ok(Some(field)) = parts.next_field().await {
+        if field.name() == Some(name) {
+            return field.text().await.ok();
+        }
+    }
+    None
+}
+
+/// Checks the CSRF token of an unsafe session request: the header, else an HTML form's field,
+/// url-encoded or multipart (the form is read here, within the body limit, and handed on
+/// unchanged).
 async fn check_csrf(req: &mut Request, expected: &str) -> Result<(), ApiError> {
     if let Some(sent) = req.headers().get(CSRF_HEADER) {
         let sent = sent.to_str().unwrap_or("");
@@ -155,12 +178,15 @@ async fn check_csrf(req: &mut Request, expected: &str) -> Result<(), ApiError> {
             Err(ApiError::CsrfMismatch)
         };
     }
-    let is_form = req
+    let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+        .unwrap_or("")
+        .to_string();
+    let is_form = content_type.starts_with("application/x-www-form-urlencoded");
+    let is_multipart = content_type.starts_with("multipart/form-data");
+    if !is_form && !is_multipart {
         return Err(ApiError::CsrfMismatch);
     }
     let body = std::mem::take(req.body_mut());
@@ -168,10 +194,17 @@ async fn check_csrf(req: &mut Request, expected: &str) -> Result<(), ApiError> {
     let bytes = to_bytes(body, usize::MAX)
         .await
         .map_err(|_| ApiError::invalid("body", "the form could not be read"))?;
-    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
-    let ok = fields.iter().any(|(k, v)| {
-        k == CSRF_FIELD && vetted_app::accounts::secret::constant_time_eq(v, expected)
-    });
+    let sent = if is_form {
+        let fields: Vec<(String, String)> =
+            serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+        fields
+            .into_iter()
+            .find(|(k, _)| k == CSRF_FIELD)
+            .map(|(_, v)| v)
+    } else {
+        multipart_field(&content_type, bytes.clone(), CSRF_FIELD).await
+    };
+    let ok = sent.is_some_and(|v| vetted_app::accounts::secret::constant_time_eq(&v, expected));
     *req.body_mut() = Body::from(bytes);
     if ok {
         Ok(())

@@ -104,6 +104,65 @@ impl Section {
         }
     }
 
+    /// The place of a one-object section (`data`, `inference`, `risk`, `subprocessors`,
+    /// `public_listing`) as a whole; `None` for the lists.
+    pub fn whole(self) -> Option<RecordAt> {
+        match self {
+            Section::Data => Some(RecordAt::Data),
+            Section::Inference => Some(RecordAt::Inference),
+            Section::Risk => Some(RecordAt::Risk),
+            Section::Subprocessors => Some(RecordAt::Subprocessors),
+            Section::PublicListing => Some(RecordAt::PublicListing),
+            Section::Locations
+            | Section::Assurance
+            | Section::Agreements
+            | Section::Assessments
+            | Section::Reviews
+            | Section::Events
+            | Section::Risks => None,
+        }
+    }
+
+    /// How many items this section of `supplier` holds (the `list` of `subprocessors`);
+    /// `None` for the one-object sections.
+    pub fn len(self, s: &Supplier) -> Option<usize> {
+        match self {
+            Section::Locations => Some(s.locations.len()),
+            Section::Assurance => Some(s.assurance.len()),
+            Section::Agreements => Some(s.agreements.len()),
+            Section::Assessments => Some(s.assessments.len()),
+            Section::Reviews => Some(s.reviews.len()),
+            Section::Events => Some(s.events.len()),
+            Section::Risks => Some(s.risks.len()),
+            Section::Subprocessors => Some(s.subprocessors.list.len()),
+            Section::Data | Section::Inference | Section::Risk | Section::PublicListing => None,
+        }
+    }
+
+    /// Removes item `index` of this list section of `s` (the items after it move up by one);
+    /// `false`, and nothing changed, when there is no such item or the section is one object.
+    pub fn remove(self, s: &mut Supplier, index: usize) -> bool {
+        fn rm<T>(list: &mut Vec<T>, index: usize) -> bool {
+            if index < list.len() {
+                list.remove(index);
+                true
+            } else {
+                false
+            }
+        }
+        match self {
+            Section::Locations => rm(&mut s.locations, index),
+            Section::Assurance => rm(&mut s.assurance, index),
+            Section::Agreements => rm(&mut s.agreements, index),
+            Section::Assessments => rm(&mut s.assessments, index),
+            Section::Reviews => rm(&mut s.reviews, index),
+            Section::Events => rm(&mut s.events, index),
+            Section::Risks => rm(&mut s.risks, index),
+            Section::Subprocessors => rm(&mut s.subprocessors.list, index),
+            Section::Data | Section::Inference | Section::Risk | Section::PublicListing => false,
+        }
+    }
+
     /// The whole section of `supplier` as its JSON document has it; an absent section is its
     /// empty value (`[]` or the object with its defaults), never `null`.
     pub fn view(self, supplier: &Supplier) -> serde_json::Value {
@@ -241,6 +300,55 @@ impl fmt::Display for RecordAt {
     }
 }
 
+/// Puts `record` where it belongs in `s`: replaces the one-object section or item `i` of a
+/// list, or appends it when `i` is the list's length. A record of another kind than `at`
+/// (a caller's mistake), or an index past the end, changes nothing and gives the record back.
+pub fn put_record(s: &mut Supplier, at: RecordAt, record: Record) -> Result<(), Record> {
+    fn place<T>(list: &mut Vec<T>, index: usize, item: T) -> Result<(), T> {
+        if let Some(slot) = list.get_mut(index) {
+            *slot = item;
+        } else if index == list.len() {
+            list.push(item);
+        } else {
+            return Err(item);
+        }
+        Ok(())
+    }
+    match (at, record) {
+        (RecordAt::Data, Record::Data(v)) => s.data = v,
+        (RecordAt::Inference, Record::Inference(v)) => s.inference = v,
+        (RecordAt::Risk, Record::Risk(v)) => s.risk = v,
+        (RecordAt::Subprocessors, Record::Subprocessors(v)) => s.subprocessors = v,
+        (RecordAt::PublicListing, Record::PublicListing(v)) => s.public_listing = v,
+        (RecordAt::Location(i), Record::Location(v)) => {
+            place(&mut s.locations, i, v).map_err(Record::Location)?;
+        }
+        (RecordAt::Assurance(i), Record::Assurance(v)) => {
+            place(&mut s.assurance, i, v).map_err(Record::Assurance)?;
+        }
+        (RecordAt::Agreement(i), Record::Agreement(v)) => {
+            place(&mut s.agreements, i, v).map_err(Record::Agreement)?;
+        }
+        (RecordAt::Assessment(i), Record::Assessment(v)) => {
+            place(&mut s.assessments, i, v).map_err(Record::Assessment)?;
+        }
+        (RecordAt::Review(i), Record::Review(v)) => {
+            place(&mut s.reviews, i, v).map_err(Record::Review)?;
+        }
+        (RecordAt::Event(i), Record::Event(v)) => {
+            place(&mut s.events, i, v).map_err(Record::Event)?;
+        }
+        (RecordAt::RiskEntry(i), Record::RiskEntry(v)) => {
+            place(&mut s.risks, i, v).map_err(Record::RiskEntry)?;
+        }
+        (RecordAt::Subprocessor(i), Record::Subprocessor(v)) => {
+            place(&mut s.subprocessors.list, i, v).map_err(Record::Subprocessor)?;
+        }
+        (_, record) => return Err(record),
+    }
+    Ok(())
+}
+
 /// One decoded record of a supplier, as [`crate::read::read_record_json`] returns it.
 #[derive(Clone, PartialEq, Debug, Serialize)]
 #[serde(untagged)]
@@ -278,6 +386,36 @@ mod tests {
             Some(RecordAt::Subprocessor(2))
         );
         assert_eq!(Section::Data.item(0), None);
+    }
+
+    #[test]
+    fn records_are_put_replaced_appended_and_removed_in_place() {
+        use crate::country::Country;
+        use crate::model::{Location, Purpose};
+        let loc = |c: &str| Location {
+            country: Country::parse(c).unwrap(),
+            region: None,
+            purpose: Purpose::Storage,
+            note: None,
+            mechanism: None,
+        };
+        let mut s = Supplier::new(crate::model::SupplierId::parse("acme").unwrap());
+        assert_eq!(Section::Locations.len(&s), Some(0));
+        assert_eq!(Section::Risk.len(&s), None);
+        assert_eq!(Section::Risk.whole(), Some(RecordAt::Risk));
+        assert_eq!(Section::Locations.whole(), None);
+        put_record(&mut s, RecordAt::Location(0), Record::Location(loc("DE"))).unwrap();
+        put_record(&mut s, RecordAt::Location(1), Record::Location(loc("IE"))).unwrap();
+        put_record(&mut s, RecordAt::Location(0), Record::Location(loc("FR"))).unwrap();
+        assert_eq!(s.locations, [loc("FR"), loc("IE")]);
+        // Past the end, or another kind of record: nothing changes.
+        assert!(put_record(&mut s, RecordAt::Location(5), Record::Location(loc("AT"))).is_err());
+        assert!(put_record(&mut s, RecordAt::Data, Record::Location(loc("AT"))).is_err());
+        assert_eq!(Section::Locations.len(&s), Some(2));
+        assert!(Section::Locations.remove(&mut s, 0));
+        assert!(!Section::Locations.remove(&mut s, 1));
+        assert!(!Section::Data.remove(&mut s, 0));
+        assert_eq!(s.locations, [loc("IE")]);
     }
 
     #[test]

@@ -28,8 +28,8 @@ use vetted_core::country::Country;
 use vetted_core::engine::evaluate;
 use vetted_core::model::{Category, Status, Supplier, SupplierId, Tier, Verdict};
 use vetted_core::report::Finding;
-use vetted_core::section::{Record, RecordAt, Section};
-use vetted_store::{Change, StoreError, StoredSupplier, SupplierQuery};
+use vetted_core::section::{Record, RecordAt, Section, put_record};
+use vetted_store::{Change, StoredSupplier, SupplierQuery};
 
 use super::params::{NoQuery, parse_as_of, today};
 use crate::AppState;
@@ -848,99 +848,18 @@ pub async fn restore_supplier(
 // Nested records
 // ---------------------------------------------------------------------------------------------
 
-/// The record place of a one-object section (`data`, `inference`, `risk`, `subprocessors`,
-/// `public_listing`); `None` for the lists.
-fn whole(section: Section) -> Option<RecordAt> {
-    match section {
-        Section::Data => Some(RecordAt::Data),
-        Section::Inference => Some(RecordAt::Inference),
-        Section::Risk => Some(RecordAt::Risk),
-        Section::Subprocessors => Some(RecordAt::Subprocessors),
-        Section::PublicListing => Some(RecordAt::PublicListing),
-        Section::Locations
-        | Section::Assurance
-        | Section::Agreements
-        | Section::Assessments
-        | Section::Reviews
-        | Section::Events
-        | Section::Risks => None,
-    }
-}
-
-/// How many items a list section holds (the `list` of `subprocessors`); `None` for the
-/// one-object sections.
-fn list_len(s: &Supplier, section: Section) -> Option<usize> {
-    match section {
-        Section::Locations => Some(s.locations.len()),
-        Section::Assurance => Some(s.assurance.len()),
-        Section::Agreements => Some(s.agreements.len()),
-        Section::Assessments => Some(s.assessments.len()),
-        Section::Reviews => Some(s.reviews.len()),
-        Section::Events => Some(s.events.len()),
-        Section::Risks => Some(s.risks.len()),
-        Section::Subprocessors => Some(s.subprocessors.list.len()),
-        Section::Data | Section::Inference | Section::Risk | Section::PublicListing => None,
-    }
-}
-
-/// Puts `item` at `index`: replaces an item, or appends at the end.
-fn place<T>(list: &mut Vec<T>, index: usize, item: T) {
-    if let Some(slot) = list.get_mut(index) {
-        *slot = item;
-    } else {
-        list.push(item);
-    }
-}
-
 /// Puts a decoded record where it was decoded for (the caller checked the index).
 fn put(s: &mut Supplier, at: RecordAt, record: Record) -> Result<(), ApiError> {
-    match (at, record) {
-        (RecordAt::Data, Record::Data(v)) => s.data = v,
-        (RecordAt::Inference, Record::Inference(v)) => s.inference = v,
-        (RecordAt::Risk, Record::Risk(v)) => s.risk = v,
-        (RecordAt::Subprocessors, Record::Subprocessors(v)) => s.subprocessors = v,
-        (RecordAt::PublicListing, Record::PublicListing(v)) => s.public_listing = v,
-        (RecordAt::Location(i), Record::Location(v)) => place(&mut s.locations, i, v),
-        (RecordAt::Assurance(i), Record::Assurance(v)) => place(&mut s.assurance, i, v),
-        (RecordAt::Agreement(i), Record::Agreement(v)) => place(&mut s.agreements, i, v),
-        (RecordAt::Assessment(i), Record::Assessment(v)) => place(&mut s.assessments, i, v),
-        (RecordAt::Review(i), Record::Review(v)) => place(&mut s.reviews, i, v),
-        (RecordAt::Event(i), Record::Event(v)) => place(&mut s.events, i, v),
-        (RecordAt::RiskEntry(i), Record::RiskEntry(v)) => place(&mut s.risks, i, v),
-        (RecordAt::Subprocessor(i), Record::Subprocessor(v)) => {
-            place(&mut s.subprocessors.list, i, v);
-        }
-        (at, _) => {
-            tracing::error!(record.at = %at, "the decoder returned another kind of record");
-            return Err(ApiError::Internal);
-        }
-    }
-    Ok(())
-}
-
-/// Removes item `index` of a list section.
-fn remove(s: &mut Supplier, section: Section, index: usize) {
-    fn rm<T>(list: &mut Vec<T>, index: usize) {
-        if index < list.len() {
-            list.remove(index);
-        }
-    }
-    match section {
-        Section::Locations => rm(&mut s.locations, index),
-        Section::Assurance => rm(&mut s.assurance, index),
-        Section::Agreements => rm(&mut s.agreements, index),
-        Section::Assessments => rm(&mut s.assessments, index),
-        Section::Reviews => rm(&mut s.reviews, index),
-        Section::Events => rm(&mut s.events, index),
-        Section::Risks => rm(&mut s.risks, index),
-        Section::Subprocessors => rm(&mut s.subprocessors.list, index),
-        Section::Data | Section::Inference | Section::Risk | Section::PublicListing => {}
-    }
+    put_record(s, at, record).map_err(|_| {
+        tracing::error!(record.at = %at, "the decoder returned another kind of record");
+        ApiError::Internal
+    })
 }
 
 /// Reads the supplier at the version the client read (409 with the current one otherwise:
 /// the indexes it names are those of its version), lets `edit` change it, and stores it as
-/// the next version with one audit entry.
+/// the next version with one audit entry (the shared write path of
+/// [`vetted_app::suppliers::edit_supplier`], which the browser's forms use too).
 async fn edit_supplier<T>(
     state: &AppState,
     who: &Principal,
@@ -948,19 +867,15 @@ async fn edit_supplier<T>(
     expected: i64,
     edit: impl FnOnce(&mut Supplier) -> Result<T, ApiError>,
 ) -> Result<(StoredSupplier, T), ApiError> {
-    let mut stored = load(state, id).await?;
-    if stored.version != expected {
-        return Err(StoreError::Stale {
-            current: Box::new(stored),
-        }
-        .into());
-    }
-    let out = edit(&mut stored.supplier)?;
-    let stored = state
-        .store
-        .update_supplier(&stored.supplier, expected, &Change::now(who.actor()))
-        .await?;
-    Ok((stored, out))
+    let id = parse_id(id)?;
+    vetted_app::suppliers::edit_supplier(
+        state.store.as_ref(),
+        &id,
+        expected,
+        &Change::now(who.actor()),
+        edit,
+    )
+    .await
 }
 
 /// The answer of a nested record write.
@@ -1036,7 +951,7 @@ pub async fn put_section(
     JsonText(text): JsonText,
 ) -> Result<Response, ApiError> {
     let section = section(&name)?;
-    let at = whole(section).ok_or(ApiError::MethodNotAllowed)?;
+    let at = section.whole().ok_or(ApiError::MethodNotAllowed)?;
     let expected = required(if_match)?;
     let record = decode_record(&text, at, &state.policy().policy)?;
     let (stored, ()) = edit_supplier(&state, &who, &id, expected, |s| put(s, at, record)).await?;
@@ -1081,13 +996,13 @@ pub async fn append_record(
     JsonText(text): JsonText,
 ) -> Result<Response, ApiError> {
     let section = section(&name)?;
-    if whole(section).is_some() && section != Section::Subprocessors {
+    if section.whole().is_some() && section != Section::Subprocessors {
         return Err(ApiError::MethodNotAllowed);
     }
     let expected = required(if_match)?;
     let policy = std::sync::Arc::clone(&state.policy().policy);
     let (stored, at) = edit_supplier(&state, &who, &id, expected, |s| {
-        let len = list_len(s, section).ok_or(ApiError::MethodNotAllowed)?;
+        let len = section.len(s).ok_or(ApiError::MethodNotAllowed)?;
         let at = section.item(len).ok_or(ApiError::MethodNotAllowed)?;
         let record = decode_record(&text, at, &policy)?;
         put(s, at, record)?;
@@ -1148,7 +1063,7 @@ pub async fn replace_record(
     let expected = required(if_match)?;
     let record = decode_record(&text, at, &state.policy().policy)?;
     let (stored, ()) = edit_supplier(&state, &who, &id, expected, |s| {
-        if list_len(s, section).is_none_or(|len| index >= len) {
+        if section.len(s).is_none_or(|len| index >= len) {
             return Err(ApiError::NotFound {
                 what: "record",
                 id: format!("{}.{at}", s.id),
@@ -1199,13 +1114,13 @@ pub async fn delete_record(
     })?;
     let expected = required(if_match)?;
     let (stored, ()) = edit_supplier(&state, &who, &id, expected, |s| {
-        if list_len(s, section).is_none_or(|len| index >= len) {
+        if section.len(s).is_none_or(|len| index >= len) {
             return Err(ApiError::NotFound {
                 what: "record",
                 id: format!("{}.{at}", s.id),
             });
         }
-        remove(s, section, index);
+        section.remove(s, index);
         Ok(())
     })
     .await?;

@@ -14,14 +14,19 @@
 //!   [`PageError`] (errors as HTML pages) and [`render`].
 //! - [`assets`]: the vendored and own static files under `/static/`.
 //! - [`dashboard`]: `/`, what needs attention.
+//! - [`supplier`]: `/suppliers/{id}`, a supplier's state explained (findings, every section,
+//!   the change history), with archive and restore.
+//! - [`forms`]: the editors' forms for a supplier and each of its nested records.
 //!
 //! The first-run setup page lives with the account routes in `crate::auth::setup` (it also
 //! answers JSON), but renders its templates through [`page`].
 
 pub mod assets;
 pub mod dashboard;
+pub mod forms;
 pub mod page;
 pub mod session;
+pub mod supplier;
 
 use axum::Router;
 use axum::handler::Handler;
@@ -113,6 +118,8 @@ fn pages() -> Pages {
         .merge(assets::pages())
         .merge(session::pages())
         .merge(dashboard::pages())
+        .merge(supplier::pages())
+        .merge(forms::pages())
 }
 
 /// The UI's routes (they need `crate::auth::authenticate` around them, which `crate::router`

@@ -49,7 +49,10 @@ async fn first_admin_sets_up_signs_in_by_keyboard_and_signs_out() {
     // The dashboard, with the user in the menu, styled and scripted under the page's CSP.
     browser.wait_for_path("/").await;
     assert_eq!(browser.text("main h1").await, "Dashboard");
-    assert_eq!(browser.text(".site-header .who").await, format!("{email} ADMIN"));
+    assert_eq!(
+        browser.text(".site-header .who").await,
+        format!("{email} ADMIN")
+    );
     let role = browser.wait_for(".site-header .who .role").await;
     assert_eq!(
         role.css_value("text-transform").await.expect("a CSS value"),
@@ -77,11 +80,18 @@ async fn first_admin_sets_up_signs_in_by_keyboard_and_signs_out() {
     // The setup link is spent.
     browser.goto(&format!("/setup?token={token}")).await;
     assert_eq!(browser.text("h1").await, "Setup link no longer valid");
+    let console = browser.console_errors().await;
+    assert_eq!(console.len(), 1, "{console:#?}");
+    assert!(console[0].contains("status of 410 (Gone)"), "{console:#?}");
 
     // The session is gone: the dashboard sends to the login page again.
     browser.goto("/").await;
     browser.wait_for_path("/login").await;
-    assert_eq!(browser.path().await, "/login", "no `next` back to the default page");
+    assert_eq!(
+        browser.path().await,
+        "/login",
+        "no `next` back to the default page"
+    );
     assert_eq!(browser.text("h1").await, "Sign in");
     assert!(!browser.has(".site-header .who").await);
     browser.finish().await;

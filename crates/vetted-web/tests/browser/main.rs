@@ -1,6 +1,6 @@
 //! Browser journeys: Vetted's pages in real headless Chromium.
 //!
-//! Debian's `chromium`, driven over WebDriver by Debian's `chromedriver` (through the
+//! Debian's `chromium`, driven over `WebDriver` by Debian's `chromedriver` (through the
 //! `fantoccini` crate), against a real Vetted server on 127.0.0.1. Each test starts its own
 //! server and its own browser ([`harness::App`], [`harness::Browser`]), so tests run in
 //! parallel without sharing anything, and leaves a screenshot of its last page under
@@ -21,4 +21,5 @@ mod common;
 mod harness;
 
 mod first_run;
+mod verbs;
 mod viewer;

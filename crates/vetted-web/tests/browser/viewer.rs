@@ -47,7 +47,10 @@ async fn viewer_sees_no_edit_controls_and_a_forged_write_is_refused() {
 
     // A script on the viewer's page posts a new supplier with the session's CSRF token.
     let csrf = browser.csrf_token().await;
-    assert!(!csrf.is_empty(), "the page carries the session's CSRF token");
+    assert!(
+        !csrf.is_empty(),
+        "the page carries the session's CSRF token"
+    );
     let body = forged_supplier();
     let forged = browser
         .fetch(
@@ -73,6 +76,15 @@ async fn viewer_sees_no_edit_controls_and_a_forged_write_is_refused() {
         .await;
     assert_eq!(tokenless.status, 403, "{}", tokenless.body);
     assert_eq!(tokenless.json()["error"], "csrf");
+    // The browser saw both refusals; nothing else went wrong on the page.
+    let console = browser.console_errors().await;
+    assert_eq!(console.len(), 2, "{console:#?}");
+    assert!(
+        console
+            .iter()
+            .all(|e| e.contains("/api/v1/suppliers") && e.contains("status of 403")),
+        "{console:#?}"
+    );
     assert!(app.supplier("forged-ltd").await.is_none());
     assert_eq!(app.count_suppliers().await, register, "nothing was written");
 

@@ -1,444 +1,20 @@
-//! The journeys' harness: a Vetted server ([`App`]) and a headless Chromium ([`Browser`]) per
-//! test, and the few verbs a journey is written in.
-//!
-//! - [`App`] serves the real router (`vetted_web::Server`, as `vetted serve` does) on
-//!   127.0.0.1, port 0, over a fresh `SQLite` database in a temporary folder, empty or holding
-//!   the example register; it creates users and suppliers directly through the store for a
-//!   journey's set-up, and stops when dropped.
-//! - [`Browser`] starts `chromedriver` on a free loopback port in its own process group with a
-//!   fresh Chromium profile and `HOME`/`XDG_*` folders in a temporary folder (nothing is
-//!   written to the real home, nothing collides between parallel tests), opens a 1280×900
-//!   headless window, and offers the verbs: [`Browser::goto`], [`Browser::sign_in`],
-//!   [`Browser::fill`] (by label text or CSS selector), [`Browser::select`],
-//!   [`Browser::check`], [`Browser::upload`], [`Browser::click_button`],
-//!   [`Browser::click_link`], [`Browser::tab_to`] and [`Browser::press`] for the keyboard,
-//!   [`Browser::text`], [`Browser::wait_for`], [`Browser::fetch`] (a request from the page's
-//!   own session, for forged requests), [`Browser::screenshot`].
-//!
-//! Every verb waits (up to [`WAIT`]) for what it needs to appear, and panics with the page's
-//! address when it does not: journeys read as a list of steps, without `?` or `unwrap`.
-//! Dropping a [`Browser`] that was not [`Browser::finish`]ed (a failed assertion) still saves
-//! the screenshot of the page it was on, closes the WebDriver session and kills the process
-//! group, so no Chromium outlives its test.
+//! The browser of a journey and its verbs.
 
 use std::future::Future;
-use std::io::{Read as _, Write as _};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use axum::http::Method;
 use fantoccini::elements::{Element, ElementRef};
 use fantoccini::error::CmdError;
 use fantoccini::key::Key;
+use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
-use vetted_core::audit::{Actor, AuditKey};
-use vetted_core::model::{Register, Supplier};
-use vetted_core::policy::Policy;
-use vetted_store::{Change, StoredSupplier};
-use vetted_web::auth::Role;
-use vetted_web::current::Refresher;
-use vetted_web::{AppState, Server, WebConfig};
 
-use crate::common;
-
-/// How long a verb waits for what it needs (an element, a navigation) before it fails. Generous:
-/// two parallel journeys share two cores with the rest of the suite.
-pub const WAIT: Duration = Duration::from_secs(20);
-
-/// The browser window's size: a laptop screen.
-pub const WINDOW: (u32, u32) = (1280, 900);
-
-/// The password of every user [`App::add_user`] creates.
-pub const PASSWORD: &str = common::pages::PASSWORD;
-
-/// The test's name for its artifacts: the path of the enclosing function inside the test
-/// binary, `first_run::first_admin_sets_up_signs_in_and_out` (as nextest lists it).
-#[macro_export]
-macro_rules! test_name {
-    () => {{
-        fn here() {}
-        $crate::harness::name_of(::std::any::type_name_of_val(&here))
-    }};
-}
-
-/// `browser::a::b::{{closure}}::here` → `a::b`.
-pub fn name_of(type_name: &str) -> String {
-    type_name
-        .split("::")
-        .filter(|part| *part != "{{closure}}")
-        .skip(1)
-        .collect::<Vec<_>>()
-        .split_last()
-        .map(|(_, path)| path.join("::"))
-        .unwrap_or_default()
-}
-
-// ------------------------------------------------------------------------------------------
-// The server
-
-/// A Vetted server on 127.0.0.1 for one test: the real router over a fresh `SQLite` database,
-/// stopped when dropped.
-pub struct App {
-    /// The server's state: its store and accounts, for set-up and for checking what a journey
-    /// wrote.
-    pub state: AppState,
-    addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    tasks: Vec<JoinHandle<()>>,
-    // Dropped last: the database's folder.
-    _dir: tempfile::TempDir,
-}
-
-/// A user [`App::add_user`] created, to sign in with.
-#[derive(Clone, Debug)]
-pub struct Account {
-    /// `{role}@example.org`.
-    pub email: String,
-    /// [`PASSWORD`].
-    pub password: String,
-}
-
-impl App {
-    /// A server on an empty database: no suppliers, no users (the first-run state).
-    pub async fn empty() -> App {
-        App::start(None).await
-    }
-
-    /// A server whose database holds the example register (`examples/register.json`, 22
-    /// suppliers), imported by the system actor.
-    pub async fn with_example_register() -> App {
-        App::start(Some(&common::example_register())).await
-    }
-
-    async fn start(register: Option<&Register>) -> App {
-        init_logs();
-        let dir = tempfile::Builder::new()
-            .prefix("vetted-browser-db-")
-            .tempdir()
-            .expect("a temporary folder for the database");
-        let url = dir.path().join("vetted.db").display().to_string();
-        let key = AuditKey::from_bytes(&[7; 32]).expect("a test audit key");
-        let store =
-            vetted_store::open_with_audit_key(&vetted_store::DatabaseUrl::new(&url), key.clone())
-                .await
-                .expect("open a fresh SQLite store");
-        if let Some(register) = register {
-            store
-                .upsert_register(register, &Change::now(Actor::System), &|_| {})
-                .await
-                .expect("import the register");
-        }
-        let config = WebConfig {
-            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            ..WebConfig::default()
-        };
-        let server = Server::bind(&config).await.expect("bind 127.0.0.1:0");
-        let addr = server.local_addr().expect("the bound address");
-        let state = AppState::new(store, Policy::default(), config).with_audit_key(key);
-        // As `vetted serve`: stored evaluations refreshed at start, stored policies followed.
-        let refresher = Refresher::new(state.clone()).spawn(vetted_web::current::DEFAULT_POLL);
-        let (stop, stopped) = oneshot::channel::<()>();
-        let serving = state.clone();
-        let server = tokio::spawn(async move {
-            let shutdown = async {
-                let _ = stopped.await;
-            };
-            if let Err(e) = server.run(serving, shutdown).await {
-                eprintln!("the test server stopped with an error: {e}");
-            }
-        });
-        App {
-            state,
-            addr,
-            stop: Some(stop),
-            tasks: vec![refresher, server],
-            _dir: dir,
-        }
-    }
-
-    /// `http://127.0.0.1:PORT{path}`.
-    pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-
-    /// A first-run setup token, as `vetted serve` prints it on an empty database.
-    pub async fn setup_token(&self) -> String {
-        self.state
-            .accounts
-            .open_setup()
-            .await
-            .expect("open the first-run setup")
-            .expect("no user exists yet, so setup is open")
-    }
-
-    /// Creates a user of `role`, `{role}@example.org` with [`PASSWORD`], by the system actor.
-    pub async fn add_user(&self, role: Role) -> Account {
-        let email = format!("{role}@example.org");
-        self.state
-            .accounts
-            .create_user(&email, PASSWORD, role, Actor::System)
-            .await
-            .expect("create the user");
-        Account {
-            email,
-            password: PASSWORD.to_string(),
-        }
-    }
-
-    /// Adds `supplier` to the register, by the system actor.
-    pub async fn add_supplier(&self, supplier: &Supplier) -> StoredSupplier {
-        self.state
-            .store
-            .create_supplier(supplier, &Change::now(Actor::System))
-            .await
-            .expect("create the supplier")
-    }
-
-    /// The stored supplier with `id`, if there is one.
-    pub async fn supplier(&self, id: &str) -> Option<StoredSupplier> {
-        let id = vetted_core::model::SupplierId::parse(id).expect("a valid supplier id");
-        self.state
-            .store
-            .find_supplier(&id)
-            .await
-            .expect("read the supplier")
-    }
-
-    /// How many suppliers the register holds.
-    pub async fn count_suppliers(&self) -> u64 {
-        self.state
-            .store
-            .count_suppliers()
-            .await
-            .expect("count the suppliers")
-    }
-}
-
-impl Drop for App {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        // The runtime ends with the test anyway; aborting keeps a keep-alive connection from
-        // holding a graceful stop open until then.
-        for task in &self.tasks {
-            task.abort();
-        }
-    }
-}
-
-/// Server logs on the test's output when `RUST_LOG` asks for them (shown for failed tests).
-fn init_logs() {
-    if std::env::var_os("RUST_LOG").is_some() {
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-            .with_test_writer()
-            .try_init();
-    }
-}
-
-// ------------------------------------------------------------------------------------------
-// The browser's programs
-
-/// Chromium and chromedriver: `VETTED_CHROMIUM` and `VETTED_CHROMEDRIVER`, by default Debian's
-/// `/usr/bin/chromium` and `/usr/bin/chromedriver`.
-struct Programs {
-    chromium: PathBuf,
-    chromedriver: PathBuf,
-}
-
-impl Programs {
-    /// Both programs, or a failed test that says how to install them (never a skip: a journey
-    /// that does not run must not look like one that passed).
-    fn find() -> Programs {
-        let find = |var: &str, default: &str| {
-            let path = std::env::var_os(var).map_or_else(|| PathBuf::from(default), PathBuf::from);
-            assert!(
-                path.is_file(),
-                "{} not found ({var} or the default {default}): the browser tests need Debian's \
-                 Chromium and its WebDriver. Install them with `apt-get install chromium \
-                 chromium-driver`, or run the tests through `scripts/with-browser` (or \
-                 `scripts/test`), which installs them",
-                path.display()
-            );
-            path
-        };
-        Programs {
-            chromium: find("VETTED_CHROMIUM", "/usr/bin/chromium"),
-            chromedriver: find("VETTED_CHROMEDRIVER", "/usr/bin/chromedriver"),
-        }
-    }
-}
-
-/// A running chromedriver, leader of its own process group (Chromium and its helpers are in
-/// it too), killed with the whole group when dropped.
-struct Driver {
-    child: Child,
-    port: u16,
-    /// `home/` (`HOME`, `XDG_*`), `profile/` (Chromium's `--user-data-dir`), `driver.log`.
-    dir: tempfile::TempDir,
-}
-
-impl Driver {
-    /// Starts chromedriver on a free loopback port and waits until it is ready for sessions.
-    async fn start(programs: &Programs) -> Driver {
-        let dir = tempfile::Builder::new()
-            .prefix("vetted-browser-")
-            .tempdir()
-            .expect("a temporary folder for the browser");
-        let home = dir.path().join("home");
-        std::fs::create_dir_all(&home).expect("create the browser's home folder");
-        let log_path = dir.path().join("driver.log");
-        let mut last_log = String::new();
-        // A port found free may be taken by a parallel test before chromedriver binds it:
-        // chromedriver then exits, and another port is tried.
-        for _ in 0..5 {
-            let port = free_port();
-            let log = std::fs::File::create(&log_path).expect("create the driver's log");
-            let mut child = Command::new(&programs.chromedriver)
-                .arg(format!("--port={port}"))
-                .arg("--allowed-ips=127.0.0.1")
-                .env("HOME", &home)
-                .env("XDG_CONFIG_HOME", home.join(".config"))
-                .env("XDG_CACHE_HOME", home.join(".cache"))
-                .env("XDG_DATA_HOME", home.join(".local/share"))
-                .stdin(Stdio::null())
-                .stdout(log.try_clone().expect("the driver's log"))
-                .stderr(log)
-                // Its own process group, so a drop can end Chromium's processes with it.
-                .process_group(0)
-                .spawn()
-                .unwrap_or_else(|e| {
-                    panic!("cannot start {}: {e}", programs.chromedriver.display())
-                });
-            match wait_ready(&mut child, port, &log_path).await {
-                Ok(()) => return Driver { child, port, dir },
-                Err(log) => {
-                    last_log = log;
-                    kill_group(&mut child);
-                }
-            }
-        }
-        panic!("chromedriver did not start (5 ports tried); its last log:\n{last_log}");
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("driver.log")).unwrap_or_default()
-    }
-}
-
-/// Polls chromedriver's `GET /status` until it says `"ready":true`; its log when it exited or
-/// did not get ready within [`WAIT`].
-async fn wait_ready(child: &mut Child, port: u16, log: &Path) -> Result<(), String> {
-    let read_log = || std::fs::read_to_string(log).unwrap_or_default();
-    let start = Instant::now();
-    loop {
-        if let Ok(Some(status)) = child.try_wait() {
-            return Err(format!("exited with {status}:\n{}", read_log()));
-        }
-        let ready = tokio::task::spawn_blocking(move || driver_status(port))
-            .await
-            .unwrap_or(false);
-        if ready {
-            return Ok(());
-        }
-        if start.elapsed() > WAIT {
-            return Err(format!("not ready after {WAIT:?}:\n{}", read_log()));
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// Kills `child`'s whole process group (chromedriver, Chromium, its crash handler) and reaps
-/// `child`.
-fn kill_group(child: &mut Child) {
-    // `kill -KILL -- -PGID`: the standard library signals one process only, and Chromium
-    // outlives a killed chromedriver.
-    let _ = Command::new("kill")
-        .args(["-KILL", "--", &format!("-{}", child.id())])
-        .stderr(Stdio::null())
-        .status();
-    let _ = child.kill();
-    let _ = child.wait();
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        kill_group(&mut self.child);
-    }
-}
-
-/// A port free on 127.0.0.1 right now.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("find a free port")
-}
-
-/// Whether chromedriver on `port` answers `GET /status` with `"ready":true`.
-fn driver_status(port: u16) -> bool {
-    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
-        return false;
-    };
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-    let request =
-        format!("GET /status HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
-    if stream.write_all(request.as_bytes()).is_err() {
-        return false;
-    }
-    let mut response = String::new();
-    let _ = stream.read_to_string(&mut response);
-    response.starts_with("HTTP/1.1 200") && response.contains("\"ready\":true")
-}
-
-/// What chromedriver is asked for: Debian's Chromium, headless, quiet on a closed network
-/// (no background requests, updates, sync or QUIC probes), a fresh profile, a laptop's window.
-fn capabilities(programs: &Programs, profile: &Path) -> serde_json::Map<String, Value> {
-    let args = [
-        "--headless".to_string(),
-        "--no-sandbox".to_string(),
-        "--disable-gpu".to_string(),
-        "--disable-quic".to_string(),
-        "--no-first-run".to_string(),
-        "--no-default-browser-check".to_string(),
-        "--disable-background-networking".to_string(),
-        "--disable-component-update".to_string(),
-        "--disable-sync".to_string(),
-        "--disable-extensions".to_string(),
-        // A container's /dev/shm is often 64 MB, too small for Chromium's shared memory.
-        "--disable-dev-shm-usage".to_string(),
-        // No keyring daemon to ask for a password store.
-        "--password-store=basic".to_string(),
-        "--lang=en-GB".to_string(),
-        format!("--window-size={},{}", WINDOW.0, WINDOW.1),
-        format!("--user-data-dir={}", profile.display()),
-    ];
-    let caps = json!({
-        "browserName": "chrome",
-        "goog:chromeOptions": {
-            "binary": programs.chromium.display().to_string(),
-            "args": args,
-        },
-    });
-    match caps {
-        Value::Object(map) => map,
-        _ => unreachable!("a JSON object"),
-    }
-}
-
-// ------------------------------------------------------------------------------------------
-// The browser
+use super::chromium::{Driver, Programs, capabilities};
+use super::{App, WAIT, WINDOW};
 
 /// A headless Chromium on one [`App`], for one test. Drop it (or [`Browser::finish`] it) before
 /// the [`App`]: declare it after.
@@ -496,7 +72,7 @@ impl Browser {
         browser
     }
 
-    /// The WebDriver client, for what the verbs do not cover.
+    /// The `WebDriver` client, for what the verbs do not cover.
     pub fn client(&self) -> &Client {
         self.client.as_ref().expect("the browser is open")
     }
@@ -528,7 +104,11 @@ impl Browser {
     /// Waits until the current path (with its query when `expected` has one) is `expected`.
     pub async fn wait_for_path(&self, expected: &str) {
         self.poll(&format!("the address to become {expected}"), || async {
-            let url = self.client().current_url().await.map_err(|e| e.to_string())?;
+            let url = self
+                .client()
+                .current_url()
+                .await
+                .map_err(|e| e.to_string())?;
             let path = if expected.contains('?') {
                 format!("{}?{}", url.path(), url.query().unwrap_or(""))
             } else {
@@ -876,8 +456,10 @@ impl Browser {
                 vec![],
             )
             .await
-            .map(|v| v.as_str().unwrap_or("?").to_string())
-            .unwrap_or_else(|e| format!("unknown ({e})"))
+            .map_or_else(
+                |e| format!("unknown ({e})"),
+                |v| v.as_str().unwrap_or("?").to_string(),
+            )
     }
 
     // --- signing in ---------------------------------------------------------------------
@@ -940,7 +522,12 @@ impl Browser {
             .client()
             .execute_async(
                 FETCH,
-                vec![json!(method), json!(path), Value::Object(headers), json!(body)],
+                vec![
+                    json!(method),
+                    json!(path),
+                    Value::Object(headers),
+                    json!(body),
+                ],
             )
             .await
             .unwrap_or_else(|e| panic!("fetch {method} {path}: {e}"));
@@ -964,6 +551,28 @@ impl Browser {
             .unwrap_or_else(|e| panic!("run a script: {e}"))
     }
 
+    /// The console's errors since the last call (chromedriver hands each entry out once):
+    /// scripts that threw, resources that failed to load, and content refused by the page's
+    /// Content Security Policy (an inline `style=` or script). [`Browser::finish`] fails the
+    /// journey on any left unread, so a test that provokes one on purpose (a refused request)
+    /// reads it here first.
+    pub async fn console_errors(&self) -> Vec<String> {
+        let entries = self
+            .client()
+            .issue_cmd(ConsoleLog)
+            .await
+            .unwrap_or_else(|e| panic!("read the console: {e}"));
+        entries
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| e["level"] == "SEVERE")
+            .map(|e| e["message"].as_str().unwrap_or_default().to_string())
+            // Chromium asks every site for /favicon.ico, which Vetted does not serve (yet).
+            .filter(|message| !message.contains("/favicon.ico "))
+            .collect()
+    }
+
     // --- artifacts ----------------------------------------------------------------------
 
     /// Saves the window as `<artifacts>/<test>--<label>.png` and returns its path.
@@ -975,11 +584,21 @@ impl Browser {
 
     /// Saves the last page as `<artifacts>/<test>.png`, closes the session and stops the
     /// browser. Dropping the browser does the same (for a failed test), only less politely.
+    ///
+    /// Fails when the console logged errors the journey did not read (see
+    /// [`Browser::console_errors`]): every page of every journey is checked for broken
+    /// scripts, missing files and content its CSP refuses.
     pub async fn finish(mut self) -> PathBuf {
+        let errors = self.console_errors().await;
         let path = last_screenshot_path(&self.name);
         let client = self.client.take().expect("the browser is open");
         save_screenshot(&client, &path).await;
         let _ = client.close().await;
+        assert!(
+            errors.is_empty(),
+            "the browser's console logged errors during the journey:\n{}",
+            errors.join("\n")
+        );
         path
     }
 
@@ -1059,7 +678,29 @@ impl Drop for Browser {
     }
 }
 
-/// The WebDriver key of an element reference in JSON.
+/// chromedriver's console log of the session (`POST /session/{id}/se/log`, an extension
+/// command `WebDriver` does not standardise).
+#[derive(Debug)]
+struct ConsoleLog;
+
+impl WebDriverCompatibleCommand for ConsoleLog {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/se/log",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (Method, Option<String>) {
+        (Method::POST, Some(r#"{"type":"browser"}"#.to_string()))
+    }
+}
+
+/// The `WebDriver` key of an element reference in JSON.
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 fn element_json(element: &Element) -> Value {
@@ -1101,8 +742,8 @@ async fn save_screenshot(client: &Client, path: &Path) {
     }
     match shot {
         Ok(png) => {
-            if let Err(e) = std::fs::create_dir_all(artifacts_dir())
-                .and_then(|()| std::fs::write(path, png))
+            if let Err(e) =
+                std::fs::create_dir_all(artifacts_dir()).and_then(|()| std::fs::write(path, png))
             {
                 eprintln!("cannot save the screenshot {}: {e}", path.display());
             }
@@ -1150,15 +791,8 @@ fn collapse(text: &str) -> String {
 }
 
 #[test]
-fn names_and_literals() {
-    assert_eq!(
-        name_of("browser::first_run::journey::{{closure}}::here"),
-        "first_run::journey"
-    );
+fn xpath_literals_quote_any_text() {
     assert_eq!(xpath_literal("Save"), "'Save'");
     assert_eq!(xpath_literal("Don't"), "\"Don't\"");
-    assert_eq!(
-        xpath_literal("a'b\"c"),
-        "concat('a', \"'\", 'b\"c')"
-    );
+    assert_eq!(xpath_literal("a'b\"c"), "concat('a', \"'\", 'b\"c')");
 }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use axum::http::Method;
+use fantoccini::actions::{InputSource as _, KeyAction, KeyActions};
 use fantoccini::elements::{Element, ElementRef};
 use fantoccini::error::CmdError;
 use fantoccini::key::Key;
@@ -92,7 +93,7 @@ impl Browser {
             .unwrap_or_else(|e| panic!("open {path}: {e}"));
     }
 
-    /// The current path with its query: `/login?notice=signed_out`.
+    /// The current path with its query: `/login?notice=signed-out`.
     pub async fn path(&self) -> String {
         let url = self.client().current_url().await.expect("the current URL");
         match url.query() {
@@ -401,11 +402,15 @@ impl Browser {
             .unwrap_or_else(|e| panic!("click {what}: {e}"));
     }
 
-    /// Presses `key` (`Key::Enter`, `Key::Tab`, …) in the focused element.
+    /// Presses and releases `key` (`Key::Enter`, `Key::Tab`, …) on the keyboard: it goes to
+    /// whatever has the focus, the page itself when nothing has.
     pub async fn press(&self, key: Key) {
-        self.focused()
-            .await
-            .send_keys(&char::from(key).to_string())
+        let value = char::from(key);
+        let keys = KeyActions::new("keyboard".to_string())
+            .then(KeyAction::Down { value })
+            .then(KeyAction::Up { value });
+        self.client()
+            .perform_actions(keys)
             .await
             .unwrap_or_else(|e| panic!("press {key:?}: {e}"));
     }
@@ -423,14 +428,6 @@ impl Browser {
             "50 presses of Tab never reached `{css}`; focus is on {}",
             self.describe_focus().await
         );
-    }
-
-    /// The focused element (the body when nothing is).
-    pub async fn focused(&self) -> Element {
-        self.client()
-            .active_element()
-            .await
-            .expect("the focused element")
     }
 
     /// Whether the focused element matches `css`.

@@ -24,6 +24,11 @@ struct Asset {
 
 const ASSETS: &[Asset] = &[
     Asset {
+        name: "favicon.svg",
+        content_type: "image/svg+xml",
+        bytes: include_bytes!("../../static/favicon.svg"),
+    },
+    Asset {
         name: "htmx-2.0.11.min.js",
         content_type: "text/javascript; charset=utf-8",
         bytes: include_bytes!("../../static/htmx-2.0.11.min.js"),

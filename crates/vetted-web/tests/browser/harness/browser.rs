@@ -565,8 +565,6 @@ impl Browser {
             .flatten()
             .filter(|e| e["level"] == "SEVERE")
             .map(|e| e["message"].as_str().unwrap_or_default().to_string())
-            // Chromium asks every site for /favicon.ico, which Vetted does not serve (yet).
-            .filter(|message| !message.contains("/favicon.ico "))
             .collect()
     }
 

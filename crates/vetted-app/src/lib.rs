@@ -1,10 +1,12 @@
 //! Vetted's use cases over the core and the store: loading and writing register files in every
 //! format (JSON, YAML, CSV, XLSX), the flat spreadsheet layout ([`tabular`]), and synthetic
-//! registers for benchmarks ([`generate`]), and accounts ([`accounts`]: passwords, sessions,
-//! API tokens, TOTP, first-run setup).
+//! registers for benchmarks ([`generate`]), accounts ([`accounts`]: passwords, sessions,
+//! API tokens, TOTP, first-run setup), and imports received in memory ([`import`]: read an
+//! upload, plan what it would change).
 
 pub mod accounts;
 pub mod evaluate;
 pub mod files;
 pub mod generate;
+pub mod import;
 pub mod tabular;

@@ -14,12 +14,15 @@
 //!   [`PageError`] (errors as HTML pages) and [`render`].
 //! - [`assets`]: the vendored and own static files under `/static/`.
 //! - [`dashboard`]: `/`, what needs attention.
+//! - [`import`]: `/import`, a register file previewed (every problem, or what would change),
+//!   then written on confirmation.
 //!
 //! The first-run setup page lives with the account routes in `crate::auth::setup` (it also
 //! answers JSON), but renders its templates through [`page`].
 
 pub mod assets;
 pub mod dashboard;
+pub mod import;
 pub mod page;
 pub mod session;
 
@@ -113,6 +116,7 @@ fn pages() -> Pages {
         .merge(assets::pages())
         .merge(session::pages())
         .merge(dashboard::pages())
+        .merge(import::pages())
 }
 
 /// The UI's routes (they need `crate::auth::authenticate` around them, which `crate::router`

@@ -16,10 +16,12 @@
 //! - [`dashboard`]: `/`, what needs attention.
 //! - [`import`]: `/import`, a register file previewed (every problem, or what would change),
 //!   then written on confirmation.
+//! - [`admin`]: `/admin/…`, users, API tokens, the policy and the audit trail (admins only).
 //!
 //! The first-run setup page lives with the account routes in `crate::auth::setup` (it also
 //! answers JSON), but renders its templates through [`page`].
 
+pub mod admin;
 pub mod assets;
 pub mod dashboard;
 pub mod import;
@@ -117,6 +119,7 @@ fn pages() -> Pages {
         .merge(session::pages())
         .merge(dashboard::pages())
         .merge(import::pages())
+        .merge(admin::pages())
 }
 
 /// The UI's routes (they need `crate::auth::authenticate` around them, which `crate::router`

@@ -51,6 +51,8 @@ pub struct Moment {
     pub iso: String,
     /// For people, in UTC to the minute.
     pub text: String,
+    /// The day alone (`2026-03-01`), where the time matters less.
+    pub date: String,
 }
 
 impl Moment {
@@ -65,6 +67,7 @@ impl Moment {
         Moment {
             iso: utc.format(&Rfc3339).unwrap_or_default(),
             text,
+            date: utc.date().to_string(),
         }
     }
 }

@@ -103,6 +103,20 @@ pub struct TokenCreatedPage {
     secret: String,
 }
 
+/// An expiry as people read it: a token made with a last day expires at the next midnight
+/// (UTC), which is shown as that last day, "end of day"; any other time as it is.
+fn expiry(at: OffsetDateTime) -> Moment {
+    let mut moment = Moment::of(at);
+    let utc = at.to_offset(time::UtcOffset::UTC);
+    if utc.time() == time::Time::MIDNIGHT
+        && let Some(last_day) = utc.date().previous_day()
+    {
+        moment.text = format!("{last_day}, end of day (UTC)");
+        moment.date = last_day.to_string();
+    }
+    moment
+}
+
 fn status(t: &vetted_store::accounts::ApiToken, now: OffsetDateTime) -> &'static str {
     if t.revoked_at.is_some() {
         "revoked"
@@ -139,7 +153,7 @@ async fn tokens_page(
             id: t.id,
             name: t.name,
             created: Moment::of(t.created_at),
-            expires: t.expires_at.map(Moment::of),
+            expires: t.expires_at.map(expiry),
             last_used: t.last_used_at.map(Moment::of),
             revoked: t.revoked_at.map(Moment::of),
         })
@@ -256,7 +270,7 @@ async fn create(
             chrome: Chrome::new(session, Nav::Admin),
             name: token.name,
             user,
-            expires: token.expires_at.map(Moment::of),
+            expires: token.expires_at.map(expiry),
             secret,
         },
     ))

@@ -10,7 +10,7 @@ use vetted_core::audit::{NewEntry, action};
 use vetted_core::model::{Category, Register, Status, Supplier};
 
 use crate::error::context;
-use crate::store::Change;
+use crate::store::{Change, PlannedVersions};
 use crate::{ImportSummary, StoreError, trail};
 
 /// A supplier of the register with its JSON document.
@@ -113,6 +113,38 @@ pub(crate) fn plan<'a>(
         });
     }
     Plan { writes, summary }
+}
+
+/// Refuses the import when a supplier of `incoming` is not stored as `planned` says: the
+/// version it had when the import was planned, or not stored then.
+pub(crate) fn check_planned(
+    incoming: &[Incoming<'_>],
+    existing: &HashMap<String, Existing>,
+    planned: &PlannedVersions,
+) -> Result<(), StoreError> {
+    for Incoming { supplier, .. } in incoming {
+        let id = supplier.id.as_str();
+        let now = existing.get(id).map(|e| e.version);
+        let reason = match planned.get(id) {
+            Some(then) if *then == now => continue,
+            None => "was not part of the planned import; nothing was imported".to_string(),
+            Some(then) => format!(
+                "changed since the import was planned ({} then, {} now); nothing was imported",
+                describe(*then),
+                describe(now)
+            ),
+        };
+        return Err(StoreError::Conflict {
+            what: "supplier",
+            id: id.to_string(),
+            reason,
+        });
+    }
+    Ok(())
+}
+
+fn describe(version: Option<i64>) -> String {
+    version.map_or_else(|| "not stored".to_string(), |v| format!("version {v}"))
 }
 
 /// The audit entry recording `write`: `supplier.create`, or `supplier.update` with the record

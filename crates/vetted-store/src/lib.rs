@@ -45,7 +45,7 @@ pub use evaluations::{
 pub use policies::{PolicyStore, PolicyVersion};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
-pub use store::{Change, ImportSummary, Store, StoredSupplier};
+pub use store::{Change, ImportSummary, PlannedVersions, Store, StoredSupplier};
 pub use url::DatabaseUrl;
 
 use url::Target;

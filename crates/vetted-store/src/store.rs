@@ -2,6 +2,8 @@
 //! Each backend implements it ([`crate::sqlite`], [`crate::postgres`]), and the
 //! conformance suite in `tests/conformance/` holds every backend to the same behaviour.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use time::OffsetDateTime;
 use vetted_core::audit::Actor;
@@ -61,6 +63,11 @@ impl ImportSummary {
     }
 }
 
+/// The stored versions an import was planned against: for each supplier id of the register,
+/// the version stored when the plan was made, or `None` when it was not stored then. See
+/// [`Store::upsert_register_as_planned`].
+pub type PlannedVersions = HashMap<String, Option<i64>>;
+
 /// Vetted's storage of the supplier register.
 ///
 /// Object-safe: callers hold an `Arc<dyn Store>` chosen at start-up by [`crate::open`].
@@ -114,6 +121,19 @@ pub trait Store:
     async fn upsert_register(
         &self,
         register: &Register,
+        change: &Change,
+        progress: &(dyn Fn(usize) + Send + Sync),
+    ) -> Result<ImportSummary, StoreError>;
+
+    /// [`Store::upsert_register`], only if every supplier of `register` is still stored as
+    /// `planned` says (the version it had, or not stored): checked inside the import's
+    /// transaction, under the writers' lock, so what is written is exactly the change that was
+    /// planned (and shown). Otherwise [`StoreError::Conflict`] naming the first supplier that
+    /// differs, and nothing is written. An id of `register` missing from `planned` differs too.
+    async fn upsert_register_as_planned(
+        &self,
+        register: &Register,
+        planned: &PlannedVersions,
         change: &Change,
         progress: &(dyn Fn(usize) + Send + Sync),
     ) -> Result<ImportSummary, StoreError>;

@@ -50,6 +50,7 @@ conformance_tests!(fresh;
     progress_rises_to_the_total,
     a_large_import_keeps_order_and_counts,
     a_full_supplier_round_trips,
+    an_import_as_planned_writes_only_what_was_planned,
 );
 
 account_conformance_tests!(fresh;

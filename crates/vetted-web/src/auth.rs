@@ -49,6 +49,7 @@ impl From<AccountError> for ApiError {
                 ApiError::TooManyAttempts(retry_after.whole_seconds().max(1) as u64)
             }
             AccountError::SetupClosed => ApiError::conflict("this setup link is no longer valid"),
+            e @ AccountError::OwnAccount => ApiError::conflict(e.to_string()),
             AccountError::Store(e) => e.into(),
         }
     }

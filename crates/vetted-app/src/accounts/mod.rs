@@ -89,6 +89,10 @@ pub enum AccountError {
         /// How long until the next attempt can succeed.
         retry_after: Duration,
     },
+    /// An admin tried to disable their own account or lower their own role: refused, so the
+    /// last admin cannot lock everyone out by mistake; another admin must do it.
+    #[error("an admin cannot disable or demote themselves; ask another admin")]
+    OwnAccount,
     /// The setup link is unknown, used or expired, or an account exists already.
     #[error("this setup link is no longer valid")]
     SetupClosed,
@@ -299,6 +303,8 @@ impl Accounts {
 
     /// Changes a user's role or disables/enables them; disabling ends their sessions. The
     /// audit trail records `user.update` by `actor` with the role and flags before and after.
+    /// Disabling oneself or lowering one's own role (the actor's user, by session or token) is
+    /// [`AccountError::OwnAccount`], and nothing changes.
     pub async fn update_user(
         &self,
         id: &str,
@@ -306,6 +312,16 @@ impl Accounts {
         disabled: Option<bool>,
         actor: Actor,
     ) -> Result<User, AccountError> {
+        let acting_user = match &actor {
+            Actor::User { id } | Actor::Token { user_id: id, .. } => Some(id.as_str()),
+            Actor::System => None,
+        };
+        if acting_user == Some(id) {
+            let user = self.get_user(id).await?;
+            if disabled == Some(true) || role.is_some_and(|r| r < user.role) {
+                return Err(AccountError::OwnAccount);
+            }
+        }
         let change = UserChange {
             role,
             disabled,

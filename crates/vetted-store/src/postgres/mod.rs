@@ -34,7 +34,9 @@ use crate::error::context;
 use crate::import::{self, Existing, Write};
 use crate::page_cache::PageCache;
 use crate::writes::{self, Current, Decision, Row as WriteRow};
-use crate::{Change, DatabaseUrl, ImportSummary, Store, StoreError, StoredSupplier, trail};
+use crate::{
+    Change, DatabaseUrl, ImportSummary, PlannedVersions, Store, StoreError, StoredSupplier, trail,
+};
 
 /// The schema, from `migrations/postgres/`; files there are never edited once applied.
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
@@ -188,6 +190,71 @@ impl PostgresStore {
     pub fn url(&self) -> &DatabaseUrl {
         &self.url
     }
+
+    /// [`Store::upsert_register`], checking `planned` (if given) inside the transaction.
+    async fn import(
+        &self,
+        register: &Register,
+        planned: Option<&PlannedVersions>,
+        change: &Change,
+        progress: &(dyn Fn(usize) + Send + Sync),
+    ) -> Result<ImportSummary, StoreError> {
+        let total = register.suppliers.len();
+        let incoming = import::encode(register)?;
+
+        // Dropping the transaction on an error rolls it back: all or nothing.
+        let (mut tx, key) = self.begin_write("the import").await?;
+        let mut sealer = audit::start(&mut tx, key).await?;
+
+        let ids: Vec<&str> = incoming.iter().map(|i| i.supplier.id.as_str()).collect();
+        let existing: HashMap<String, Existing> = sqlx::query(
+            "SELECT id, version, position, doc::text FROM suppliers WHERE id = ANY($1)",
+        )
+        .bind(ids)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(context("reading the stored suppliers"))?
+        .iter()
+        .map(|row| {
+            Ok((
+                row.try_get(0)?,
+                Existing {
+                    version: row.try_get(1)?,
+                    position: row.try_get(2)?,
+                    doc: row.try_get(3)?,
+                },
+            ))
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(context("reading the stored suppliers"))?;
+        let next_position: i64 =
+            sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM suppliers")
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(context("reading the register order"))?;
+
+        if let Some(planned) = planned {
+            import::check_planned(&incoming, &existing, planned)?;
+        }
+        let plan = import::plan(incoming, &existing, next_position);
+        drop(existing);
+
+        for batch in plan.writes.chunks(BATCH_ROWS) {
+            let entries = batch
+                .iter()
+                .map(|w| import::entry(w, change))
+                .collect::<Result<Vec<_>, _>>()?;
+            write_batch(&mut tx, batch).await?;
+            audit::append(&mut tx, &mut sealer, entries).await?;
+            progress(batch.last().map_or(0, |w| w.done));
+        }
+
+        tx.commit()
+            .await
+            .map_err(context("committing the import"))?;
+        progress(total);
+        Ok(plan.summary)
+    }
 }
 
 impl fmt::Debug for PostgresStore {
@@ -330,58 +397,17 @@ impl Store for PostgresStore {
         change: &Change,
         progress: &(dyn Fn(usize) + Send + Sync),
     ) -> Result<ImportSummary, StoreError> {
-        let total = register.suppliers.len();
-        let incoming = import::encode(register)?;
+        self.import(register, None, change, progress).await
+    }
 
-        // Dropping the transaction on an error rolls it back: all or nothing.
-        let (mut tx, key) = self.begin_write("the import").await?;
-        let mut sealer = audit::start(&mut tx, key).await?;
-
-        let ids: Vec<&str> = incoming.iter().map(|i| i.supplier.id.as_str()).collect();
-        let existing: HashMap<String, Existing> = sqlx::query(
-            "SELECT id, version, position, doc::text FROM suppliers WHERE id = ANY($1)",
-        )
-        .bind(ids)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(context("reading the stored suppliers"))?
-        .iter()
-        .map(|row| {
-            Ok((
-                row.try_get(0)?,
-                Existing {
-                    version: row.try_get(1)?,
-                    position: row.try_get(2)?,
-                    doc: row.try_get(3)?,
-                },
-            ))
-        })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(context("reading the stored suppliers"))?;
-        let next_position: i64 =
-            sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM suppliers")
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(context("reading the register order"))?;
-
-        let plan = import::plan(incoming, &existing, next_position);
-        drop(existing);
-
-        for batch in plan.writes.chunks(BATCH_ROWS) {
-            let entries = batch
-                .iter()
-                .map(|w| import::entry(w, change))
-                .collect::<Result<Vec<_>, _>>()?;
-            write_batch(&mut tx, batch).await?;
-            audit::append(&mut tx, &mut sealer, entries).await?;
-            progress(batch.last().map_or(0, |w| w.done));
-        }
-
-        tx.commit()
-            .await
-            .map_err(context("committing the import"))?;
-        progress(total);
-        Ok(plan.summary)
+    async fn upsert_register_as_planned(
+        &self,
+        register: &Register,
+        planned: &PlannedVersions,
+        change: &Change,
+        progress: &(dyn Fn(usize) + Send + Sync),
+    ) -> Result<ImportSummary, StoreError> {
+        self.import(register, Some(planned), change, progress).await
     }
 
     async fn create_supplier(

@@ -37,7 +37,7 @@ use crate::error::context;
 use crate::import::{self, Existing, Write};
 use crate::page_cache::PageCache;
 use crate::writes::{self, Current, Decision, Row as WriteRow};
-use crate::{Change, ImportSummary, Store, StoreError, StoredSupplier, trail};
+use crate::{Change, ImportSummary, PlannedVersions, Store, StoreError, StoredSupplier, trail};
 
 /// The schema, from `migrations/sqlite/`; files there are never edited once applied.
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -225,6 +225,84 @@ impl SqliteStore {
             busy_timeout_ms: pragma(conn, "busy_timeout").await?,
             synchronous: pragma(conn, "synchronous").await?,
         })
+    }
+
+    /// [`Store::upsert_register`], checking `planned` (if given) inside the transaction.
+    async fn import(
+        &self,
+        register: &Register,
+        planned: Option<&PlannedVersions>,
+        change: &Change,
+        progress: &(dyn Fn(usize) + Send + Sync),
+    ) -> Result<ImportSummary, StoreError> {
+        let total = register.suppliers.len();
+        let incoming = import::encode(register)?;
+        let now: Arc<str> = now_rfc3339()?.into();
+
+        // Dropping the transaction on an error rolls it back: all or nothing.
+        let (mut tx, key) = self.begin_write("the import").await?;
+        let mut sealer = audit::start(&mut tx, key).await?;
+
+        let ids = json_ids(incoming.iter().map(|i| i.supplier.id.as_str()))?;
+        let existing: HashMap<String, Existing> = sqlx::query(
+            "SELECT id, version, position, doc FROM suppliers \
+             WHERE id IN (SELECT value FROM json_each(?1))",
+        )
+        .bind(ids)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(context("reading the stored suppliers"))?
+        .iter()
+        .map(|row| {
+            Ok((
+                row.try_get(0)?,
+                Existing {
+                    version: row.try_get(1)?,
+                    position: row.try_get(2)?,
+                    doc: row.try_get(3)?,
+                },
+            ))
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(context("reading the stored suppliers"))?;
+        let next_position: i64 =
+            sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM suppliers")
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(context("reading the register order"))?;
+
+        if let Some(planned) = planned {
+            import::check_planned(&incoming, &existing, planned)?;
+        }
+        let plan = import::plan(incoming, &existing, next_position);
+        drop(existing);
+
+        let full_batch_sql = upsert_sql(BATCH_ROWS);
+        let mut writes = plan.writes.into_iter().peekable();
+        while writes.peek().is_some() {
+            let batch: Vec<Write<'_>> = writes.by_ref().take(BATCH_ROWS).collect();
+            let done = batch.last().map_or(0, |w| w.done);
+            let last_batch_sql;
+            let sql = if batch.len() == BATCH_ROWS {
+                &full_batch_sql
+            } else {
+                last_batch_sql = upsert_sql(batch.len());
+                &last_batch_sql
+            };
+            let entries = batch
+                .iter()
+                .map(|w| import::entry(w, change))
+                .collect::<Result<Vec<_>, _>>()?;
+            write_batch(&mut tx, sql, &now, batch).await?;
+            audit::append(&mut tx, &mut sealer, entries).await?;
+            progress(done);
+        }
+
+        tx.commit()
+            .await
+            .map_err(context("committing the import"))?;
+        progress(total);
+        Ok(plan.summary)
     }
 }
 
@@ -424,71 +502,17 @@ impl Store for SqliteStore {
         change: &Change,
         progress: &(dyn Fn(usize) + Send + Sync),
     ) -> Result<ImportSummary, StoreError> {
-        let total = register.suppliers.len();
-        let incoming = import::encode(register)?;
-        let now: Arc<str> = now_rfc3339()?.into();
+        self.import(register, None, change, progress).await
+    }
 
-        // Dropping the transaction on an error rolls it back: all or nothing.
-        let (mut tx, key) = self.begin_write("the import").await?;
-        let mut sealer = audit::start(&mut tx, key).await?;
-
-        let ids = json_ids(incoming.iter().map(|i| i.supplier.id.as_str()))?;
-        let existing: HashMap<String, Existing> = sqlx::query(
-            "SELECT id, version, position, doc FROM suppliers \
-             WHERE id IN (SELECT value FROM json_each(?1))",
-        )
-        .bind(ids)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(context("reading the stored suppliers"))?
-        .iter()
-        .map(|row| {
-            Ok((
-                row.try_get(0)?,
-                Existing {
-                    version: row.try_get(1)?,
-                    position: row.try_get(2)?,
-                    doc: row.try_get(3)?,
-                },
-            ))
-        })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(context("reading the stored suppliers"))?;
-        let next_position: i64 =
-            sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM suppliers")
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(context("reading the register order"))?;
-
-        let plan = import::plan(incoming, &existing, next_position);
-        drop(existing);
-
-        let full_batch_sql = upsert_sql(BATCH_ROWS);
-        let mut writes = plan.writes.into_iter().peekable();
-        while writes.peek().is_some() {
-            let batch: Vec<Write<'_>> = writes.by_ref().take(BATCH_ROWS).collect();
-            let done = batch.last().map_or(0, |w| w.done);
-            let last_batch_sql;
-            let sql = if batch.len() == BATCH_ROWS {
-                &full_batch_sql
-            } else {
-                last_batch_sql = upsert_sql(batch.len());
-                &last_batch_sql
-            };
-            let entries = batch
-                .iter()
-                .map(|w| import::entry(w, change))
-                .collect::<Result<Vec<_>, _>>()?;
-            write_batch(&mut tx, sql, &now, batch).await?;
-            audit::append(&mut tx, &mut sealer, entries).await?;
-            progress(done);
-        }
-
-        tx.commit()
-            .await
-            .map_err(context("committing the import"))?;
-        progress(total);
-        Ok(plan.summary)
+    async fn upsert_register_as_planned(
+        &self,
+        register: &Register,
+        planned: &PlannedVersions,
+        change: &Change,
+        progress: &(dyn Fn(usize) + Send + Sync),
+    ) -> Result<ImportSummary, StoreError> {
+        self.import(register, Some(planned), change, progress).await
     }
 
     async fn create_supplier(

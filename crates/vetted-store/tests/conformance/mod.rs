@@ -18,7 +18,7 @@ use std::sync::Mutex;
 use time::macros::datetime;
 use vetted_core::audit::{Actor, AuditKey};
 use vetted_core::model::{Register, Status, Supplier, SupplierId};
-use vetted_store::{Change, ImportSummary, Store, StoreError, StoredSupplier};
+use vetted_store::{Change, ImportSummary, PlannedVersions, Store, StoreError, StoredSupplier};
 
 use crate::synthetic;
 
@@ -249,6 +249,74 @@ pub async fn a_full_supplier_round_trips(store: &dyn Store) {
     import(store, &register([aws.clone()])).await;
     assert_eq!(store.get_supplier(&aws.id).await.unwrap().supplier, aws);
     assert_eq!(import(store, &register([aws])).await, summary(0, 0, 1));
+}
+
+/// An import planned against some stored versions writes only while every supplier of the
+/// register is still as planned: another version, a supplier created meanwhile, or an id the
+/// plan does not know is a conflict naming it, and nothing is written (no entry either).
+pub async fn an_import_as_planned_writes_only_what_was_planned(store: &dyn Store) {
+    import(store, &register([supplier("a", "A"), supplier("b", "B")])).await;
+    let next = register([supplier("a", "A2"), supplier("b", "B"), supplier("c", "C")]);
+    let planned: PlannedVersions = [("a", Some(1)), ("b", Some(1)), ("c", None)]
+        .into_iter()
+        .map(|(id, v)| (id.to_string(), v))
+        .collect();
+    let head = store.audit_head().await.unwrap();
+
+    // Someone changes `a` after the plan was made.
+    let a = store.get_supplier(&id("a")).await.unwrap();
+    store
+        .update_supplier(&supplier("a", "A by someone else"), a.version, &change())
+        .await
+        .unwrap();
+    let head_after_edit = store.audit_head().await.unwrap();
+    assert_ne!(head, head_after_edit);
+    let refused = |r: Result<ImportSummary, StoreError>, expected: &str| match r {
+        Err(StoreError::Conflict { what, id, .. }) => {
+            assert_eq!((what, id.as_str()), ("supplier", expected));
+        }
+        other => panic!("expected a conflict on {expected}, got {other:?}"),
+    };
+    refused(
+        store
+            .upsert_register_as_planned(&next, &planned, &change(), &no_progress)
+            .await,
+        "a",
+    );
+    // Someone creates `c`, which the plan saw as new.
+    let mut replanned = planned.clone();
+    replanned.insert("a".into(), Some(2));
+    store
+        .create_supplier(&supplier("c", "C by someone else"), &change())
+        .await
+        .unwrap();
+    refused(
+        store
+            .upsert_register_as_planned(&next, &replanned, &change(), &no_progress)
+            .await,
+        "c",
+    );
+    // An id the plan does not know.
+    replanned.insert("c".into(), Some(1));
+    let mut more = next.clone();
+    more.suppliers.push(supplier("d", "D"));
+    refused(
+        store
+            .upsert_register_as_planned(&more, &replanned, &change(), &no_progress)
+            .await,
+        "d",
+    );
+    assert_eq!(listing(store).await, pairs(&[("a", 2), ("b", 1), ("c", 1)]));
+    let head_before_import = store.audit_head().await.unwrap();
+
+    // As planned: written like any import.
+    let done = store
+        .upsert_register_as_planned(&next, &replanned, &change(), &no_progress)
+        .await
+        .unwrap();
+    assert_eq!(done, summary(0, 2, 1));
+    assert_eq!(listing(store).await, pairs(&[("a", 3), ("b", 1), ("c", 2)]));
+    assert_ne!(store.audit_head().await.unwrap(), head_before_import);
 }
 
 /// All or nothing: the store must make writing `poisoned` fail (a backend-specific trigger);

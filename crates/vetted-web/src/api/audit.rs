@@ -415,12 +415,21 @@ pub async fn verify(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<VerifyQuery>,
 ) -> Result<Json<VerificationView>, ApiError> {
+    Ok(Json(verify_trail(&state, q.head).await?.into()))
+}
+
+/// Verifies the whole trail under the server's audit key, up to `head` if given (an auditor's
+/// exported head, which also catches a cut tail): 503 ([`ApiError::Unavailable`]) when the
+/// server has no key. `GET /api/v1/audit/verify` and the admin's audit page both call this.
+pub async fn verify_trail(
+    state: &AppState,
+    head: Option<ChainHead>,
+) -> Result<Verification, ApiError> {
     let key = state
         .audit_key
         .as_ref()
         .ok_or(ApiError::Unavailable("the audit key"))?;
-    let verification = state.store.verify_audit(key, q.head).await?;
-    Ok(Json(verification.into()))
+    Ok(state.store.verify_audit(key, head).await?)
 }
 
 /// Entries read per query while exporting.

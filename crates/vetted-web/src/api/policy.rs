@@ -293,11 +293,25 @@ pub async fn put_policy(
     ApiQuery(NoQuery): ApiQuery<NoQuery>,
     TomlText(text): TomlText,
 ) -> Result<Json<PolicyView>, ApiError> {
-    Policy::from_toml(&text)
+    Ok(Json(upload_policy(&state, &text, principal.actor()).await?))
+}
+
+/// Uploads a policy version: validates `text` with [`Policy::from_toml`]
+/// ([`ApiError::InvalidPolicy`] with every problem, its key path, line and column; nothing
+/// stored), stores it as the next version by `actor` with its audit entry, and puts it in force
+/// on this server at once (other servers on the database follow within a few seconds). Returns
+/// the view of the new version. `PUT /api/v1/policy` and the admin's policy page both
+/// upload through this.
+pub async fn upload_policy(
+    state: &AppState,
+    text: &str,
+    actor: vetted_core::audit::Actor,
+) -> Result<PolicyView, ApiError> {
+    Policy::from_toml(text)
         .map_err(|problems| ApiError::InvalidPolicy(problems.into_iter().map(problem).collect()))?;
     let version = state
         .store
-        .add_policy_version(&text, &Change::now(principal.actor()))
+        .add_policy_version(text, &Change::now(actor))
         .await?;
     let active = ActivePolicy::from_version(&version)
         .map_err(|problems| ApiError::InvalidPolicy(problems.into_iter().map(problem).collect()))?;
@@ -312,7 +326,7 @@ pub async fn put_policy(
         state.policy_cell.set(active);
     }
     tracing::info!(policy.version = version.number, "policy uploaded");
-    Ok(Json(view))
+    Ok(view)
 }
 
 /// Every stored version of the policy, oldest first, without their text.

@@ -3,7 +3,6 @@
 //! or CSV (the suppliers sheet alone), read by the same readers as `vetted import` and written
 //! all-or-nothing, or only planned with `?dry_run=true`.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use axum::Json;
@@ -16,12 +15,14 @@ use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use vetted_app::files::FileFormat;
+use vetted_app::import::{UploadError, plan as import_plan, read_upload};
 use vetted_app::tabular;
 use vetted_core::model::Register;
 use vetted_core::policy::Policy;
-use vetted_core::read::{ReadOptions, Syntax, check_json_syntax, line_col, read_register};
+
 use vetted_core::write::{to_json, to_yaml};
-use vetted_store::{Change, StoredSupplier};
+use vetted_store::Change;
 
 use crate::AppState;
 use crate::auth::{Editor, Viewer};
@@ -285,80 +286,43 @@ fn tabular_problems(problems: Vec<tabular::TabularProblem>) -> ApiError {
     )
 }
 
-/// Reads the body as a register with the readers `vetted import` uses: 400 for malformed JSON
-/// or text that is not UTF-8, 422 with every problem otherwise.
+/// Reads the body as a register with the readers `vetted import` uses
+/// ([`vetted_app::import::read_upload`]): 400 for malformed JSON or text that is not UTF-8,
+/// 422 with every problem otherwise.
 fn read_body(format: ImportFormat, bytes: &[u8], policy: &Policy) -> Result<Register, ApiError> {
-    let text = || {
-        std::str::from_utf8(bytes).map_err(|e| {
-            let offset = e.valid_up_to();
-            let (line, column) = line_col(&String::from_utf8_lossy(&bytes[..offset]), offset);
-            ApiError::MalformedJson(Problem {
-                path: String::new(),
-                message: "the body is not UTF-8".into(),
-                line: Some(line),
-                column: Some(column),
-            })
-        })
+    let format = match format {
+        ImportFormat::Json => FileFormat::Json,
+        ImportFormat::Yaml => FileFormat::Yaml,
+        ImportFormat::Csv => FileFormat::Csv,
+        ImportFormat::Xlsx => FileFormat::Xlsx,
     };
-    let options = ReadOptions {
-        clauses: Some(&policy.clauses),
-    };
-    let invalid = |problems: Vec<vetted_core::read::Problem>| {
-        ApiError::Invalid(problems.into_iter().map(Problem::from).collect())
-    };
-    match format {
-        ImportFormat::Json => {
-            let text = text()?;
-            check_json_syntax(text).map_err(|p| ApiError::MalformedJson(p.into()))?;
-            read_register(text, Syntax::Json, &options).map_err(invalid)
+    read_upload(format, bytes, "body", policy).map_err(|e| match e {
+        UploadError::NotUtf8 { line, column } => ApiError::MalformedJson(Problem {
+            path: String::new(),
+            message: "the body is not UTF-8".into(),
+            line: Some(line),
+            column: Some(column),
+        }),
+        UploadError::Malformed(p) => ApiError::MalformedJson(p.into()),
+        UploadError::Document(problems) => {
+            ApiError::Invalid(problems.into_iter().map(Problem::from).collect())
         }
-        ImportFormat::Yaml => read_register(text()?, Syntax::Yaml, &options).map_err(invalid),
-        ImportFormat::Xlsx => tabular::read_xlsx(bytes, "body", policy).map_err(tabular_problems),
-        ImportFormat::Csv => tabular::read_csv_sheets(
-            &[("suppliers".to_string(), "body".to_string(), bytes.to_vec())],
-            policy,
-        )
-        .map_err(tabular_problems),
-    }
+        UploadError::Tabular(problems) => tabular_problems(problems),
+    })
 }
 
-/// What an import of `register` would do to the store as it is now: the store's own rule
-/// (a stored supplier equal in substance is unchanged; archived ones are updated, not created).
+/// What an import of `register` would do to the store as it is now
+/// ([`vetted_app::import::plan`], the store's rule: a stored supplier equal in substance is
+/// unchanged; archived ones are updated, not created).
 async fn plan(state: &AppState, register: &Register) -> Result<ImportView, ApiError> {
-    let mut stored: HashMap<String, StoredSupplier> = state
-        .store
-        .list_suppliers()
-        .await?
-        .into_iter()
-        .map(|s| (s.supplier.id.to_string(), s))
-        .collect();
-    let mut seen = HashSet::new();
-    let (mut created, mut updated, mut unchanged) = (Vec::new(), Vec::new(), 0);
-    for s in &register.suppliers {
-        let id = s.id.to_string();
-        if !seen.insert(id.clone()) {
-            return Err(ApiError::conflict(format!(
-                "supplier `{id}` appears more than once in the register"
-            )));
-        }
-        let existing = match stored.remove(&id) {
-            Some(found) => Some(found),
-            // Archived suppliers are not listed, yet an import updates them.
-            None => state.store.find_supplier(&s.id).await?,
-        };
-        match existing {
-            None => created.push(id),
-            Some(found) if found.supplier == *s => unchanged += 1,
-            Some(_) => updated.push(id),
-        }
-    }
+    let plan = import_plan(state.store.as_ref(), register).await?;
     Ok(ImportView {
         dry_run: true,
-        created: created.len(),
-        updated: updated.len(),
-        unchanged,
-        created_ids: Some(created),
-        updated_ids: Some(updated),
+        created: plan.created(),
+        updated: plan.updated(),
+        unchanged: plan.unchanged(),
+        created_ids: Some(plan.created_ids()),
+        updated_ids: Some(plan.updated_ids()),
     })
 }
 

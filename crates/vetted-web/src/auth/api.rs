@@ -349,13 +349,7 @@ async fn update_user(
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<UserPatch>,
 ) -> Result<Json<UserView>, ApiError> {
-    if id == admin.user_id
-        && (body.disabled == Some(true) || body.role.is_some_and(|r| r < Role::Admin))
-    {
-        return Err(ApiError::conflict(
-            "an admin cannot disable or demote themselves; ask another admin",
-        ));
-    }
+    // `Accounts::update_user` refuses an admin disabling or demoting themselves (409).
     let user = state
         .accounts
         .update_user(&id, body.role, body.disabled, admin.actor())

@@ -17,13 +17,18 @@
 //! - [`supplier`]: `/suppliers/{id}`, a supplier's state explained (findings, every section,
 //!   the change history), with archive and restore.
 //! - [`forms`]: the editors' forms for a supplier and each of its nested records.
+//! - [`import`]: `/import`, a register file previewed (every problem, or what would change),
+//!   then written on confirmation.
+//! - [`admin`]: `/admin/…`, users, API tokens, the policy and the audit trail (admins only).
 //!
 //! The first-run setup page lives with the account routes in `crate::auth::setup` (it also
 //! answers JSON), but renders its templates through [`page`].
 
+pub mod admin;
 pub mod assets;
 pub mod dashboard;
 pub mod forms;
+pub mod import;
 pub mod page;
 pub mod session;
 pub mod supplier;
@@ -120,6 +125,8 @@ fn pages() -> Pages {
         .merge(dashboard::pages())
         .merge(supplier::pages())
         .merge(forms::pages())
+        .merge(import::pages())
+        .merge(admin::pages())
 }
 
 /// The UI's routes (they need `crate::auth::authenticate` around them, which `crate::router`

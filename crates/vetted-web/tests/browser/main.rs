@@ -34,5 +34,6 @@ mod common;
 mod harness;
 
 mod first_run;
+mod model_provider;
 mod verbs;
 mod viewer;

@@ -8,7 +8,7 @@ use vetted_core::audit::Actor;
 use vetted_core::model::{Register, Supplier, SupplierId};
 
 use crate::accounts::AccountStore;
-use crate::{AuditStore, BackupStore, EvaluationStore, PolicyStore, StoreError};
+use crate::{AuditStore, BackupStore, DocumentStore, EvaluationStore, PolicyStore, StoreError};
 
 /// A supplier as stored, with its version.
 #[derive(Clone, PartialEq, Debug)]
@@ -73,10 +73,17 @@ impl ImportSummary {
 /// advisory lock), so two processes on one database extend one chain.
 /// Each further area has its own trait as a supertrait: [`AccountStore`] (users, tokens,
 /// sessions), [`AuditStore`], [`EvaluationStore`], [`PolicyStore`] (policy versions),
-/// [`BackupStore`] (backup and restore).
+/// [`BackupStore`] (backup and restore), [`DocumentStore`] (evidence files).
 #[async_trait]
 pub trait Store:
-    AccountStore + AuditStore + BackupStore + EvaluationStore + PolicyStore + Send + Sync
+    AccountStore
+    + AuditStore
+    + BackupStore
+    + DocumentStore
+    + EvaluationStore
+    + PolicyStore
+    + Send
+    + Sync
 {
     /// Every supplier not archived, in register order: the order in which they were first
     /// created.

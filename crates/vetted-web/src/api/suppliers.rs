@@ -938,16 +938,21 @@ fn remove(s: &mut Supplier, section: Section, index: usize) {
     }
 }
 
-/// Reads the supplier at the version the client read (409 with the current one otherwise:
-/// the indexes it names are those of its version), lets `edit` change it, and stores it as
-/// the next version with one audit entry.
-async fn edit_supplier<T>(
+/// Reads the supplier at the version the client read ([`StoreError::Stale`] with the current
+/// one otherwise: the indexes it names are those of its version), lets `edit` change it, and
+/// stores it as the next version with one audit entry. Shared with the pages
+/// (`crate::ui::evidence`), whose error type `E` tells a stale version apart to show the form
+/// again; the API's is [`ApiError`] (409 with `current`).
+pub(crate) async fn edit_supplier<T, E>(
     state: &AppState,
     who: &Principal,
     id: &str,
     expected: i64,
-    edit: impl FnOnce(&mut Supplier) -> Result<T, ApiError>,
-) -> Result<(StoredSupplier, T), ApiError> {
+    edit: impl FnOnce(&mut Supplier) -> Result<T, E>,
+) -> Result<(StoredSupplier, T), E>
+where
+    E: From<ApiError> + From<StoreError>,
+{
     let mut stored = load(state, id).await?;
     if stored.version != expected {
         return Err(StoreError::Stale {
@@ -1039,7 +1044,8 @@ pub async fn put_section(
     let at = whole(section).ok_or(ApiError::MethodNotAllowed)?;
     let expected = required(if_match)?;
     let record = decode_record(&text, at, &state.policy().policy)?;
-    let (stored, ()) = edit_supplier(&state, &who, &id, expected, |s| put(s, at, record)).await?;
+    let (stored, ()) =
+        edit_supplier::<_, ApiError>(&state, &who, &id, expected, |s| put(s, at, record)).await?;
     Ok(record_written(StatusCode::OK, &stored, at))
 }
 
@@ -1086,7 +1092,7 @@ pub async fn append_record(
     }
     let expected = required(if_match)?;
     let policy = std::sync::Arc::clone(&state.policy().policy);
-    let (stored, at) = edit_supplier(&state, &who, &id, expected, |s| {
+    let (stored, at) = edit_supplier::<_, ApiError>(&state, &who, &id, expected, |s| {
         let len = list_len(s, section).ok_or(ApiError::MethodNotAllowed)?;
         let at = section.item(len).ok_or(ApiError::MethodNotAllowed)?;
         let record = decode_record(&text, at, &policy)?;
@@ -1147,7 +1153,7 @@ pub async fn replace_record(
     })?;
     let expected = required(if_match)?;
     let record = decode_record(&text, at, &state.policy().policy)?;
-    let (stored, ()) = edit_supplier(&state, &who, &id, expected, |s| {
+    let (stored, ()) = edit_supplier::<_, ApiError>(&state, &who, &id, expected, |s| {
         if list_len(s, section).is_none_or(|len| index >= len) {
             return Err(ApiError::NotFound {
                 what: "record",
@@ -1198,7 +1204,7 @@ pub async fn delete_record(
         id: format!("{section}[{index}]"),
     })?;
     let expected = required(if_match)?;
-    let (stored, ()) = edit_supplier(&state, &who, &id, expected, |s| {
+    let (stored, ()) = edit_supplier::<_, ApiError>(&state, &who, &id, expected, |s| {
         if list_len(s, section).is_none_or(|len| index >= len) {
             return Err(ApiError::NotFound {
                 what: "record",

@@ -14,12 +14,15 @@
 //!   [`PageError`] (errors as HTML pages) and [`render`].
 //! - [`assets`]: the vendored and own static files under `/static/`.
 //! - [`dashboard`]: `/`, what needs attention.
+//! - [`evidence`]: a supplier's assurance items with their documents: the forms, the upload,
+//!   the download, and the assurance section of the supplier page.
 //!
 //! The first-run setup page lives with the account routes in `crate::auth::setup` (it also
 //! answers JSON), but renders its templates through [`page`].
 
 pub mod assets;
 pub mod dashboard;
+pub mod evidence;
 pub mod page;
 pub mod session;
 
@@ -57,6 +60,9 @@ pub struct PageRoute {
 #[derive(Default)]
 pub struct Pages {
     router: Router<AppState>,
+    /// The upload forms' routes: they take bodies up to the upload limit, the others keep
+    /// the smaller request limit (see `crate::router`).
+    uploads: Router<AppState>,
     table: Vec<PageRoute>,
 }
 
@@ -98,10 +104,29 @@ impl Pages {
         self
     }
 
+    /// Adds `POST path` for a form that uploads files (`multipart/form-data`): its body may be
+    /// as large as `WebConfig::max_upload_bytes` allows, where other pages keep
+    /// `body_limit_bytes`.
+    #[must_use]
+    pub fn post_upload<H, T>(mut self, path: &'static str, access: Access, handler: H) -> Pages
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.uploads = self.uploads.route(path, post(handler));
+        self.table.push(PageRoute {
+            method: "POST",
+            path,
+            access,
+        });
+        self
+    }
+
     /// Both routers' routes.
     #[must_use]
     pub fn merge(mut self, other: Pages) -> Pages {
         self.router = self.router.merge(other.router);
+        self.uploads = self.uploads.merge(other.uploads);
         self.table.extend(other.table);
         self
     }
@@ -113,12 +138,18 @@ fn pages() -> Pages {
         .merge(assets::pages())
         .merge(session::pages())
         .merge(dashboard::pages())
+        .merge(evidence::pages())
 }
 
-/// The UI's routes (they need `crate::auth::authenticate` around them, which `crate::router`
-/// applies).
+/// The UI's routes but the upload forms' (they need `crate::auth::authenticate` around them,
+/// which `crate::router` applies, with the request body limit).
 pub fn routes() -> Router<AppState> {
     pages().router
+}
+
+/// The upload forms' routes ([`Pages::post_upload`]), which take bodies up to the upload limit.
+pub fn upload_routes() -> Router<AppState> {
+    pages().uploads
 }
 
 /// Every UI route with the access it needs: the authorization test's input.

@@ -460,6 +460,13 @@ async fn two_stores_on_one_database_refresh_at_once() {
     two.close().await;
 }
 
+documents_conformance_tests!(fresh;
+    a_document_is_stored_under_the_sha256_of_its_bytes,
+    storing_the_same_bytes_again_keeps_one_row,
+    concurrent_puts_of_the_same_bytes_store_one_row,
+    a_document_is_not_an_audited_change,
+);
+
 policies_conformance_tests!(fresh;
     a_fresh_store_has_no_policy,
     uploads_are_numbered_and_the_newest_is_active,

@@ -856,17 +856,22 @@ fn put(s: &mut Supplier, at: RecordAt, record: Record) -> Result<(), ApiError> {
     })
 }
 
-/// Reads the supplier at the version the client read (409 with the current one otherwise:
-/// the indexes it names are those of its version), lets `edit` change it, and stores it as
-/// the next version with one audit entry (the shared write path of
-/// [`vetted_app::suppliers::edit_supplier`], which the browser's forms use too).
-async fn edit_supplier<T>(
+/// Reads the supplier at the version the client read ([`StoreError::Stale`] with the current
+/// one otherwise: the indexes it names are those of its version), lets `edit` change it, and
+/// stores it as the next version with one audit entry (the shared write path of
+/// [`vetted_app::suppliers::edit_supplier`], which the browser's forms use too). Generic over
+/// the error so the pages (`crate::ui::evidence`) can tell a stale version apart to show their
+/// form again; the API's is [`ApiError`] (409 with `current`).
+pub(crate) async fn edit_supplier<T, E>(
     state: &AppState,
     who: &Principal,
     id: &str,
     expected: i64,
-    edit: impl FnOnce(&mut Supplier) -> Result<T, ApiError>,
-) -> Result<(StoredSupplier, T), ApiError> {
+    edit: impl FnOnce(&mut Supplier) -> Result<T, E>,
+) -> Result<(StoredSupplier, T), E>
+where
+    E: From<ApiError> + From<StoreError>,
+{
     let id = parse_id(id)?;
     vetted_app::suppliers::edit_supplier(
         state.store.as_ref(),
@@ -954,7 +959,8 @@ pub async fn put_section(
     let at = section.whole().ok_or(ApiError::MethodNotAllowed)?;
     let expected = required(if_match)?;
     let record = decode_record(&text, at, &state.policy().policy)?;
-    let (stored, ()) = edit_supplier(&state, &who, &id, expected, |s| put(s, at, record)).await?;
+    let (stored, ()) =
+        edit_supplier::<_, ApiError>(&state, &who, &id, expected, |s| put(s, at, record)).await?;
     Ok(record_written(StatusCode::OK, &stored, at))
 }
 
@@ -1001,7 +1007,7 @@ pub async fn append_record(
     }
     let expected = required(if_match)?;
     let policy = std::sync::Arc::clone(&state.policy().policy);
-    let (stored, at) = edit_supplier(&state, &who, &id, expected, |s| {
+    let (stored, at) = edit_supplier::<_, ApiError>(&state, &who, &id, expected, |s| {
         let len = section.len(s).ok_or(ApiError::MethodNotAllowed)?;
         let at = section.item(len).ok_or(ApiError::MethodNotAllowed)?;
         let record = decode_record(&text, at, &policy)?;
@@ -1062,7 +1068,7 @@ pub async fn replace_record(
     })?;
     let expected = required(if_match)?;
     let record = decode_record(&text, at, &state.policy().policy)?;
-    let (stored, ()) = edit_supplier(&state, &who, &id, expected, |s| {
+    let (stored, ()) = edit_supplier::<_, ApiError>(&state, &who, &id, expected, |s| {
         if section.len(s).is_none_or(|len| index >= len) {
             return Err(ApiError::NotFound {
                 what: "record",
@@ -1113,7 +1119,7 @@ pub async fn delete_record(
         id: format!("{section}[{index}]"),
     })?;
     let expected = required(if_match)?;
-    let (stored, ()) = edit_supplier(&state, &who, &id, expected, |s| {
+    let (stored, ()) = edit_supplier::<_, ApiError>(&state, &who, &id, expected, |s| {
         if section.len(s).is_none_or(|len| index >= len) {
             return Err(ApiError::NotFound {
                 what: "record",

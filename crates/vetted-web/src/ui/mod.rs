@@ -13,14 +13,19 @@
 //! - [`page`]: [`Chrome`] (what `base.html` needs: the user, the active menu entry),
 //!   [`PageError`] (errors as HTML pages) and [`render`].
 //! - [`assets`]: the vendored and own static files under `/static/`.
-//! - [`dashboard`]: `/`, what needs attention.
+//! - [`dashboard`]: `/`, what needs attention, from the register's in-memory
+//!   [`crate::snapshot`].
+//! - [`register`]: `/suppliers`, the register as a table, and its exports.
+//! - [`due`]: `/due`, the due queue.
 //!
 //! The first-run setup page lives with the account routes in `crate::auth::setup` (it also
 //! answers JSON), but renders its templates through [`page`].
 
 pub mod assets;
 pub mod dashboard;
+pub mod due;
 pub mod page;
+pub mod register;
 pub mod session;
 
 use axum::Router;
@@ -113,6 +118,8 @@ fn pages() -> Pages {
         .merge(assets::pages())
         .merge(session::pages())
         .merge(dashboard::pages())
+        .merge(register::pages())
+        .merge(due::pages())
 }
 
 /// The UI's routes (they need `crate::auth::authenticate` around them, which `crate::router`

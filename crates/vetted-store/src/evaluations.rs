@@ -405,7 +405,10 @@ impl Where {
         if let Some(rule) = q.rule.as_ref().map(|r| r.trim())
             && !rule.is_empty()
         {
-            add(&|p| contains("e.rules", p), Param::Text(format!(",{rule},")));
+            add(
+                &|p| contains("e.rules", p),
+                Param::Text(format!(",{rule},")),
+            );
         }
         if q.tier == Some(None) {
             conditions.push("e.tier IS NULL".to_string());

@@ -290,11 +290,10 @@ impl Snapshots {
             .collect();
         let policy = Arc::clone(&active.policy);
         let key = SnapshotKey { generation, ..key };
-        let mut snapshot = tokio::task::spawn_blocking(move || {
-            Snapshot::build(key, &suppliers, &policy)
-        })
-        .await
-        .map_err(|e| StoreError::other("evaluating the register", e.to_string()))?;
+        let mut snapshot =
+            tokio::task::spawn_blocking(move || Snapshot::build(key, &suppliers, &policy))
+                .await
+                .map_err(|e| StoreError::other("evaluating the register", e.to_string()))?;
         snapshot.build = build;
         let snapshot = Arc::new(snapshot);
         tracing::debug!(
@@ -395,7 +394,11 @@ mod tests {
             assert_eq!(row.total(), of_tier);
         }
         assert_eq!(
-            snapshot.by_tier.iter().map(TierVerdicts::total).sum::<usize>(),
+            snapshot
+                .by_tier
+                .iter()
+                .map(TierVerdicts::total)
+                .sum::<usize>(),
             suppliers.len()
         );
         assert!(snapshot.unescalated().count() > 0 && snapshot.ineligible().count() > 0);

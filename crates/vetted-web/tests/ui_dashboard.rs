@@ -228,7 +228,10 @@ async fn every_number_leads_to_a_view_of_as_many_rows(backend: Backend) {
             chart += 1;
         }
     }
-    assert!(register > 30 && due > 8 && chart > 6, "{register} {due} {chart}");
+    assert!(
+        register > 30 && due > 8 && chart > 6,
+        "{register} {due} {chart}"
+    );
     // Every piece of the tier chart is a link with a title.
     for a in page.all("#tier-chart a") {
         assert!(a.attr("href").unwrap().starts_with("/suppliers?tier="));

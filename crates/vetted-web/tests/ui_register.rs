@@ -158,7 +158,10 @@ async fn the_sorted_column_is_marked_and_its_header_reverses_it(backend: Backend
     let (_db, state) = backend.state().await;
     let v = Visitor::signed_in(&state, Role::Viewer).await;
     let page = v.get("/suppliers?verdict=non_compliant").await;
-    assert!(!page.has("th[aria-sort]"), "register order: no column sorted");
+    assert!(
+        !page.has("th[aria-sort]"),
+        "register order: no column sorted"
+    );
     let name = page
         .all("table#register thead th a.sort")
         .into_iter()
@@ -181,7 +184,10 @@ async fn the_sorted_column_is_marked_and_its_header_reverses_it(backend: Backend
     in_order.sort();
     assert_eq!(names, in_order);
     assert!(names.len() > 1);
-    let reverse = sorted[0].select(&scraper::Selector::parse("a").unwrap()).next().unwrap();
+    let reverse = sorted[0]
+        .select(&scraper::Selector::parse("a").unwrap())
+        .next()
+        .unwrap();
     assert_eq!(
         reverse.attr("href"),
         Some("/suppliers?verdict=non_compliant&sort=name&order=desc")
@@ -205,7 +211,10 @@ async fn the_sorted_column_is_marked_and_its_header_reverses_it(backend: Backend
         page.all("table#register thead th")
             .iter()
             .filter(|th| text(**th) == "Category" || text(**th) == "Status")
-            .all(|th| th.select(&scraper::Selector::parse("a").unwrap()).next().is_none())
+            .all(|th| th
+                .select(&scraper::Selector::parse("a").unwrap())
+                .next()
+                .is_none())
     );
 }
 
@@ -242,7 +251,11 @@ async fn pages_of_fifty_keep_the_filters_in_their_links(backend: Backend) {
     // The last page.
     let mut page = second;
     let mut seen = 100;
-    while let Some(next) = page.all("#next-page").first().map(|a| a.attr("href").unwrap().to_string()) {
+    while let Some(next) = page
+        .all("#next-page")
+        .first()
+        .map(|a| a.attr("href").unwrap().to_string())
+    {
         page = v.get(&next).await;
         seen += row_ids(&page).len() as u64;
     }
@@ -273,7 +286,10 @@ async fn pages_of_fifty_keep_the_filters_in_their_links(backend: Backend) {
             href.starts_with("/suppliers?verdict=non_compliant&verdict=attention&tier=high&sort="),
             "{href}"
         );
-        assert!(!href.contains("offset"), "a new sort starts at its first page: {href}");
+        assert!(
+            !href.contains("offset"),
+            "a new sort starts at its first page: {href}"
+        );
     }
     let next = v
         .get(filtered.one("#next-page").attr("href").unwrap())
@@ -379,7 +395,9 @@ async fn editors_see_the_new_supplier_button_and_viewers_do_not(backend: Backend
 
 /// A CSV export's rows, without the byte-order mark.
 fn csv_rows(body: &[u8]) -> Vec<Vec<String>> {
-    let body = body.strip_prefix(b"\xEF\xBB\xBF").expect("a byte-order mark");
+    let body = body
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .expect("a byte-order mark");
     csv::ReaderBuilder::new()
         .has_headers(false)
         .from_reader(body)
@@ -431,7 +449,9 @@ async fn exports_hold_every_row_of_the_view_in_its_order(backend: Backend) {
     let rows = csv_rows(&body);
     assert_eq!(
         rows[0],
-        ["Id", "Name", "Category", "Status", "Tier", "Verdict", "Next due", "Archived"]
+        [
+            "Id", "Name", "Category", "Status", "Tier", "Verdict", "Next due", "Archived"
+        ]
     );
     let (mut ids, total) = api_list(&state, "sort=name").await;
     let (rest, _) = api_list(&state, "sort=name&offset=1000").await;
@@ -468,8 +488,15 @@ async fn exports_hold_every_row_of_the_view_in_its_order(backend: Backend) {
     let (_, body) = download(link).await;
     let rows = csv_rows(&body);
     assert_eq!(rows.len() as u64, n + 1);
-    assert_eq!(rows[1..].iter().map(|r| r[0].clone()).collect::<Vec<_>>(), ids);
-    assert!(rows[1..].iter().all(|r| r[5] == "Non-compliant" && r[4] == "High"));
+    assert_eq!(
+        rows[1..].iter().map(|r| r[0].clone()).collect::<Vec<_>>(),
+        ids
+    );
+    assert!(
+        rows[1..]
+            .iter()
+            .all(|r| r[5] == "Non-compliant" && r[4] == "High")
+    );
 
     // The workbook holds the same rows, the formula as text.
     let link = page.one("#export-xlsx").attr("href").unwrap().to_string();
@@ -488,11 +515,7 @@ async fn exports_hold_every_row_of_the_view_in_its_order(backend: Backend) {
     let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(body)).unwrap();
     let sheet = book.worksheet_range("suppliers").unwrap();
     assert_eq!(sheet.height() as u64, n + 1);
-    let sheet_ids: Vec<String> = sheet
-        .rows()
-        .skip(1)
-        .map(|r| r[0].to_string())
-        .collect();
+    let sheet_ids: Vec<String> = sheet.rows().skip(1).map(|r| r[0].to_string()).collect();
     assert_eq!(sheet_ids, ids);
     let (_, body) = download("/suppliers/export.xlsx?q=evil".into()).await;
     let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(body)).unwrap();

@@ -65,7 +65,7 @@ pub fn neutralise(text: &str) -> Cow<'_, str> {
 }
 
 /// The cells of `row`, exactly one per column.
-fn cells<'r>(row: &'r [TableCell], columns: usize) -> impl Iterator<Item = &'r TableCell> {
+fn cells(row: &[TableCell], columns: usize) -> impl Iterator<Item = &TableCell> {
     row.iter()
         .chain(std::iter::repeat(&TableCell::Blank))
         .take(columns)
@@ -83,10 +83,7 @@ pub fn table_csv(table: &Table) -> Vec<u8> {
         }
         out.extend_from_slice(b"\r\n");
     };
-    line(
-        &mut out,
-        &mut table.columns.iter().map(|c| neutralise(c)),
-    );
+    line(&mut out, &mut table.columns.iter().map(|c| neutralise(c)));
     for row in &table.rows {
         line(
             &mut out,

@@ -345,7 +345,10 @@ pub async fn the_change_counter_moves_with_every_write(writer: &dyn Store, reade
     let mut seen = vec![evaluated];
     let mut moved = async |what: &str| {
         let now = reader.list_generation().await.unwrap();
-        assert!(!seen.contains(&now), "{what}: {now} seen before in {seen:?}");
+        assert!(
+            !seen.contains(&now),
+            "{what}: {now} seen before in {seen:?}"
+        );
         seen.push(now);
     };
     writer

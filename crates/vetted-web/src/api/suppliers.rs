@@ -559,8 +559,8 @@ fn wire<T>(
 
 impl FromQuery for SupplierListQuery {
     const PARAMS: &'static [&'static str] = &[
-        "verdict", "tier", "category", "status", "country", "q", "rule", "sort", "order",
-        "limit", "offset", "archived",
+        "verdict", "tier", "category", "status", "country", "q", "rule", "sort", "order", "limit",
+        "offset", "archived",
     ];
 
     fn from_query(q: &mut QueryParams) -> Result<SupplierListQuery, ApiError> {
@@ -1393,7 +1393,10 @@ mod tests {
         assert_eq!(store.tier, Some(None));
         assert_eq!(store.rule.as_deref(), Some("agreement.clause.exit"));
         assert_eq!(store.archived, None);
-        assert_eq!(list("archived=true").unwrap().to_store().archived, Some(true));
+        assert_eq!(
+            list("archived=true").unwrap().to_store().archived,
+            Some(true)
+        );
     }
 
     #[test]

@@ -311,7 +311,11 @@ fn rule_bars(snapshot: &Snapshot) -> (Vec<RuleBar>, u32) {
     (bars, height)
 }
 
-fn page(chrome: Chrome, snapshot: &Snapshot, policy: &vetted_core::policy::Policy) -> DashboardPage {
+fn page(
+    chrome: Chrome,
+    snapshot: &Snapshot,
+    policy: &vetted_core::policy::Policy,
+) -> DashboardPage {
     let verdicts = Verdict::WORST_FIRST
         .iter()
         .map(|v| Stat {

@@ -666,9 +666,12 @@ fn export_table(rows: &[SupplierSummary]) -> Table {
                 vec![
                     TableCell::Text(s.id.to_string()),
                     s.name.clone().into(),
-                    s.category.map_or(TableCell::Blank, |c| label(category_label(c))),
-                    s.status.map_or(TableCell::Blank, |c| label(status_label(c))),
-                    s.tier.map_or(TableCell::Blank, |t| label(tier_label(Some(t)))),
+                    s.category
+                        .map_or(TableCell::Blank, |c| label(category_label(c))),
+                    s.status
+                        .map_or(TableCell::Blank, |c| label(status_label(c))),
+                    s.tier
+                        .map_or(TableCell::Blank, |t| label(tier_label(Some(t)))),
                     label(verdict_label(s.verdict)),
                     s.next_due.into(),
                     label(if s.archived { "yes" } else { "no" }),
@@ -793,7 +796,14 @@ mod tests {
             tier.href.as_deref(),
             Some("/suppliers?verdict=attention&verdict=compliant&q=a%26b&sort=tier&order=desc")
         );
-        assert!(headers.iter().find(|h| h.label == "Status").unwrap().href.is_none());
+        assert!(
+            headers
+                .iter()
+                .find(|h| h.label == "Status")
+                .unwrap()
+                .href
+                .is_none()
+        );
     }
 
     #[test]

@@ -356,7 +356,38 @@ async fn concurrent_requests_build_one_snapshot(backend: Backend) {
     assert!(newest.suppliers.iter().all(|s| s.id != id));
 }
 
+/// The background refresher builds the snapshot after a write, so the next dashboard request
+/// finds it ready.
+async fn the_refresher_rebuilds_the_snapshot_after_a_write(backend: Backend) {
+    let (_db, state) = backend.state().await;
+    let today = time::OffsetDateTime::now_utc().date();
+    let mut refresher = vetted_web::current::Refresher::new(state.clone());
+    refresher.tick(today).await.unwrap();
+    let built = state.snapshots.builds_started();
+    assert_eq!(built, 1);
+    refresher.tick(today).await.unwrap();
+    assert_eq!(state.snapshots.builds_started(), built, "nothing changed");
+
+    let id = SupplierId::parse("stratocloud").unwrap();
+    let stored = state.store.get_supplier(&id).await.unwrap();
+    state
+        .store
+        .archive_supplier(&id, stored.version, &Change::now(Actor::System))
+        .await
+        .unwrap();
+    refresher.tick(today).await.unwrap();
+    assert_eq!(state.snapshots.builds_started(), built + 1);
+    let v = Visitor::signed_in(&state, Role::Viewer).await;
+    let page = v.get("/").await;
+    assert_eq!(state.snapshots.builds_started(), built + 1, "ready");
+    assert_eq!(
+        value(&page, "#total-suppliers"),
+        common::example_register().suppliers.len() as u64 - 1
+    );
+}
+
 on_both_backends!(
+    the_refresher_rebuilds_the_snapshot_after_a_write,
     the_numbers_are_the_apis_and_the_engines,
     every_number_leads_to_a_view_of_as_many_rows,
     charts_have_names_and_their_numbers_beside_them,

@@ -7,7 +7,8 @@
 //! id, a tracing span, a body size limit. Request data is read by [`extract`]'s extractors.
 //! [`Server::bind`] then [`Server::run`] (or [`serve`] for both) serve it until a shutdown signal
 //! such as [`shutdown_signal`] resolves. [`current`] keeps a running server on the newest
-//! stored policy version and today's evaluations; [`metrics`] serves `GET /metrics`. Handlers get an [`AppState`]; HTTP errors are the one
+//! stored policy version and today's evaluations; [`metrics`] serves `GET /metrics`;
+//! [`snapshot`] keeps the register evaluated in memory for the dashboard and the due queue. Handlers get an [`AppState`]; HTTP errors are the one
 //! [`error::ApiError`] type. The binary's `vetted serve` (crates/vetted/src/commands/serve.rs)
 //! builds the [`WebConfig`] and the state from its layered configuration.
 
@@ -19,6 +20,7 @@ pub mod extract;
 pub mod health;
 mod layers;
 pub mod metrics;
+pub mod snapshot;
 pub mod ui;
 
 use std::future::Future;
@@ -114,6 +116,9 @@ pub struct AppState {
     /// The audit key the store seals entries with, for `GET /api/v1/audit/verify`; `None`
     /// when the server was started without it (verification then answers 503).
     pub audit_key: Option<AuditKey>,
+    /// The register evaluated in memory for the dashboard and the due queue, rebuilt when the
+    /// store, the policy or the date changed (see [`snapshot`]).
+    pub snapshots: Arc<snapshot::Snapshots>,
 }
 
 /// The policy in force and the text it was read from.
@@ -225,6 +230,7 @@ impl AppState {
             accounts,
             metrics: Arc::default(),
             audit_key: None,
+            snapshots: Arc::default(),
         }
     }
 

@@ -13,7 +13,6 @@
 //! - [`page`]: [`Chrome`] (what `base.html` needs: the user, the active menu entry),
 //!   [`PageError`] (errors as HTML pages) and [`render`].
 //! - [`assets`]: the vendored and own static files under `/static/`.
-//! - [`dashboard`]: `/`, what needs attention.
 //! - [`supplier`]: `/suppliers/{id}`, a supplier's state explained (findings, every section,
 //!   the change history), with archive and restore.
 //! - [`forms`]: the editors' forms for a supplier and each of its nested records.
@@ -22,6 +21,10 @@
 //! - [`admin`]: `/admin/…`, users, API tokens, the policy and the audit trail (admins only).
 //! - [`evidence`]: a supplier's assurance items with their documents: the forms, the upload,
 //!   the download, and the assurance section of the supplier page.
+//! - [`dashboard`]: `/`, what needs attention, from the register's in-memory
+//!   [`crate::snapshot`].
+//! - [`register`]: `/suppliers`, the register as a table, and its exports.
+//! - [`due`]: `/due`, the due queue.
 //!
 //! The first-run setup page lives with the account routes in `crate::auth::setup` (it also
 //! answers JSON), but renders its templates through [`page`].
@@ -29,10 +32,12 @@
 pub mod admin;
 pub mod assets;
 pub mod dashboard;
+pub mod due;
 pub mod evidence;
 pub mod forms;
 pub mod import;
 pub mod page;
+pub mod register;
 pub mod session;
 pub mod supplier;
 
@@ -153,6 +158,8 @@ fn pages() -> Pages {
         .merge(import::pages())
         .merge(admin::pages())
         .merge(evidence::pages())
+        .merge(register::pages())
+        .merge(due::pages())
 }
 
 /// The UI's routes but the upload forms' (they need `crate::auth::authenticate` around them,

@@ -8,10 +8,10 @@ use vetted_app::tabular::{read_csv_sheets, read_xlsx, write_csv_sheets, write_xl
 use vetted_core::country::Country;
 use vetted_core::model::{
     Agreement, AgreementKind, Assessment, AssessmentOutcome, Assurance, AssuranceKind,
-    BusinessImpact, Category, ClauseParams, Clauses, DataAccess, Event, EventKind, Location,
-    Mechanism, Number, ParamValue, Purpose, Register, Replaceability, Review, ReviewCheck,
-    ReviewOutcome, ReviewTrigger, RiskEntry, RiskStatus, Status, Subprocessor, Supplier,
-    SupplierId, Treatment,
+    BusinessImpact, Category, ClauseParams, Clauses, DataAccess, Document, DocumentHash, Event,
+    EventKind, Location, Mechanism, MediaType, Number, ParamValue, Purpose, Register,
+    Replaceability, Review, ReviewCheck, ReviewOutcome, ReviewTrigger, RiskEntry, RiskStatus,
+    Status, Subprocessor, Supplier, SupplierId, Treatment,
 };
 use vetted_core::policy::Policy;
 
@@ -101,6 +101,27 @@ fn full_register() -> Register {
     let mut q = Assurance::new(AssuranceKind::Questionnaire);
     q.completed = Some(date!(1899 - 12 - 31));
     q.compensating_controls = vec!["KMS".into()];
+    // Evidence files: names with spaces (leading ones too), every media type, the largest size.
+    cert.documents = vec![
+        Document {
+            sha256: DocumentHash::of(b"certificate"),
+            name: "ISO 27001 certificate, 2025.pdf".into(),
+            media_type: MediaType::Pdf,
+            size: 482_113,
+        },
+        Document {
+            sha256: DocumentHash::of(b"scan"),
+            name: "  scan.png".into(),
+            media_type: MediaType::Png,
+            size: (1 << 53) - 1,
+        },
+    ];
+    soc.documents = vec![Document {
+        sha256: DocumentHash::of(b"report"),
+        name: "é".into(),
+        media_type: MediaType::Webp,
+        size: 0,
+    }];
     a.assurance = vec![cert, soc, q, Assurance::new(AssuranceKind::Other)];
     a.agreements = vec![
         Agreement {
@@ -457,9 +478,16 @@ fn arb_assurance() -> impl Strategy<Value = Assurance> {
             arb_opt_date(),
         ),
         (any::<bool>(), arb_items(), any::<bool>(), arb_items()),
+        proptest::collection::vec(arb_document(), 0..3),
     )
         .prop_map(
-            |(kind, (issuer, scope), (vf, vu, ps, pe, c), (covers, exceptions, ack, controls))| {
+            |(
+                kind,
+                (issuer, scope),
+                (vf, vu, ps, pe, c),
+                (covers, exceptions, ack, controls),
+                documents,
+            )| {
                 Assurance {
                     kind,
                     issuer,
@@ -473,9 +501,25 @@ fn arb_assurance() -> impl Strategy<Value = Assurance> {
                     exceptions,
                     exceptions_acknowledged: ack,
                     compensating_controls: controls,
+                    documents,
                 }
             },
         )
+}
+
+fn arb_document() -> impl Strategy<Value = Document> {
+    (
+        any::<u64>(),
+        "[a-zA-Z0-9 ,;\"'=é.-]{0,12}",
+        pick(MediaType::ALL),
+        0u64..(1 << 53),
+    )
+        .prop_map(|(seed, name, media_type, size)| Document {
+            sha256: DocumentHash::of(&seed.to_le_bytes()),
+            name,
+            media_type,
+            size,
+        })
 }
 
 fn arb_supplier(id: String) -> impl Strategy<Value = Supplier> {

@@ -136,6 +136,77 @@ pub fn compensates(a: &Assurance, policy: &Policy, as_of: Date) -> bool {
         && a.compensating_controls.iter().any(|c| !c.trim().is_empty())
 }
 
+/// Where one assurance item stands on a day, in the policy's terms: what a page shows beside
+/// the item. Built from the same definitions as the rules ([`current_assurance_lapse`],
+/// [`compensates`], `selection.assurance-expiring`'s window), so a page never disagrees with
+/// the findings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Standing {
+    /// Current assurance whose last day is `lapse`; `expiring` when that is within the policy's
+    /// expiry warning window (`selection.assurance-expiring`).
+    Current { lapse: Date, expiring: bool },
+    /// A compensating questionnaire, good through `until`; `expiring` as above.
+    Compensating { until: Date, expiring: bool },
+    /// It counted until this day (its last valid day) and no longer does.
+    Expired(Date),
+    /// It counts only from this day.
+    NotYetValid(Date),
+    /// It does not cover the service we use (`covers_service: false`).
+    NotCovering,
+    /// It lacks the dates it needs to count (a certificate without both validity dates, a
+    /// report without its period end, a questionnaire without its completion date).
+    Undated,
+    /// Its kind never counts as current assurance, or (a questionnaire) it lists no
+    /// compensating control.
+    NotCounted,
+}
+
+impl Standing {
+    /// Where `a` stands on `as_of` under `policy`.
+    pub fn of(a: &Assurance, policy: &Policy, as_of: Date) -> Standing {
+        let horizon = add_days(as_of, policy.assurance.expiry_warning_days);
+        if let Some(lapse) = current_assurance_lapse(a, policy, as_of) {
+            return Standing::Current {
+                lapse,
+                expiring: lapse <= horizon,
+            };
+        }
+        let questionnaire_end =
+            |c: Date| add_months(c, policy.assurance.questionnaire_validity_months);
+        if compensates(a, policy, as_of) {
+            let until = a.completed.map_or(as_of, questionnaire_end);
+            return Standing::Compensating {
+                until,
+                expiring: until <= horizon,
+            };
+        }
+        match a.kind {
+            AssuranceKind::Iso27001 | AssuranceKind::Soc2Type2 if !a.covers_service => {
+                Standing::NotCovering
+            }
+            AssuranceKind::Iso27001 => match (a.valid_from, a.valid_until) {
+                (Some(_), Some(until)) if until < as_of => Standing::Expired(until),
+                (Some(from), Some(_)) if from > as_of => Standing::NotYetValid(from),
+                _ => Standing::Undated,
+            },
+            AssuranceKind::Soc2Type2 => match a.period_end {
+                Some(end) if end > as_of => Standing::NotYetValid(end),
+                Some(end) => {
+                    Standing::Expired(add_months(end, policy.assurance.soc2_type2_validity_months))
+                }
+                None => Standing::Undated,
+            },
+            AssuranceKind::Questionnaire => match a.completed {
+                Some(c) if c > as_of => Standing::NotYetValid(c),
+                Some(c) if questionnaire_end(c) < as_of => Standing::Expired(questionnaire_end(c)),
+                Some(_) => Standing::NotCounted,
+                None => Standing::Undated,
+            },
+            _ => Standing::NotCounted,
+        }
+    }
+}
+
 /// What the last check of a supplier was.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CheckKind {

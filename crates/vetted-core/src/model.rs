@@ -156,6 +156,54 @@ value_enum!(
 );
 
 value_enum!(
+    /// The media type of an evidence document: the file types Vetted accepts as evidence.
+    MediaType {
+        Pdf = "application/pdf",
+        Png = "image/png",
+        Jpeg = "image/jpeg",
+        Webp = "image/webp",
+    }
+);
+
+impl MediaType {
+    /// The type `content` is, by its first bytes ("magic numbers"), whatever name or type a
+    /// client declared for it; `None` for anything else.
+    pub fn sniff(content: &[u8]) -> Option<MediaType> {
+        if content.starts_with(b"%PDF-") {
+            Some(MediaType::Pdf)
+        } else if content.starts_with(b"\x89PNG\r\n\x1a\n") {
+            Some(MediaType::Png)
+        } else if content.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            Some(MediaType::Jpeg)
+        } else if content.len() >= 12 && &content[..4] == b"RIFF" && &content[8..12] == b"WEBP" {
+            Some(MediaType::Webp)
+        } else {
+            None
+        }
+    }
+
+    /// The usual file name extension, without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            MediaType::Pdf => "pdf",
+            MediaType::Png => "png",
+            MediaType::Jpeg => "jpg",
+            MediaType::Webp => "webp",
+        }
+    }
+
+    /// A short name for people: `PDF`, `PNG`, `JPEG`, `WebP`.
+    pub fn label(self) -> &'static str {
+        match self {
+            MediaType::Pdf => "PDF",
+            MediaType::Png => "PNG",
+            MediaType::Jpeg => "JPEG",
+            MediaType::Webp => "WebP",
+        }
+    }
+}
+
+value_enum!(
     /// The kind of an agreement.
     AgreementKind {
         Msa = "msa",
@@ -305,6 +353,51 @@ impl SupplierId {
 }
 
 impl fmt::Display for SupplierId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The SHA-256 of a document's content as 64 lowercase hexadecimal digits: the document's
+/// name in the store (content-addressed, so the same file is stored once).
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[serde(try_from = "String")]
+pub struct DocumentHash(String);
+
+impl TryFrom<String> for DocumentHash {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        DocumentHash::parse(&s).map_err(|e| format!("sha256 {e}"))
+    }
+}
+
+impl DocumentHash {
+    /// Validates a hash as written in a document; the error says what is wrong with it.
+    pub fn parse(s: &str) -> Result<DocumentHash, &'static str> {
+        if s.len() != 64 {
+            Err("must be 64 hexadecimal digits")
+        } else if !s
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
+            Err("must be lowercase hexadecimal digits (0-9, a-f)")
+        } else {
+            Ok(DocumentHash(s.to_string()))
+        }
+    }
+
+    /// The hash of `content`.
+    pub fn of(content: &[u8]) -> DocumentHash {
+        use sha2::Digest as _;
+        DocumentHash(hex::encode(sha2::Sha256::digest(content)))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for DocumentHash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
@@ -541,6 +634,10 @@ pub struct Assurance {
     pub exceptions_acknowledged: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub compensating_controls: Vec<String>,
+    /// The evidence itself: references to documents by the SHA-256 of their content (an
+    /// extension of the format, see `docs/register-format-extensions.md`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<Document>,
 }
 
 impl Assurance {
@@ -559,8 +656,26 @@ impl Assurance {
             exceptions: Vec::new(),
             exceptions_acknowledged: false,
             compensating_controls: Vec::new(),
+            documents: Vec::new(),
         }
     }
+}
+
+/// A document attached to an assurance item (the certificate, the report): a reference by the
+/// SHA-256 of its content. The reference is data: a register may name a document the server
+/// does not hold (imported from elsewhere); the server keeps the bytes under the hash.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Document {
+    /// Lowercase hex SHA-256 of the content.
+    pub sha256: DocumentHash,
+    /// The file name it was uploaded with (offered again on download).
+    pub name: String,
+    /// What the content is.
+    pub media_type: MediaType,
+    /// The content's length in bytes.
+    pub size: u64,
 }
 
 /// A contract with the supplier and the security clauses it contains.

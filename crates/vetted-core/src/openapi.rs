@@ -1,5 +1,5 @@
 //! Hand-written OpenAPI schemas (utoipa) for the types whose JSON is made by hand-written serde:
-//! [`Country`], [`SupplierId`], the value enums of `model.rs` (their impls come from the
+//! [`Country`], [`SupplierId`], [`DocumentHash`], the value enums of `model.rs` (their impls come from the
 //! `value_enum!` macro and use [`wire_enum`]) and the clause maps of an agreement
 //! ([`clauses_schema`]). The derived schemas of the other model types refer to these.
 //! Compiled only with the `openapi` feature, which the server enables.
@@ -9,16 +9,18 @@ use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, OneOfBuilder,
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::country::Country;
-use crate::model::SupplierId;
+use crate::model::{DocumentHash, SupplierId};
 
 /// A string schema restricted to `values` (a value enum's wire names), described by the enum's
 /// doc comment: `metas` are its attributes as `stringify!` writes them (`doc = r" Text."`).
 pub(crate) fn wire_enum(metas: &[&str], values: &[&'static str]) -> RefOr<Schema> {
     let description: Vec<&str> = metas
         .iter()
-        .filter_map(|m| m.strip_prefix("doc = "))
+        // `stringify!` may break a long attribute after `=`: match the parts, not the spacing.
+        .filter_map(|m| m.strip_prefix("doc")?.trim_start().strip_prefix('='))
         .map(|m| {
-            m.trim_start_matches('r')
+            m.trim()
+                .trim_start_matches('r')
                 .trim_start_matches('#')
                 .trim_start_matches('"')
                 .trim_end_matches('#')
@@ -63,6 +65,22 @@ impl PartialSchema for SupplierId {
 }
 
 impl ToSchema for SupplierId {}
+
+impl PartialSchema for DocumentHash {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(
+                "The SHA-256 of a document's content: 64 lowercase hexadecimal digits.",
+            ))
+            .pattern(Some("^[0-9a-f]{64}$"))
+            .min_length(Some(64))
+            .max_length(Some(64))
+            .into()
+    }
+}
+
+impl ToSchema for DocumentHash {}
 
 /// The schema of an agreement's `clauses`: an object of clause keys (from the policy's
 /// catalogue), each an object of parameters whose values are numbers ≥ 0 or strings.

@@ -1,8 +1,8 @@
 //! What the store keeps of a supplier's evaluation so that lists filter and sort by verdict,
-//! tier and next due date without evaluating every supplier per request: [`project`] computes
-//! it, purely, from the supplier, the policy and the date; [`policy_fingerprint`] names the
-//! policy it was computed under. The store recomputes a row when its date or fingerprint is
-//! not the one asked for.
+//! tier, next due date and the rules a supplier breaks without evaluating every supplier per
+//! request: [`project`] computes it, purely, from the supplier, the policy and the date;
+//! [`policy_fingerprint`] names the policy it was computed under. The store recomputes a row
+//! when its date or fingerprint is not the one asked for.
 
 use sha2::{Digest as _, Sha256};
 use time::Date;
@@ -11,6 +11,7 @@ use crate::due::due_items;
 use crate::engine::evaluate;
 use crate::model::{Supplier, Tier, Verdict};
 use crate::policy::Policy;
+use crate::report::Severity;
 
 /// How far ahead [`project`] looks for the next due date: far enough to find any.
 const HORIZON_DAYS: u32 = 36_600;
@@ -29,6 +30,9 @@ pub struct Projection {
     pub countries: Vec<String>,
     /// The id, name and services in lower case, one per line: what free-text search matches.
     pub search: String,
+    /// The ids of the rules with a `fail` or `warn` finding, sorted, each once: what the list's
+    /// rule filter matches (`info` facts are not problems, so they are left out).
+    pub rules: Vec<String>,
 }
 
 /// Evaluates `supplier` under `policy` on `as_of`.
@@ -50,12 +54,21 @@ pub fn project(supplier: &Supplier, policy: &Policy, as_of: Date) -> Projection 
         search.push('\n');
         search.push_str(&text.to_lowercase());
     }
+    let mut rules: Vec<String> = evaluation
+        .findings
+        .iter()
+        .filter(|f| f.severity != Severity::Info)
+        .map(|f| f.rule.clone())
+        .collect();
+    rules.sort_unstable();
+    rules.dedup();
     Projection {
         verdict: evaluation.verdict,
         tier: evaluation.tier,
         next_due,
         countries,
         search,
+        rules,
     }
 }
 
@@ -97,6 +110,15 @@ mod tests {
             }
             assert!(p.search.starts_with(&s.id.as_str().to_lowercase()));
             assert!(p.countries.windows(2).all(|w| w[0] < w[1]));
+            let mut problems: Vec<&str> = e
+                .findings
+                .iter()
+                .filter(|f| f.severity != crate::report::Severity::Info)
+                .map(|f| f.rule.as_str())
+                .collect();
+            problems.sort_unstable();
+            problems.dedup();
+            assert_eq!(p.rules, problems, "{}", s.id);
         }
     }
 

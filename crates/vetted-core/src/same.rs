@@ -30,6 +30,7 @@ fn canonical_supplier(supplier: &Supplier) -> Supplier {
     for a in &mut s.assurance {
         a.exceptions.sort();
         a.compensating_controls.sort();
+        sort_by_json(&mut a.documents);
     }
     sort_by_json(&mut s.assurance);
     sort_by_json(&mut s.agreements);

@@ -16,10 +16,11 @@ use time::Date;
 use crate::country::Country;
 use crate::model::{
     Agreement, AgreementKind, Assessment, AssessmentOutcome, Assurance, AssuranceKind,
-    BusinessImpact, Category, ClauseParams, Clauses, DataAccess, DataHandling, Event, EventKind,
-    Inference, Location, Mechanism, Number, ParamValue, PublicListing, Purpose, Register,
-    Replaceability, Review, ReviewCheck, ReviewOutcome, ReviewTrigger, RiskEntry, RiskInputs,
-    RiskStatus, Status, Subprocessor, Subprocessors, Supplier, SupplierId, Treatment,
+    BusinessImpact, Category, ClauseParams, Clauses, DataAccess, DataHandling, Document,
+    DocumentHash, Event, EventKind, Inference, Location, Mechanism, MediaType, Number, ParamValue,
+    PublicListing, Purpose, Register, Replaceability, Review, ReviewCheck, ReviewOutcome,
+    ReviewTrigger, RiskEntry, RiskInputs, RiskStatus, Status, Subprocessor, Subprocessors,
+    Supplier, SupplierId, Treatment,
 };
 use crate::policy::{ParamKind, Policy};
 
@@ -278,6 +279,7 @@ fn arb_assurance() -> impl Strategy<Value = Assurance> {
             any::<bool>(),
             texts(),
         ),
+        vec(arb_document(), 0..3),
     )
         .prop_map(
             |(
@@ -290,6 +292,7 @@ fn arb_assurance() -> impl Strategy<Value = Assurance> {
                     exceptions_acknowledged,
                     compensating_controls,
                 ),
+                documents,
             )| Assurance {
                 kind,
                 issuer,
@@ -303,8 +306,26 @@ fn arb_assurance() -> impl Strategy<Value = Assurance> {
                 exceptions,
                 exceptions_acknowledged,
                 compensating_controls,
+                documents,
             },
         )
+}
+
+/// A document reference: any hash (as the digest of some bytes), name, type and size up to
+/// the largest a JSON number carries exactly.
+pub fn arb_document() -> impl Strategy<Value = Document> {
+    (
+        any::<[u8; 8]>(),
+        arb_text(),
+        arb_enum(MediaType::ALL),
+        prop_oneof![0u64..100_000_000, Just((1u64 << 53) - 1)],
+    )
+        .prop_map(|(seed, name, media_type, size)| Document {
+            sha256: DocumentHash::of(&seed),
+            name,
+            media_type,
+            size,
+        })
 }
 
 fn arb_agreement() -> impl Strategy<Value = Agreement> {
@@ -537,6 +558,7 @@ pub fn shuffle(register: &Register, seed: u64) -> Register {
         for a in &mut s.assurance {
             rng.shuffle(&mut a.exceptions);
             rng.shuffle(&mut a.compensating_controls);
+            rng.shuffle(&mut a.documents);
         }
         rng.shuffle(&mut s.assurance);
         rng.shuffle(&mut s.agreements);

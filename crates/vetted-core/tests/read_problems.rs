@@ -254,6 +254,46 @@ fn problems(text: &str, syntax: Syntax) -> Vec<Problem> {
     "suppliers[0].agreements[0].clauses.exit.deletion_days",
     "key given twice (first at line 2, column 50)"
 )]
+#[case::document_hash_too_short(
+    r#""assurance": [{"kind": "iso27001", "documents": [{"sha256": ⟨"abc", "name": "c.pdf", "media_type": "application/pdf", "size": 3}]}]"#,
+    "suppliers[0].assurance[0].documents[0].sha256",
+    "\"abc\" is not a SHA-256: it must be 64 hexadecimal digits"
+)]
+#[case::document_media_type_unknown(
+    r#""assurance": [{"kind": "iso27001", "documents": [{"sha256": "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "name": "c.doc", "media_type": ⟨"application/msword", "size": 3}]}]"#,
+    "suppliers[0].assurance[0].documents[0].media_type",
+    "unknown value \"application/msword\": expected application/pdf, image/png, image/jpeg or image/webp"
+)]
+#[case::document_size_negative(
+    r#""assurance": [{"kind": "iso27001", "documents": [{"sha256": "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "name": "c.pdf", "media_type": "application/pdf", "size": ⟨-1}]}]"#,
+    "suppliers[0].assurance[0].documents[0].size",
+    "-1 is not a size: expected a whole number of bytes (an integer ≥ 0)"
+)]
+#[case::document_size_fractional(
+    r#""assurance": [{"kind": "iso27001", "documents": [{"sha256": "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "name": "c.pdf", "media_type": "application/pdf", "size": ⟨1.5}]}]"#,
+    "suppliers[0].assurance[0].documents[0].size",
+    "1.5 is not a size: expected a whole number of bytes (an integer ≥ 0)"
+)]
+#[case::document_size_as_string(
+    r#""assurance": [{"kind": "iso27001", "documents": [{"sha256": "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "name": "c.pdf", "media_type": "application/pdf", "size": ⟨"3"}]}]"#,
+    "suppliers[0].assurance[0].documents[0].size",
+    "expected a whole number of bytes (an integer ≥ 0), found string \"3\""
+)]
+#[case::document_missing_hash(
+    r#""assurance": [{"kind": "iso27001", "documents": [⟨{"name": "c.pdf", "media_type": "application/pdf", "size": 3}]}]"#,
+    "suppliers[0].assurance[0].documents[0]",
+    "missing required field \"sha256\""
+)]
+#[case::document_unknown_field(
+    r#""assurance": [{"kind": "iso27001", "documents": [{"sha256": "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "name": "c.pdf", "media_type": "application/pdf", "size": 3, ⟨"url": "x"}]}]"#,
+    "suppliers[0].assurance[0].documents[0].url",
+    "unknown field: expected one of sha256, name, media_type or size"
+)]
+#[case::document_hash_upper_case(
+    r#""assurance": [{"kind": "iso27001", "documents": [{"sha256": ⟨"0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF", "name": "c.pdf", "media_type": "application/pdf", "size": 3}]}]"#,
+    "suppliers[0].assurance[0].documents[0].sha256",
+    "\"0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789A…\" is not a SHA-256: it must be lowercase hexadecimal digits (0-9, a-f)"
+)]
 #[case::odd_key(
     r#"⟨"a key": 1"#,
     "suppliers[0][\"a key\"]",

@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use rstest::rstest;
-use vetted_core::engine::evaluate;
+use vetted_core::engine::{Standing, evaluate};
 use vetted_core::model::*;
 use vetted_core::policy::Policy;
 
@@ -283,4 +283,32 @@ fn policy_review_warns_after_twelve_months() {
         (f[0].rule.as_str(), f[0].controls),
         ("policy.review", &["5.1"][..])
     );
+}
+
+/// Where one assurance item stands, at the edges of the windows the rules use: the page's
+/// status never disagrees with the findings above.
+#[rstest]
+#[case::cert_current(AssuranceKind::Iso27001, |a: &mut Assurance| { a.valid_from = Some(d("2025-01-01")); a.valid_until = Some(d("2027-01-25")); }, Standing::Current { lapse: d("2027-01-25"), expiring: false })]
+#[case::cert_expiring_at_the_window_edge(AssuranceKind::Iso27001, |a: &mut Assurance| { a.valid_from = Some(d("2025-01-01")); a.valid_until = Some(d("2027-01-24")); }, Standing::Current { lapse: d("2027-01-24"), expiring: true })]
+#[case::cert_last_day(AssuranceKind::Iso27001, |a: &mut Assurance| { a.valid_from = Some(d("2025-01-01")); a.valid_until = Some(d("2026-11-25")); }, Standing::Current { lapse: d("2026-11-25"), expiring: true })]
+#[case::cert_expired(AssuranceKind::Iso27001, |a: &mut Assurance| { a.valid_from = Some(d("2025-01-01")); a.valid_until = Some(d("2026-11-24")); }, Standing::Expired(d("2026-11-24")))]
+#[case::cert_not_yet(AssuranceKind::Iso27001, |a: &mut Assurance| { a.valid_from = Some(d("2026-11-26")); a.valid_until = Some(d("2029-11-25")); }, Standing::NotYetValid(d("2026-11-26")))]
+#[case::cert_without_from(AssuranceKind::Iso27001, |a: &mut Assurance| a.valid_until = Some(d("2029-11-25")), Standing::Undated)]
+#[case::cert_not_covering(AssuranceKind::Iso27001, |a: &mut Assurance| { a.valid_from = Some(d("2025-01-01")); a.valid_until = Some(d("2029-11-25")); a.covers_service = false; }, Standing::NotCovering)]
+#[case::soc2_current(AssuranceKind::Soc2Type2, |a: &mut Assurance| a.period_end = Some(d("2026-03-31")), Standing::Current { lapse: d("2027-03-31"), expiring: false })]
+#[case::soc2_expired(AssuranceKind::Soc2Type2, |a: &mut Assurance| a.period_end = Some(d("2025-11-24")), Standing::Expired(d("2026-11-24")))]
+#[case::soc2_period_not_over(AssuranceKind::Soc2Type2, |a: &mut Assurance| a.period_end = Some(d("2026-12-31")), Standing::NotYetValid(d("2026-12-31")))]
+#[case::soc2_undated(AssuranceKind::Soc2Type2, |_: &mut Assurance| {}, Standing::Undated)]
+#[case::questionnaire_compensating(AssuranceKind::Questionnaire, |a: &mut Assurance| { a.completed = Some(d("2026-02-01")); a.compensating_controls = vec!["MFA".into()]; }, Standing::Compensating { until: d("2027-02-01"), expiring: false })]
+#[case::questionnaire_without_controls(AssuranceKind::Questionnaire, |a: &mut Assurance| a.completed = Some(d("2026-02-01")), Standing::NotCounted)]
+#[case::questionnaire_too_old(AssuranceKind::Questionnaire, |a: &mut Assurance| { a.completed = Some(d("2025-11-24")); a.compensating_controls = vec!["MFA".into()]; }, Standing::Expired(d("2026-11-24")))]
+#[case::pentest_never_counts(AssuranceKind::Pentest, |a: &mut Assurance| a.completed = Some(d("2026-02-01")), Standing::NotCounted)]
+fn assurance_standing(
+    #[case] kind: AssuranceKind,
+    #[case] edit: fn(&mut Assurance),
+    #[case] expected: Standing,
+) {
+    let mut a = Assurance::new(kind);
+    edit(&mut a);
+    assert_eq!(Standing::of(&a, &Policy::default(), d(AS_OF)), expected);
 }

@@ -99,7 +99,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         (
             "tier high, by tier",
             SupplierQuery {
-                tier: Some(Tier::High),
+                tier: Some(Some(Tier::High)),
                 sort: SortKey::Tier,
                 ..q()
             },

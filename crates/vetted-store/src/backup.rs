@@ -12,7 +12,8 @@
 //!   writers' lock and moves the identity sequences past the restored ids.
 //!
 //! What is copied: suppliers, the audit trail and its key fingerprint, users, tokens,
-//! sessions, login failures, setup tokens and policy versions. Stored evaluations are not: they
+//! sessions, login failures, setup tokens, policy versions and documents (the evidence files'
+//! bytes; in a `PostgreSQL` backup as hex text, twice their size). Stored evaluations are not: they
 //! are derived, and recomputed on the first list. The rows are copied byte for byte, so the
 //! audit trail verifies after a restore under the same key; a restore under a store whose key
 //! is not the backup's is refused (it would never verify). A backup of an older or newer schema
@@ -25,7 +26,7 @@ use async_trait::async_trait;
 use crate::StoreError;
 
 /// The tables a backup holds, parents before children, each with its ordering key.
-pub(crate) const TABLES: [(&str, &str); 9] = [
+pub(crate) const TABLES: [(&str, &str); 10] = [
     ("suppliers", "position"),
     ("audit_meta", "name"),
     ("audit_entries", "pos"),
@@ -35,10 +36,17 @@ pub(crate) const TABLES: [(&str, &str); 9] = [
     ("login_failures", "id"),
     ("setup_tokens", "token_hash"),
     ("policy_versions", "number"),
+    ("documents", "sha256"),
 ];
 
 /// The tables whose rows make a database "not empty" for [`BackupStore::restore`].
-pub(crate) const CONTENT: [&str; 4] = ["suppliers", "audit_entries", "users", "policy_versions"];
+pub(crate) const CONTENT: [&str; 5] = [
+    "suppliers",
+    "audit_entries",
+    "users",
+    "policy_versions",
+    "documents",
+];
 
 /// The format name in a `PostgreSQL` backup's header.
 pub(crate) const FORMAT: &str = "vetted-backup/1";
@@ -65,7 +73,7 @@ pub trait BackupStore: Send + Sync {
     async fn backup(&self, to: &Path) -> Result<BackupSummary, StoreError>;
 
     /// Replaces the database's contents with the backup at `from`, all or nothing. A
-    /// database holding suppliers, audit entries, users or policy versions is refused with
+    /// database holding suppliers, audit entries, users, policy versions or documents is refused with
     /// [`StoreError::Conflict`] unless `force`. Needs the audit key, which must be the one the
     /// backup's trail was sealed with ([`StoreError::AuditKey`] otherwise).
     async fn restore(&self, from: &Path, force: bool) -> Result<BackupSummary, StoreError>;

@@ -86,8 +86,9 @@ pub enum SortKey {
 pub struct SupplierQuery {
     /// Any of these verdicts; all when empty.
     pub verdicts: Vec<Verdict>,
-    /// Only this tier.
-    pub tier: Option<Tier>,
+    /// Only this tier (`Some(Some(tier))`), or only suppliers without one, because a risk input
+    /// is missing (`Some(None)`); every supplier when `None`.
+    pub tier: Option<Option<Tier>>,
     /// Only this category.
     pub category: Option<Category>,
     /// Only this status.
@@ -96,8 +97,12 @@ pub struct SupplierQuery {
     pub country: Option<String>,
     /// Only suppliers whose id, name or one of whose services contains this text, ignoring case.
     pub search: Option<String>,
-    /// Archived suppliers instead of the others.
-    pub archived: bool,
+    /// Only suppliers with a `fail` or `warn` finding of this rule id (such as
+    /// `review.overdue` or `agreement.clause.exit`).
+    pub rule: Option<String>,
+    /// Only the archived suppliers (`Some(true)`), only the others (`Some(false)`, the
+    /// default), or both (`None`).
+    pub archived: Option<bool>,
     /// The order.
     pub sort: SortKey,
     /// Descending instead of ascending (ties stay in register order).
@@ -117,7 +122,8 @@ impl Default for SupplierQuery {
             status: None,
             country: None,
             search: None,
-            archived: false,
+            rule: None,
+            archived: Some(false),
             sort: SortKey::Register,
             descending: false,
             limit: 100,
@@ -205,6 +211,14 @@ pub trait EvaluationStore: Send + Sync {
         query: &SupplierQuery,
         evaluator: &Evaluator,
     ) -> Result<Arc<SummaryPage>, StoreError>;
+
+    /// The list's change counter (see [`crate::page_cache`]): it changes in the transaction of
+    /// every write of a supplier or of a stored evaluation, by any process on the database.
+    /// The same number read twice means nothing was written in between, so a cache of anything
+    /// derived from the register can be keyed by it. One single-row read: cheap enough for
+    /// every request. It only ever tells equal from different (a restored backup may bring
+    /// back an older number).
+    async fn list_generation(&self) -> Result<i64, StoreError>;
 }
 
 /// A projection as the row's columns hold it.
@@ -216,6 +230,7 @@ pub(crate) struct EvaluationRow {
     pub next_due: Option<String>,
     pub countries: String,
     pub search: String,
+    pub rules: String,
 }
 
 impl From<Projection> for EvaluationRow {
@@ -231,6 +246,7 @@ impl From<Projection> for EvaluationRow {
             next_due: p.next_due.map(format_date),
             countries: format!(",{},", p.countries.join(",")),
             search: p.search,
+            rules: format!(",{},", p.rules.join(",")),
         }
     }
 }
@@ -350,14 +366,16 @@ impl Where {
             params.push(param);
             conditions.push(template(&placeholder(params.len())));
         };
-        add(&|p| format!("e.archived = {p}"), Param::Bool(q.archived));
+        if let Some(archived) = q.archived {
+            add(&|p| format!("e.archived = {p}"), Param::Bool(archived));
+        }
         if !q.verdicts.is_empty() {
             add(
                 &|p| any_of(p),
                 Param::Texts(q.verdicts.iter().map(|v| v.as_str()).collect()),
             );
         }
-        if let Some(tier) = q.tier {
+        if let Some(Some(tier)) = q.tier {
             add(
                 &|p| format!("e.tier = {p}"),
                 Param::Text(tier.as_str().into()),
@@ -383,6 +401,21 @@ impl Where {
             && !search.is_empty()
         {
             add(&|p| contains("e.search", p), Param::Text(search));
+        }
+        if let Some(rule) = q.rule.as_ref().map(|r| r.trim())
+            && !rule.is_empty()
+        {
+            add(
+                &|p| contains("e.rules", p),
+                Param::Text(format!(",{rule},")),
+            );
+        }
+        if q.tier == Some(None) {
+            conditions.push("e.tier IS NULL".to_string());
+        }
+        // Both archived and not, without another filter: every row.
+        if conditions.is_empty() {
+            conditions.push("1 = 1".to_string());
         }
         Where {
             sql: conditions.join(" AND "),

@@ -4,6 +4,7 @@
 //! - [`accounts`]: [`AccountStore`], users, API tokens, sessions, login failures, setup tokens.
 //! - [`audit`]: [`AuditStore`], the audit trail every write appends to, read and verified.
 //! - [`backup`]: [`BackupStore`], a consistent copy of the database and its restore.
+//! - [`documents`]: [`DocumentStore`], evidence files kept by the SHA-256 of their content.
 //! - [`keyfile`]: the audit key file, created on first start.
 //! - [`evaluations`]: [`EvaluationStore`], stored evaluations and the list query.
 //! - [`policies`]: [`PolicyStore`], the supplier policy's versions and their history.
@@ -19,6 +20,7 @@ pub mod accounts;
 pub mod audit;
 pub mod backup;
 mod decode;
+pub mod documents;
 pub mod error;
 pub mod evaluations;
 mod import;
@@ -37,6 +39,7 @@ use std::sync::Arc;
 pub use accounts::AccountStore;
 pub use audit::{AuditQuery, AuditStore};
 pub use backup::{BackupStore, BackupSummary};
+pub use documents::{DocumentStore, PutDocument, StoredDocument};
 pub use error::StoreError;
 pub use evaluations::{
     EvaluationStore, Evaluator, ListedSupplier, SortKey, SummaryPage, SupplierPage, SupplierQuery,

@@ -10,7 +10,7 @@ use vetted_core::audit::Actor;
 use vetted_core::model::{Register, Supplier, SupplierId};
 
 use crate::accounts::AccountStore;
-use crate::{AuditStore, BackupStore, EvaluationStore, PolicyStore, StoreError};
+use crate::{AuditStore, BackupStore, DocumentStore, EvaluationStore, PolicyStore, StoreError};
 
 /// A supplier as stored, with its version.
 #[derive(Clone, PartialEq, Debug)]
@@ -80,10 +80,17 @@ pub type PlannedVersions = HashMap<String, Option<i64>>;
 /// advisory lock), so two processes on one database extend one chain.
 /// Each further area has its own trait as a supertrait: [`AccountStore`] (users, tokens,
 /// sessions), [`AuditStore`], [`EvaluationStore`], [`PolicyStore`] (policy versions),
-/// [`BackupStore`] (backup and restore).
+/// [`BackupStore`] (backup and restore), [`DocumentStore`] (evidence files).
 #[async_trait]
 pub trait Store:
-    AccountStore + AuditStore + BackupStore + EvaluationStore + PolicyStore + Send + Sync
+    AccountStore
+    + AuditStore
+    + BackupStore
+    + DocumentStore
+    + EvaluationStore
+    + PolicyStore
+    + Send
+    + Sync
 {
     /// Every supplier not archived, in register order: the order in which they were first
     /// created.

@@ -451,6 +451,23 @@ evaluations_conformance_tests!(fresh;
     a_new_day_a_new_policy_and_every_write_are_picked_up,
 );
 
+/// The change counter on one store, then with another server's store writing the database.
+#[tokio::test]
+async fn the_change_counter_moves_with_every_write() {
+    let (_db, store) = fresh().await;
+    conformance::evaluations::the_change_counter_moves_with_every_write(
+        store.as_ref(),
+        store.as_ref(),
+    )
+    .await;
+    store.close().await;
+    let db = scratch().await;
+    let (one, two) = (connect(&db).await, connect(&db).await);
+    conformance::evaluations::the_change_counter_moves_with_every_write(&one, &two).await;
+    one.close().await;
+    two.close().await;
+}
+
 #[tokio::test]
 async fn two_stores_on_one_database_refresh_at_once() {
     let db = scratch().await;
@@ -459,6 +476,13 @@ async fn two_stores_on_one_database_refresh_at_once() {
     one.close().await;
     two.close().await;
 }
+
+documents_conformance_tests!(fresh;
+    a_document_is_stored_under_the_sha256_of_its_bytes,
+    storing_the_same_bytes_again_keeps_one_row,
+    concurrent_puts_of_the_same_bytes_store_one_row,
+    a_document_is_not_an_audited_change,
+);
 
 policies_conformance_tests!(fresh;
     a_fresh_store_has_no_policy,

@@ -483,6 +483,32 @@ evaluations_conformance_tests!(fresh;
     a_new_day_a_new_policy_and_every_write_are_picked_up,
 );
 
+/// The change counter on one store, then with a second store writing the same file (as
+/// `vetted import` does beside a running server).
+#[tokio::test]
+async fn the_change_counter_moves_with_every_write() {
+    let (_dir, store) = fresh().await;
+    conformance::evaluations::the_change_counter_moves_with_every_write(
+        store.as_ref(),
+        store.as_ref(),
+    )
+    .await;
+    store.close().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB);
+    let one = SqliteStore::open(&path)
+        .await
+        .unwrap()
+        .with_audit_key(conformance::key());
+    let two = SqliteStore::open(&path)
+        .await
+        .unwrap()
+        .with_audit_key(conformance::key());
+    conformance::evaluations::the_change_counter_moves_with_every_write(&one, &two).await;
+    one.close().await;
+    two.close().await;
+}
+
 #[tokio::test]
 async fn two_stores_on_one_file_writing_at_once_extend_one_chain() {
     let dir = tempfile::tempdir().unwrap();
@@ -533,6 +559,13 @@ async fn two_stores_on_one_file_refresh_at_once() {
     one.close().await;
     two.close().await;
 }
+
+documents_conformance_tests!(fresh;
+    a_document_is_stored_under_the_sha256_of_its_bytes,
+    storing_the_same_bytes_again_keeps_one_row,
+    concurrent_puts_of_the_same_bytes_store_one_row,
+    a_document_is_not_an_audited_change,
+);
 
 policies_conformance_tests!(fresh;
     a_fresh_store_has_no_policy,

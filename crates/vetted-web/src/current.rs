@@ -8,7 +8,9 @@
 //! force, loads and activates that version. The same tick refreshes the stored evaluations
 //! ([`vetted_store::EvaluationStore::refresh_evaluations`]) on its first run and whenever the
 //! date or the policy changed since the last, so lists sorted by verdict or next-due date never
-//! wait for a whole register to be evaluated on the first request of a day.
+//! wait for a whole register to be evaluated on the first request of a day. It then brings the
+//! register's in-memory [`crate::snapshot`] up to date (nothing to do unless something was
+//! written), so the dashboard rarely waits for one either.
 
 use std::time::Duration;
 
@@ -78,7 +80,8 @@ impl Refresher {
     }
 
     /// Puts the newest stored policy version in force if it changed, then refreshes the stored
-    /// evaluations if `today` or the policy changed since the last tick (always on the first).
+    /// evaluations if `today` or the policy changed since the last tick (always on the first),
+    /// then the register's snapshot if the register, the policy or the date changed.
     pub async fn tick(&mut self, today: Date) -> Result<Tick, StoreError> {
         let activated = activate_latest(&self.state).await?;
         let fingerprint = self.state.policy().fingerprint.clone();
@@ -92,6 +95,7 @@ impl Refresher {
                 .await?;
             self.refreshed_for = Some(key);
         }
+        self.state.snapshots.get(&self.state, today).await?;
         Ok(Tick {
             activated,
             refreshed,

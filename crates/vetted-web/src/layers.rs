@@ -1,8 +1,13 @@
 //! The layers every request goes through, outermost first: a request id (`x-request-id`, kept
 //! from the client or generated), a tracing span with the method, route and request id and one
 //! event per response with its status and `duration_ms`, the id copied to the response, gzip
-//! for clients that accept it, and a body size limit (413 beyond it, answered with the JSON error body like every other error;
+//! for clients that accept it, and a body size limit (413 beyond it, answered with the JSON error body like every other error,
+//! or an HTML page to a browser that asks for HTML;
 //! axum's own smaller default limit is turned off so the configured one is the only one).
+//!
+//! [`limit_body`] is the same limit as a middleware with its own bound, for routes that must
+//! stay below the outer one: the server's outer limit fits an evidence upload, the API and the
+//! other pages keep `body_limit_bytes` (see `crate::router`).
 //!
 //! Headers are never recorded: `Authorization` and `Cookie` carry secrets.
 
@@ -10,7 +15,8 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::{HeaderName, Response, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, Response, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::IntoResponse;
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
@@ -40,9 +46,9 @@ pub fn layers(router: Router, body_limit_bytes: usize) -> Router {
             .layer(PropagateRequestIdLayer::new(header))
             // Pages, CSS, scripts and JSON travel gzipped to clients that accept it.
             .layer(CompressionLayer::new())
-            .layer(axum::middleware::map_response_with_state(
+            .layer(axum::middleware::from_fn_with_state(
                 body_limit_bytes,
-                json_payload_too_large,
+                payload_too_large,
             ))
             .layer(RequestBodyLimitLayer::new(body_limit_bytes))
             .layer(DefaultBodyLimit::disable()),
@@ -50,25 +56,63 @@ pub fn layers(router: Router, body_limit_bytes: usize) -> Router {
 }
 
 /// The limit layer answers a declared `Content-Length` over the limit itself, in plain text:
-/// that answer becomes the JSON error. (A streamed body over the limit fails while it is read,
-/// and the body extractors answer that one.)
-async fn json_payload_too_large<B>(
+/// that answer becomes the JSON error, or the error page for a browser (an evidence upload
+/// far over the limit is refused before it is read). (A streamed body over the limit fails
+/// while it is read, and the body extractors answer that one.)
+async fn payload_too_large(
     State(limit_bytes): State<usize>,
-    res: Response<B>,
-) -> axum::response::Response
-where
-    B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
-    B::Error: Into<axum::BoxError>,
-{
-    let json = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if res.status() == StatusCode::PAYLOAD_TOO_LARGE && !json {
-        crate::error::ApiError::PayloadTooLarge { limit_bytes }.into_response()
+    req: Request,
+    next: Next,
+) -> axum::response::Response {
+    let page = wants_html(req.headers());
+    let res = next.run(req).await;
+    let answered = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
+        v.as_bytes().starts_with(b"application/json") || v.as_bytes().starts_with(b"text/html")
+    });
+    if res.status() == StatusCode::PAYLOAD_TOO_LARGE && !answered {
+        let error = crate::error::ApiError::PayloadTooLarge { limit_bytes };
+        if page {
+            crate::ui::PageError::Api(error).into_response()
+        } else {
+            error.into_response()
+        }
     } else {
-        res.map(axum::body::Body::new)
+        res
     }
+}
+
+/// Whether the client asked for an HTML page (a browser's navigation or form post).
+fn wants_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"))
+}
+
+/// A body limit of `limit_bytes` inside the outer one: a declared `Content-Length` over it is
+/// answered at once (413, JSON or a page as above), a streamed body is cut off at the limit
+/// while it is read (the body extractors answer 413).
+pub(crate) async fn limit_body(
+    State(limit_bytes): State<usize>,
+    req: Request,
+    next: Next,
+) -> axum::response::Response {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit_bytes as u64) {
+        let error = crate::error::ApiError::PayloadTooLarge { limit_bytes };
+        return if wants_html(req.headers()) {
+            crate::ui::PageError::Api(error).into_response()
+        } else {
+            error.into_response()
+        };
+    }
+    let req =
+        req.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit_bytes)));
+    next.run(req).await
 }
 
 fn make_span(req: &Request) -> Span {

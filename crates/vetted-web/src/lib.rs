@@ -7,7 +7,8 @@
 //! id, a tracing span, a body size limit. Request data is read by [`extract`]'s extractors.
 //! [`Server::bind`] then [`Server::run`] (or [`serve`] for both) serve it until a shutdown signal
 //! such as [`shutdown_signal`] resolves. [`current`] keeps a running server on the newest
-//! stored policy version and today's evaluations; [`metrics`] serves `GET /metrics`. Handlers get an [`AppState`]; HTTP errors are the one
+//! stored policy version and today's evaluations; [`metrics`] serves `GET /metrics`;
+//! [`snapshot`] keeps the register evaluated in memory for the dashboard and the due queue. Handlers get an [`AppState`]; HTTP errors are the one
 //! [`error::ApiError`] type. The binary's `vetted serve` (crates/vetted/src/commands/serve.rs)
 //! builds the [`WebConfig`] and the state from its layered configuration.
 
@@ -19,6 +20,7 @@ pub mod extract;
 pub mod health;
 mod layers;
 pub mod metrics;
+pub mod snapshot;
 pub mod ui;
 
 use std::future::Future;
@@ -41,13 +43,25 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 /// JSON fits well within it).
 pub const DEFAULT_BODY_LIMIT_BYTES: usize = 16 * 1024 * 1024;
 
+/// The default largest evidence file accepted, in bytes (20 MiB: a scanned audit report).
+pub const DEFAULT_MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
+
+/// What an upload form's request may carry beyond its file: the other fields and the multipart
+/// framing.
+pub const UPLOAD_FORM_OVERHEAD_BYTES: usize = 1024 * 1024;
+
 /// What the server needs to know from the configuration.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WebConfig {
     /// The address to listen on; port 0 picks a free port (see [`Server::local_addr`]).
     pub listen: SocketAddr,
-    /// The largest request body accepted, in bytes; a larger one gets 413.
+    /// The largest request body accepted, in bytes; a larger one gets 413. The evidence upload
+    /// forms take more: see [`WebConfig::max_upload_bytes`].
     pub body_limit_bytes: usize,
+    /// The largest evidence file an upload form accepts, in bytes; a larger one is refused
+    /// with the form (422) and a message beside the file field. The upload forms' requests
+    /// may be this plus [`UPLOAD_FORM_OVERHEAD_BYTES`] (far larger ones get 413).
+    pub max_upload_bytes: usize,
     /// Session lifetimes, login throttling, setup link lifetime.
     pub accounts: AccountSettings,
     /// Mark the session cookie `Secure` always (set it when users reach Vetted over HTTPS).
@@ -65,11 +79,23 @@ impl Default for WebConfig {
         WebConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             body_limit_bytes: DEFAULT_BODY_LIMIT_BYTES,
+            max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
             accounts: AccountSettings::default(),
             secure_cookies: false,
             trust_forwarded_headers: false,
             metrics_token: None,
         }
+    }
+}
+
+impl WebConfig {
+    /// The largest request body of any route: `body_limit_bytes`, or an upload form's request
+    /// when that is larger. Routes other than the upload forms keep `body_limit_bytes`.
+    pub fn request_limit_bytes(&self) -> usize {
+        self.body_limit_bytes.max(
+            self.max_upload_bytes
+                .saturating_add(UPLOAD_FORM_OVERHEAD_BYTES),
+        )
     }
 }
 
@@ -90,6 +116,9 @@ pub struct AppState {
     /// The audit key the store seals entries with, for `GET /api/v1/audit/verify`; `None`
     /// when the server was started without it (verification then answers 503).
     pub audit_key: Option<AuditKey>,
+    /// The register evaluated in memory for the dashboard and the due queue, rebuilt when the
+    /// store, the policy or the date changed (see [`snapshot`]).
+    pub snapshots: Arc<snapshot::Snapshots>,
 }
 
 /// The policy in force and the text it was read from.
@@ -201,6 +230,7 @@ impl AppState {
             accounts,
             metrics: Arc::default(),
             audit_key: None,
+            snapshots: Arc::default(),
         }
     }
 
@@ -241,10 +271,17 @@ impl AppState {
 /// request counted by [`metrics::record`], with [`layers`] applied.
 pub fn router(state: AppState) -> Router {
     metrics::note_start();
-    let limit = state.config.body_limit_bytes;
+    let limit = state.config.request_limit_bytes();
     let (api, _) = api::routes().split_for_parts();
+    // Everything but the upload forms keeps `body_limit_bytes` inside the outer limit, which
+    // is raised to fit an upload.
     let routes = api
         .merge(ui::routes())
+        .layer(axum::middleware::from_fn_with_state(
+            state.config.body_limit_bytes,
+            layers::limit_body,
+        ))
+        .merge(ui::upload_routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::authenticate,

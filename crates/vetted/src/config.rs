@@ -25,6 +25,7 @@ pub const KNOWN_ENV: &[&str] = &[
     "VETTED_DB",
     "VETTED_LISTEN",
     "VETTED_LOG_FORMAT",
+    "VETTED_MAX_UPLOAD_BYTES",
     "VETTED_METRICS_TOKEN",
     "VETTED_METRICS_TOKEN_FILE",
     "VETTED_POLICY",
@@ -97,6 +98,8 @@ pub struct Config {
     pub metrics_token: Option<Secret>,
     /// A file holding the metrics token (its first line).
     pub metrics_token_file: Option<PathBuf>,
+    /// The largest evidence file an upload accepts, in bytes.
+    pub max_upload_bytes: u64,
 }
 
 impl Default for Config {
@@ -114,6 +117,7 @@ impl Default for Config {
             policy_poll_seconds: DEFAULT_POLICY_POLL_SECONDS,
             metrics_token: None,
             metrics_token_file: None,
+            max_upload_bytes: vetted_web::DEFAULT_MAX_UPLOAD_BYTES as u64,
         }
     }
 }
@@ -134,6 +138,7 @@ pub struct Layer {
     pub policy_poll_seconds: Option<u32>,
     pub metrics_token: Option<Secret>,
     pub metrics_token_file: Option<PathBuf>,
+    pub max_upload_bytes: Option<u64>,
 }
 
 impl Config {
@@ -173,6 +178,9 @@ impl Config {
         }
         if let Some(v) = layer.metrics_token_file {
             self.metrics_token_file = Some(v);
+        }
+        if let Some(v) = layer.max_upload_bytes {
+            self.max_upload_bytes = v;
         }
     }
 }
@@ -366,6 +374,18 @@ fn env_layer(env: &[(String, String)]) -> Result<Layer, ConfigError> {
         policy_poll_seconds: number("VETTED_POLICY_POLL_SECONDS")?,
         metrics_token: get("VETTED_METRICS_TOKEN").map(Secret),
         metrics_token_file: get("VETTED_METRICS_TOKEN_FILE").map(PathBuf::from),
+        max_upload_bytes: get("VETTED_MAX_UPLOAD_BYTES")
+            .map(|v| {
+                v.parse::<u64>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| ConfigError::Env {
+                        var: "VETTED_MAX_UPLOAD_BYTES",
+                        value: v,
+                        reason: "expected a whole number of bytes above 0".into(),
+                    })
+            })
+            .transpose()?,
     })
 }
 
@@ -446,7 +466,12 @@ pub fn example_toml(default_db: Option<&Path>) -> String {
 # of this file; give one of the two.
 # metrics_token = "a long random string"
 # metrics_token_file = "/run/secrets/vetted-metrics-token"
+
+# The largest evidence file (a certificate, an audit report) an upload accepts, in bytes.
+# Files are kept in the database and read into memory whole while uploaded or downloaded.
+# max_upload_bytes = {max_upload}
 "#,
+        max_upload = defaults.max_upload_bytes,
         poll = defaults.policy_poll_seconds,
         listen = defaults.listen,
         log_format = defaults.log_format.name(),
@@ -679,6 +704,7 @@ mod tests {
                 policy_poll_seconds: Some(DEFAULT_POLICY_POLL_SECONDS),
                 metrics_token: Some(Secret("a long random string".into())),
                 metrics_token_file: Some("/run/secrets/vetted-metrics-token".into()),
+                max_upload_bytes: Some(20 * 1024 * 1024),
             }
         );
     }
@@ -717,5 +743,28 @@ mod tests {
         assert_eq!(c.metrics_token_file, Some(PathBuf::from("/run/t")));
         assert_eq!(c.policy_poll_seconds, 2);
         assert!(!format!("{c:?}").contains("s3cr3t"), "{c:?}");
+    }
+
+    #[test]
+    fn the_upload_limit_comes_from_file_and_env() {
+        let (_dir, mut sources) = with_file("max_upload_bytes = 1048576\n");
+        assert_eq!(
+            load(&sources, Layer::default())
+                .unwrap()
+                .config
+                .max_upload_bytes,
+            1_048_576
+        );
+        sources.env = env(&[("VETTED_MAX_UPLOAD_BYTES", "5000")]);
+        assert_eq!(
+            load(&sources, Layer::default())
+                .unwrap()
+                .config
+                .max_upload_bytes,
+            5000
+        );
+        sources.env = env(&[("VETTED_MAX_UPLOAD_BYTES", "20MB")]);
+        let err = load(&sources, Layer::default()).unwrap_err().to_string();
+        assert!(err.contains("VETTED_MAX_UPLOAD_BYTES"), "{err}");
     }
 }

@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use time::{Date, Month};
 use vetted_core::country::Country;
 use vetted_core::date::{format_date, parse_date};
+use vetted_core::model::{Document, DocumentHash, MediaType};
 
 /// A cell: text (all a CSV file has), or what an XLSX cell holds.
 #[derive(Clone, Debug, PartialEq)]
@@ -171,6 +172,39 @@ pub(crate) fn lines(text: &str) -> impl Iterator<Item = &str> {
     text.split('\n')
         .map(|l| l.strip_suffix('\r').unwrap_or(l))
         .filter(|l| !l.trim().is_empty())
+}
+
+/// One line of a `documents` cell: `SHA256 MEDIA_TYPE SIZE NAME`, separated by single spaces;
+/// the name is the rest of the line, spaces included (empty when left out).
+pub(crate) fn parse_document(line: &str) -> Result<Document, String> {
+    let mut parts = line.splitn(4, ' ');
+    let (Some(sha256), Some(media_type), Some(size)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return Err(format!(
+            "{} is not a document: expected its SHA-256, media type, size and name separated by spaces",
+            quoted(line)
+        ));
+    };
+    let sha256 = DocumentHash::parse(sha256)
+        .map_err(|why| format!("{} is not a SHA-256: it {why}", quoted(sha256)))?;
+    let media_type = MediaType::parse(media_type).ok_or_else(|| {
+        format!(
+            "{} is not an accepted media type: expected {}",
+            quoted(media_type),
+            MediaType::expected()
+        )
+    })?;
+    let size = size
+        .parse::<u64>()
+        .ok()
+        .filter(|n| *n < 1 << 53)
+        .ok_or_else(|| format!("{} is not a size in bytes", quoted(size)))?;
+    Ok(Document {
+        sha256,
+        name: parts.next().unwrap_or("").to_string(),
+        media_type,
+        size,
+    })
 }
 
 /// The items of a list of codes: separated by lines, commas or semicolons, spaces trimmed.

@@ -17,7 +17,7 @@ use super::import::{self, RowIn, SheetIn};
 use super::layout::{Layout, SUPPLIERS};
 use super::problem::{ColumnPosition, ProblemColumn, TabularProblem};
 
-const BOM: &[u8] = b"\xEF\xBB\xBF";
+pub(super) const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The sheet a CSV file stands for: its name without the `.csv` extension (any case), or `None`
 /// for a file that is not a CSV file. `locations.csv` → `locations`.
@@ -186,7 +186,7 @@ pub fn write_csv_sheets(register: &Register, policy: &Policy) -> Vec<(String, Ve
 
 /// One field, quoted when it holds a comma, a semicolon, a quote or a line break (or spaces at
 /// either end, which some programs drop).
-fn field(out: &mut Vec<u8>, text: &str) {
+pub(super) fn field(out: &mut Vec<u8>, text: &str) {
     let quote = text.contains([',', ';', '"', '\n', '\r'])
         || text.starts_with([' ', '\t'])
         || text.ends_with([' ', '\t']);

@@ -7,7 +7,7 @@ use time::Date;
 use vetted_core::country::Country;
 use vetted_core::model::{
     AgreementKind, AssessmentOutcome, AssuranceKind, BusinessImpact, Category, DataAccess,
-    EventKind, Mechanism, ParamValue, Purpose, Register, Replaceability, ReviewOutcome,
+    Document, EventKind, Mechanism, ParamValue, Purpose, Register, Replaceability, ReviewOutcome,
     ReviewTrigger, RiskStatus, Status, Supplier, Treatment,
 };
 
@@ -38,6 +38,18 @@ fn lines<T: AsRef<str>>(items: &[T]) -> Out<'_> {
                 .join("\n"),
         )),
     }
+}
+
+/// One line per document: `SHA256 MEDIA_TYPE SIZE NAME` (the name last, so it may hold spaces).
+fn documents(items: &[Document]) -> Out<'static> {
+    if items.is_empty() {
+        return Out::Blank;
+    }
+    let lines: Vec<String> = items
+        .iter()
+        .map(|d| format!("{} {} {} {}", d.sha256, d.media_type, d.size, d.name))
+        .collect();
+    Out::Text(Cow::Owned(lines.join("\n")))
 }
 
 fn yes_no(value: bool) -> Out<'static> {
@@ -111,6 +123,7 @@ pub(crate) fn each_row<'r, E>(
                 "exceptions" => lines(&a.exceptions),
                 "exceptions_acknowledged" => yes_no(a.exceptions_acknowledged),
                 "compensating_controls" => lines(&a.compensating_controls),
+                "documents" => documents(&a.documents),
                 _ => Out::Blank,
             }),
             layout::AGREEMENTS => {

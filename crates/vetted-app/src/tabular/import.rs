@@ -9,9 +9,10 @@ use time::Date;
 use vetted_core::country::Country;
 use vetted_core::model::{
     Agreement, AgreementKind, Assessment, AssessmentOutcome, Assurance, AssuranceKind,
-    BusinessImpact, Category, ClauseParams, DataAccess, Event, EventKind, Location, Mechanism,
-    Number, ParamValue, Purpose, Register, Replaceability, Review, ReviewCheck, ReviewOutcome,
-    ReviewTrigger, RiskEntry, RiskStatus, Status, Subprocessor, Supplier, SupplierId, Treatment,
+    BusinessImpact, Category, ClauseParams, DataAccess, Document, Event, EventKind, Location,
+    Mechanism, Number, ParamValue, Purpose, Register, Replaceability, Review, ReviewCheck,
+    ReviewOutcome, ReviewTrigger, RiskEntry, RiskStatus, Status, Subprocessor, Supplier,
+    SupplierId, Treatment,
 };
 use vetted_core::policy::{ParamKind, Policy};
 
@@ -418,6 +419,29 @@ impl<'r, 'a> Row<'r, 'a, '_, '_> {
         countries
     }
 
+    /// Document references, one per line (see [`cell::parse_document`]); each bad line is a
+    /// problem of its own.
+    fn documents(&mut self, name: &str) -> Vec<Document> {
+        let Some((index, cell)) = self.get(name) else {
+            return Vec::new();
+        };
+        let text = match cell.text() {
+            Ok(t) => t,
+            Err(e) => {
+                self.problem(index, name, e);
+                return Vec::new();
+            }
+        };
+        let mut documents = Vec::new();
+        for line in cell::lines(&text) {
+            match cell::parse_document(line) {
+                Ok(d) => documents.push(d),
+                Err(e) => self.problem(index, name, e),
+            }
+        }
+        documents
+    }
+
     fn number(&mut self, name: &str, percent: bool) -> Option<f64> {
         self.parse(name, |c| cell::parse_number(c, percent))
     }
@@ -685,6 +709,7 @@ fn read_assurance(r: &mut Row<'_, '_, '_, '_>) -> Option<Assurance> {
     a.exceptions = r.lines("exceptions");
     a.exceptions_acknowledged = r.yes_no("exceptions_acknowledged", false);
     a.compensating_controls = r.lines("compensating_controls");
+    a.documents = r.documents("documents");
     a.kind = kind?;
     Some(a)
 }

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use vetted_core::model::{
     AgreementKind, AssessmentOutcome, AssuranceKind, BusinessImpact, Category, DataAccess,
-    EventKind, Mechanism, ParamValue, Purpose, Register, Replaceability, ReviewCheck,
+    EventKind, Mechanism, MediaType, ParamValue, Purpose, Register, Replaceability, ReviewCheck,
     ReviewOutcome, ReviewTrigger, RiskStatus, Status, Treatment,
 };
 use vetted_core::policy::{ParamKind, Policy};
@@ -73,6 +73,8 @@ pub(crate) enum Values {
     Country,
     /// ISO 3166-1 alpha-2 codes, one per line.
     Countries,
+    /// Document references, one per line: SHA-256, media type, size, name.
+    Documents,
     /// Whether an agreement contains a clause.
     Clause,
     /// A clause parameter.
@@ -104,6 +106,12 @@ impl Values {
             Values::Countries => {
                 "ISO 3166-1 alpha-2 country codes, one per line (or separated by commas)".into()
             }
+            Values::Documents => format!(
+                "documents, one per line: the SHA-256 (64 hexadecimal digits), the media type \
+                 ({}), the size in bytes and the file name, separated by spaces \
+                 (Vetted writes these; copy whole lines)",
+                MediaType::expected()
+            ),
             Values::Clause => {
                 "yes (or x) when the agreement contains the clause; blank or no when not".into()
             }
@@ -128,7 +136,10 @@ impl Values {
 
     /// Whether cells hold one item per line.
     pub(crate) fn is_list(&self) -> bool {
-        matches!(self, Values::Lines | Values::Choices(_) | Values::Countries)
+        matches!(
+            self,
+            Values::Lines | Values::Choices(_) | Values::Countries | Values::Documents
+        )
     }
 }
 
@@ -561,6 +572,11 @@ impl Layout {
                         "compensating_controls",
                         Values::Lines,
                         "Questionnaires: compensating controls, one per line.",
+                    ),
+                    col(
+                        "documents",
+                        Values::Documents,
+                        "The evidence files stored in Vetted (the certificate, the report), one per line.",
                     ),
                 ],
             },

@@ -14,6 +14,8 @@
 //!   except what a cell cannot tell apart: an empty cell means absent, so empty texts and list
 //!   items that are blank or hold line breaks do not survive.
 //! - [`template_xlsx`] is a workbook to start from, with a README sheet and an example supplier.
+//! - [`table`]: a plain table of a view ([`table_csv`], [`table_xlsx`]), not the layout, with
+//!   every text cell safe from formula injection ([`neutralise`]).
 //!
 //! Inside: [`layout`] describes sheets and columns; `import` turns sheets of `cell`s into a
 //! register, `export` a register into rows; `workbook` and `csv_sheets` handle the files.
@@ -25,9 +27,11 @@ mod export;
 mod import;
 pub mod layout;
 mod problem;
+pub mod table;
 mod workbook;
 
 pub use csv_sheets::{csv_sheet_name, read_csv_sheets, write_csv_sheets};
 pub use layout::{IGNORED_SHEETS, SHEETS};
 pub use problem::{ColumnPosition, ProblemColumn, TabularError, TabularProblem};
+pub use table::{Table, TableCell, neutralise, table_csv, table_xlsx};
 pub use workbook::{read_xlsx, template_xlsx, write_xlsx};

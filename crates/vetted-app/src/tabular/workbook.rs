@@ -21,9 +21,9 @@ use super::layout::{IGNORED_SHEETS, Layout, SHEETS, Sheet, Values};
 use super::problem::{TabularError, TabularProblem};
 
 /// The most rows an XLSX worksheet holds, header included.
-const MAX_ROWS: usize = 1_048_576;
+pub(super) const MAX_ROWS: usize = 1_048_576;
 /// The longest text an XLSX cell holds, in UTF-16 code units.
-const MAX_CELL: usize = 32_767;
+pub(super) const MAX_CELL: usize = 32_767;
 
 /// Reads a register from an XLSX workbook.
 ///
@@ -235,7 +235,8 @@ fn write_cell(
     Ok(())
 }
 
-fn excel_date_time(d: Date) -> Option<ExcelDateTime> {
+/// The Excel date of `d`; `None` before 1900-03-01, where Excel's calendar is wrong.
+pub(super) fn excel_date_time(d: Date) -> Option<ExcelDateTime> {
     let first = Date::from_calendar_date(1900, time::Month::March, 1).ok()?;
     if d < first {
         return None;

@@ -19,10 +19,11 @@ use crate::country::Country;
 use crate::date::parse_date;
 use crate::model::{
     Agreement, AgreementKind, Assessment, AssessmentOutcome, Assurance, AssuranceKind,
-    BusinessImpact, Category, ClauseParams, Clauses, DataAccess, DataHandling, Event, EventKind,
-    FORMAT, Inference, Location, Mechanism, Number, ParamValue, PublicListing, Purpose, Register,
-    Replaceability, Review, ReviewCheck, ReviewOutcome, ReviewTrigger, RiskEntry, RiskInputs,
-    RiskStatus, Status, Subprocessor, Subprocessors, Supplier, SupplierId, Treatment, one_of,
+    BusinessImpact, Category, ClauseParams, Clauses, DataAccess, DataHandling, Document,
+    DocumentHash, Event, EventKind, FORMAT, Inference, Location, Mechanism, MediaType, Number,
+    ParamValue, PublicListing, Purpose, Register, Replaceability, Review, ReviewCheck,
+    ReviewOutcome, ReviewTrigger, RiskEntry, RiskInputs, RiskStatus, Status, Subprocessor,
+    Subprocessors, Supplier, SupplierId, Treatment, one_of,
 };
 use crate::policy::{ClauseDef, ParamKind};
 use crate::section::{Record, RecordAt};
@@ -169,6 +170,8 @@ enum Expect {
     Number,
     Percent,
     NumberOrText,
+    Size,
+    Hash,
     OneOf(fn() -> String),
 }
 
@@ -190,6 +193,8 @@ impl fmt::Display for Expect {
             Expect::Number => f.write_str("a number ≥ 0"),
             Expect::Percent => f.write_str("a number from 0 to 100"),
             Expect::NumberOrText => f.write_str("a number or a string"),
+            Expect::Size => f.write_str("a whole number of bytes (an integer ≥ 0)"),
+            Expect::Hash => f.write_str("a SHA-256 (64 lowercase hexadecimal digits)"),
             Expect::OneOf(expected) => write!(f, "one of {}", expected()),
         }
     }
@@ -259,6 +264,7 @@ wire_enums!(
     Purpose,
     Mechanism,
     AssuranceKind,
+    MediaType,
     AgreementKind,
     BusinessImpact,
     DataAccess,
@@ -348,7 +354,10 @@ fields!(AssuranceField {
     Exceptions = "exceptions",
     ExceptionsAcknowledged = "exceptions_acknowledged",
     CompensatingControls = "compensating_controls",
+    Documents = "documents",
 });
+
+fields!(DocumentField { Sha256 = "sha256", Name = "name", MediaType = "media_type", Size = "size" });
 
 fields!(AgreementField {
     Kind = "kind",
@@ -1223,6 +1232,9 @@ impl<'a, 'o, S: Source<'a> + Send> Decoder<'a, 'o, S> {
                 AssuranceField::CompensatingControls => {
                     a.compensating_controls = d.text_list(path)?;
                 }
+                AssuranceField::Documents => {
+                    a.documents = d.list(path, Expect::Object, Self::document)?;
+                }
             }
             Ok(())
         })?;
@@ -1235,6 +1247,67 @@ impl<'a, 'o, S: Source<'a> + Send> Decoder<'a, 'o, S> {
                 None => Got::Bad,
             }),
         )
+    }
+
+    /// A document reference of an assurance item: every field required.
+    fn document(&mut self, path: &Path<'_>) -> Result<Got<Document>, Fatal> {
+        let (mut sha256, mut name, mut media_type, mut size) = (None, None, None, None);
+        let got = self.object::<DocumentField>(path, Expect::Object, |d, f, path| {
+            match f {
+                DocumentField::Sha256 => sha256 = Some(d.hash(path)?),
+                DocumentField::Name => name = Some(d.text(path)?),
+                DocumentField::MediaType => media_type = Some(d.wire(path)?),
+                DocumentField::Size => size = Some(d.size(path)?),
+            }
+            Ok(())
+        })?;
+        Ok(got.and_then(|at| {
+            let sha256 = self.required(sha256, path, at, "sha256");
+            let name = self.required(name, path, at, "name");
+            let media_type = self.required(media_type, path, at, "media_type");
+            let size = self.required(size, path, at, "size");
+            match (sha256, name, media_type, size) {
+                (Some(sha256), Some(name), Some(media_type), Some(size)) => Got::Value(Document {
+                    sha256,
+                    name,
+                    media_type,
+                    size,
+                }),
+                _ => Got::Bad,
+            }
+        }))
+    }
+
+    fn hash(&mut self, path: &Path<'_>) -> Result<Got<DocumentHash>, Fatal> {
+        let got = self.parsed(path, Expect::Hash, |s| {
+            DocumentHash::parse(s).map_err(|why| format!("{} is not a SHA-256: it {why}", quote(s)))
+        })?;
+        Ok(got.map(|(v, _)| v))
+    }
+
+    /// A byte count: a whole number ≥ 0 that a JSON number carries exactly (below 2^53).
+    fn size(&mut self, path: &Path<'_>) -> Result<Got<u64>, Fatal> {
+        const EXACT: f64 = 9_007_199_254_740_992.0;
+        let (tok, at) = self.src.value()?;
+        match tok {
+            Tok::Scalar(Scalar::Number { raw, value }) => {
+                if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value < EXACT {
+                    Ok(Got::Value(value as u64))
+                } else {
+                    self.problem(
+                        at,
+                        path,
+                        format!("{raw} is not a size: expected {}", Expect::Size),
+                    );
+                    Ok(Got::Bad)
+                }
+            }
+            Tok::Scalar(Scalar::Null) => Ok(Got::Null(at)),
+            other => {
+                self.mismatch(other, at, path, Expect::Size)?;
+                Ok(Got::Bad)
+            }
+        }
     }
 
     fn agreement(&mut self, path: &Path<'_>) -> Result<Got<Agreement>, Fatal> {

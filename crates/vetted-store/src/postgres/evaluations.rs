@@ -173,11 +173,11 @@ impl EvaluationStore for PostgresStore {
                 "UPDATE supplier_evaluations AS s SET verdict = e.verdict, \
                  verdict_rank = e.verdict_rank, tier = e.tier, tier_rank = e.tier_rank, \
                  next_due = e.next_due, countries = e.countries, search = e.search, \
-                 evaluation_key = $10 \
+                 rules = e.rules, evaluation_key = $11 \
                  FROM UNNEST($1::text[], $2::int8[], $3::text[], $4::int4[], $5::text[], \
-                             $6::int4[], $7::text[], $8::text[], $9::text[]) \
+                             $6::int4[], $7::text[], $8::text[], $9::text[], $10::text[]) \
                       AS e (id, version, verdict, verdict_rank, tier, tier_rank, next_due, \
-                            countries, search) \
+                            countries, search, rules) \
                  WHERE s.id = e.id AND s.version = e.version",
             )
             .bind(
@@ -222,6 +222,12 @@ impl EvaluationStore for PostgresStore {
                 evaluated
                     .iter()
                     .map(|(_, _, r)| r.search.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                evaluated
+                    .iter()
+                    .map(|(_, _, r)| r.rules.as_str())
                     .collect::<Vec<_>>(),
             )
             .bind(&key)
@@ -281,6 +287,13 @@ impl EvaluationStore for PostgresStore {
             items,
             total: u64::try_from(total).map_err(context("counting suppliers"))?,
         })
+    }
+
+    async fn list_generation(&self) -> Result<i64, StoreError> {
+        sqlx::query_scalar("SELECT generation FROM list_generation WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(context("reading the list's change counter"))
     }
 
     async fn query_summaries(

@@ -12,6 +12,7 @@
 
 mod audit;
 mod backup;
+mod documents;
 mod evaluations;
 mod policies;
 

@@ -168,7 +168,7 @@ impl EvaluationStore for SqliteStore {
                 refreshed += sqlx::query(
                     "UPDATE supplier_evaluations SET verdict = ?1, verdict_rank = ?2, \
                      tier = ?3, tier_rank = ?4, next_due = ?5, countries = ?6, search = ?7, \
-                     evaluation_key = ?8 WHERE id = ?9 AND version = ?10",
+                     rules = ?8, evaluation_key = ?9 WHERE id = ?10 AND version = ?11",
                 )
                 .bind(row.verdict)
                 .bind(row.verdict_rank)
@@ -177,6 +177,7 @@ impl EvaluationStore for SqliteStore {
                 .bind(row.next_due.as_deref())
                 .bind(row.countries.as_str())
                 .bind(row.search.as_str())
+                .bind(row.rules.as_str())
                 .bind(&key)
                 .bind(id.as_str())
                 .bind(version)
@@ -237,6 +238,13 @@ impl EvaluationStore for SqliteStore {
             items,
             total: u64::try_from(total).map_err(context("counting suppliers"))?,
         })
+    }
+
+    async fn list_generation(&self) -> Result<i64, StoreError> {
+        sqlx::query_scalar("SELECT generation FROM list_generation WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(context("reading the list's change counter"))
     }
 
     async fn query_summaries(

@@ -9,6 +9,7 @@
 
 mod audit;
 mod backup;
+mod documents;
 mod evaluations;
 mod policies;
 

@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use time::{Duration, OffsetDateTime};
+use vetted_core::model::{DocumentHash, MediaType};
 use vetted_core::role::Role;
 use vetted_store::accounts::{FailureScope, NewSession, NewToken, NewUser};
 use vetted_store::{AuditQuery, Store, StoreError};
@@ -16,7 +17,7 @@ fn t0() -> OffsetDateTime {
 }
 
 /// Fills `store` with suppliers (one updated, one archived), policy versions, a user with a
-/// token and a session, a login failure and a setup token.
+/// token and a session, a login failure, a setup token and a document.
 pub async fn fill(store: &dyn Store) {
     super::import(store, &register([supplier("a", "A"), supplier("b", "B")])).await;
     let a = store.get_supplier(&id("a")).await.unwrap();
@@ -82,14 +83,31 @@ pub async fn fill(store: &dyn Store) {
         .create_setup_token(&"ef".repeat(32), t0(), t0() + Duration::hours(1))
         .await
         .unwrap();
+    store
+        .put_document(&document(), MediaType::Pdf, &change())
+        .await
+        .unwrap();
+}
+
+/// The document of [`fill`]: binary, every byte value.
+fn document() -> Vec<u8> {
+    let mut bytes = b"%PDF-1.7\n".to_vec();
+    bytes.extend(0..=255u8);
+    bytes
 }
 
 /// What must be equal after a restore.
 async fn contents(store: &dyn Store) -> impl PartialEq + std::fmt::Debug {
     let mut suppliers = store.list_suppliers().await.unwrap();
     suppliers.push(store.get_supplier(&id("b")).await.unwrap());
+    let document = store
+        .find_document(&DocumentHash::of(&document()))
+        .await
+        .unwrap();
+    assert!(document.is_some(), "the document is stored");
     (
         suppliers,
+        document,
         store.audit_entries(&AuditQuery::default()).await.unwrap(),
         store.audit_head().await.unwrap(),
         store.policy_versions().await.unwrap(),

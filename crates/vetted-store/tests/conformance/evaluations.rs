@@ -72,17 +72,18 @@ fn expected(register: &[(Supplier, bool)], q: &SupplierQuery, as_of: Date) -> (V
     let mut rows: Vec<(usize, &Supplier, vetted_core::projection::Projection)> = register
         .iter()
         .enumerate()
-        .filter(|(_, (_, archived))| *archived == q.archived)
+        .filter(|(_, (_, archived))| q.archived.is_none_or(|a| a == *archived))
         .map(|(i, (s, _))| (i, s, project(s, &policy, as_of)))
         .filter(|(_, s, p)| {
             (q.verdicts.is_empty() || q.verdicts.contains(&p.verdict))
-                && q.tier.is_none_or(|t| p.tier == Some(t))
+                && q.tier.is_none_or(|t| p.tier == t)
                 && q.category.is_none_or(|c| s.category == Some(c))
                 && q.status.is_none_or(|st| s.status == Some(st))
                 && q.country.as_ref().is_none_or(|c| p.countries.contains(c))
                 && q.search
                     .as_ref()
                     .is_none_or(|t| p.search.contains(&t.to_lowercase()))
+                && q.rule.as_ref().is_none_or(|r| p.rules.contains(r))
         })
         .collect();
     let tier_rank = |t: Option<Tier>| t.and_then(|t| Tier::ALL.iter().position(|x| *x == t));
@@ -135,7 +136,7 @@ pub async fn queries_filter_sort_and_page_as_the_engine_would(store: &dyn Store)
     let mut queries = vec![
         q(),
         SupplierQuery {
-            archived: true,
+            archived: Some(true),
             ..q()
         },
         SupplierQuery {
@@ -147,7 +148,7 @@ pub async fn queries_filter_sort_and_page_as_the_engine_would(store: &dyn Store)
             ..q()
         },
         SupplierQuery {
-            tier: Some(Tier::High),
+            tier: Some(Some(Tier::High)),
             ..q()
         },
         SupplierQuery {
@@ -172,6 +173,29 @@ pub async fn queries_filter_sort_and_page_as_the_engine_would(store: &dyn Store)
         },
         SupplierQuery {
             search: Some(register.suppliers[3].id.as_str()[..3].into()),
+            ..q()
+        },
+        SupplierQuery {
+            tier: Some(None),
+            ..q()
+        },
+        SupplierQuery {
+            rule: Some("review.overdue".into()),
+            ..q()
+        },
+        SupplierQuery {
+            rule: Some("selection.residency".into()),
+            verdicts: vec![Verdict::Ineligible, Verdict::NonCompliant],
+            ..q()
+        },
+        SupplierQuery {
+            archived: None,
+            ..q()
+        },
+        SupplierQuery {
+            archived: None,
+            rule: Some("selection.residency".into()),
+            sort: SortKey::Name,
             ..q()
         },
         SupplierQuery {
@@ -210,7 +234,7 @@ pub async fn queries_filter_sort_and_page_as_the_engine_would(store: &dyn Store)
     let listed = (register.suppliers.len() - archived_ids.len()) as u64;
     for (n, query) in queries.iter().enumerate() {
         let page = store.query_suppliers(query, &ev).await.unwrap();
-        if (2..=10).contains(&n) {
+        if (2..=13).contains(&n) {
             // Each filter keeps some and drops some: none of these checks is vacuous.
             assert!(
                 0 < page.total && page.total < listed,
@@ -260,6 +284,95 @@ pub async fn queries_filter_sort_and_page_as_the_engine_would(store: &dyn Store)
     let first = verdicts.items.first().unwrap().verdict;
     let last = verdicts.items.last().unwrap().verdict;
     assert_ne!(first, last);
+    // Archived and not: every supplier.
+    let both = store
+        .query_summaries(
+            &SupplierQuery {
+                archived: None,
+                ..q()
+            },
+            &ev,
+        )
+        .await
+        .unwrap();
+    assert_eq!(both.total, register.suppliers.len() as u64);
+}
+
+/// The change counter of `reader` moves with every write of `writer` (the same store, or
+/// another one on the same database) and stays put while nothing is written: reads, a refused
+/// write and a refresh that finds nothing to do leave it as it is.
+pub async fn the_change_counter_moves_with_every_write(writer: &dyn Store, reader: &dyn Store) {
+    let register = example();
+    let empty = reader.list_generation().await.unwrap();
+    assert_eq!(reader.list_generation().await.unwrap(), empty, "a read");
+    import(writer, &register).await;
+    let imported = reader.list_generation().await.unwrap();
+    assert_ne!(imported, empty, "an import");
+
+    // Evaluating writes the stored evaluations (a change); once they are current, reading the
+    // list and refreshing again change nothing.
+    let ev = evaluator(date!(2026 - 11 - 25));
+    reader
+        .query_summaries(&SupplierQuery::default(), &ev)
+        .await
+        .unwrap();
+    let evaluated = reader.list_generation().await.unwrap();
+    assert_ne!(evaluated, imported, "the evaluations were stored");
+    assert_eq!(reader.refresh_evaluations(&ev).await.unwrap(), 0);
+    reader
+        .query_summaries(&SupplierQuery::default(), &ev)
+        .await
+        .unwrap();
+    reader.list_suppliers().await.unwrap();
+    assert_eq!(reader.list_generation().await.unwrap(), evaluated, "reads");
+
+    let first = &register.suppliers[0];
+    let mut renamed = first.clone();
+    renamed.name = Some("Renamed Ltd".into());
+    assert!(
+        writer
+            .update_supplier(&renamed, 7, &change())
+            .await
+            .is_err(),
+        "a stale version is refused"
+    );
+    assert_eq!(
+        reader.list_generation().await.unwrap(),
+        evaluated,
+        "a refused write"
+    );
+
+    let mut seen = vec![evaluated];
+    let mut moved = async |what: &str| {
+        let now = reader.list_generation().await.unwrap();
+        assert!(
+            !seen.contains(&now),
+            "{what}: {now} seen before in {seen:?}"
+        );
+        seen.push(now);
+    };
+    writer
+        .update_supplier(&renamed, 1, &change())
+        .await
+        .unwrap();
+    moved("an update").await;
+    writer
+        .archive_supplier(&first.id, 2, &change())
+        .await
+        .unwrap();
+    moved("an archive").await;
+    writer
+        .restore_supplier(&first.id, 3, &change())
+        .await
+        .unwrap();
+    moved("a restore").await;
+    writer
+        .create_supplier(&supplier("zz-new", "New"), &change())
+        .await
+        .unwrap();
+    moved("a creation").await;
+    reader.refresh_evaluations(&ev).await.unwrap();
+    moved("a refresh of the written rows").await;
 }
 
 pub async fn a_new_day_a_new_policy_and_every_write_are_picked_up(store: &dyn Store) {

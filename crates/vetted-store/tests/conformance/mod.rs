@@ -7,6 +7,8 @@
 pub mod audit;
 pub mod backup;
 #[macro_use]
+pub mod documents;
+#[macro_use]
 pub mod evaluations;
 #[macro_use]
 pub mod policies;

@@ -37,7 +37,8 @@ pub struct TierCounts {
 }
 
 impl TierCounts {
-    fn add(&mut self, tier: Option<Tier>) {
+    /// Counts one supplier of `tier`.
+    pub fn add(&mut self, tier: Option<Tier>) {
         *match tier {
             Some(Tier::Critical) => &mut self.critical,
             Some(Tier::High) => &mut self.high,

@@ -354,6 +354,14 @@ impl SortKey {
         (SortKey::Updated, "updated"),
     ];
 
+    /// The wire value, as `sort=` takes it.
+    pub fn as_str(self) -> &'static str {
+        SortKey::ALL
+            .iter()
+            .find(|(k, _)| *k == self)
+            .map_or("position", |(_, name)| name)
+    }
+
     fn parse(s: &str) -> Result<SortKey, String> {
         SortKey::ALL
             .iter()
@@ -385,6 +393,8 @@ pub const MAX_LIMIT: u32 = 1000;
 pub const DEFAULT_LIMIT: u32 = 100;
 /// The longest search text accepted.
 pub const MAX_Q_CHARS: usize = 200;
+/// The longest rule id accepted (`agreement.clause.` and a clause key of the policy).
+pub const MAX_RULE_CHARS: usize = 100;
 
 /// The query of `GET /api/v1/suppliers`: filters (all must hold; a repeated `verdict` matches
 /// any of its values), search, sort and page. Validated here; the store's list query applies it.
@@ -394,8 +404,9 @@ pub struct SupplierListQuery {
     /// Only suppliers with one of these verdicts (repeatable: `verdict=attention&verdict=non_compliant`).
     #[param(explode = true, style = Form)]
     pub verdict: Vec<Verdict>,
-    /// Only suppliers of this tier.
-    pub tier: Option<Tier>,
+    /// Only suppliers of this tier; `none`: only those without one (a risk input is missing).
+    #[param(inline)]
+    pub tier: Option<TierFilter>,
     /// Only suppliers of this category.
     pub category: Option<Category>,
     /// Only suppliers with this status.
@@ -405,6 +416,10 @@ pub struct SupplierListQuery {
     /// Search: suppliers whose id, name, owner or services contain this text (case-insensitive;
     /// at most 200 characters).
     pub q: Option<String>,
+    /// Only suppliers with a `fail` or `warn` finding of this rule, by its id (such as
+    /// `review.overdue` or `agreement.clause.exit`; see the policy's rule table).
+    #[param(pattern = "^[A-Za-z0-9._-]{1,100}$", example = "review.overdue")]
+    pub rule: Option<String>,
     /// The sort key (default `position`, register order).
     #[param(inline)]
     pub sort: Option<SortKey>,
@@ -416,8 +431,111 @@ pub struct SupplierListQuery {
     pub limit: Option<u32>,
     /// Suppliers to skip (default 0).
     pub offset: Option<u64>,
-    /// `true` lists the archived suppliers instead of the others (default `false`).
-    pub archived: Option<bool>,
+    /// `true` lists the archived suppliers instead of the others, `all` lists both (default
+    /// `false`: the suppliers not archived).
+    #[param(inline)]
+    pub archived: Option<Archived>,
+}
+
+/// The `tier` filter of the supplier list: one tier, or no tier at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TierFilter {
+    /// Suppliers of this tier.
+    Is(Tier),
+    /// Suppliers without a tier (`none`): a risk input is missing.
+    Untiered,
+}
+
+impl TierFilter {
+    /// The wire value: a tier's name, or `none`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TierFilter::Is(tier) => tier.as_str(),
+            TierFilter::Untiered => "none",
+        }
+    }
+
+    fn parse(s: &str) -> Result<TierFilter, String> {
+        match s {
+            "none" => Ok(TierFilter::Untiered),
+            _ => Tier::parse(s).map(TierFilter::Is).ok_or_else(|| {
+                format!(
+                    "unknown value `{s}`: expected {}",
+                    vetted_core::model::one_of(
+                        Tier::ALL.iter().map(|t| t.as_str()).chain(["none"])
+                    )
+                )
+            }),
+        }
+    }
+}
+
+impl PartialSchema for TierFilter {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(
+                "A risk tier, or `none` for the suppliers without one (a risk input is missing).",
+            ))
+            .enum_values(Some(Tier::ALL.iter().map(|t| t.as_str()).chain(["none"])))
+            .into()
+    }
+}
+
+impl ToSchema for TierFilter {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("TierFilter")
+    }
+}
+
+/// Which suppliers the list shows by their archived flag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Archived {
+    /// Only those not archived (`false`, the default).
+    #[default]
+    Exclude,
+    /// Only the archived ones (`true`).
+    Only,
+    /// Both (`all`).
+    Include,
+}
+
+impl Archived {
+    /// The wire value: `false`, `true` or `all`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Archived::Exclude => "false",
+            Archived::Only => "true",
+            Archived::Include => "all",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Archived, String> {
+        match s {
+            "false" => Ok(Archived::Exclude),
+            "true" => Ok(Archived::Only),
+            "all" => Ok(Archived::Include),
+            _ => Err(format!("unknown value `{s}`: expected false, true or all")),
+        }
+    }
+}
+
+impl PartialSchema for Archived {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(
+                "`false`: the suppliers not archived; `true`: the archived ones; `all`: both.",
+            ))
+            .enum_values(Some(["false", "true", "all"]))
+            .into()
+    }
+}
+
+impl ToSchema for Archived {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("ArchivedFilter")
+    }
 }
 
 impl SupplierListQuery {
@@ -441,13 +559,13 @@ fn wire<T>(
 
 impl FromQuery for SupplierListQuery {
     const PARAMS: &'static [&'static str] = &[
-        "verdict", "tier", "category", "status", "country", "q", "sort", "order", "limit",
+        "verdict", "tier", "category", "status", "country", "q", "rule", "sort", "order", "limit",
         "offset", "archived",
     ];
 
     fn from_query(q: &mut QueryParams) -> Result<SupplierListQuery, ApiError> {
         let verdict = q.parsed_all("verdict", wire(Verdict::parse, Verdict::expected))?;
-        let tier = q.parsed("tier", wire(Tier::parse, Tier::expected))?;
+        let tier = q.parsed("tier", TierFilter::parse)?;
         let category = q.parsed("category", wire(Category::parse, Category::expected))?;
         let status = q.parsed("status", wire(Status::parse, Status::expected))?;
         let country = q.parsed("country", |s| {
@@ -466,6 +584,21 @@ impl FromQuery for SupplierListQuery {
                 Ok(s.to_string())
             }
         })?;
+        let rule = q.parsed("rule", |s| {
+            let s = s.trim();
+            if s.is_empty() || s.len() > MAX_RULE_CHARS {
+                Err(format!("expected a rule id of 1 to {MAX_RULE_CHARS} characters"))
+            } else if s
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+            {
+                Ok(s.to_string())
+            } else {
+                Err(format!(
+                    "`{s}` is not a rule id: expected letters, digits, `.`, `_` and `-`, such as review.overdue"
+                ))
+            }
+        })?;
         let sort = q.parsed("sort", SortKey::parse)?;
         let order = q.parsed("order", |s| match s {
             "asc" => Ok(Order::Asc),
@@ -482,11 +615,7 @@ impl FromQuery for SupplierListQuery {
             s.parse::<u64>()
                 .map_err(|_| format!("`{s}` is not an offset: expected 0 or more"))
         })?;
-        let archived = q.parsed("archived", |s| match s {
-            "true" => Ok(true),
-            "false" => Ok(false),
-            _ => Err(format!("unknown value `{s}`: expected true or false")),
-        })?;
+        let archived = q.parsed("archived", Archived::parse)?;
         Ok(SupplierListQuery {
             archived,
             verdict,
@@ -495,6 +624,7 @@ impl FromQuery for SupplierListQuery {
             status,
             country,
             q: search.filter(|s| !s.is_empty()),
+            rule,
             sort,
             order,
             limit,
@@ -518,12 +648,20 @@ impl SupplierListQuery {
         use vetted_store::SortKey as Store;
         SupplierQuery {
             verdicts: self.verdict.clone(),
-            tier: self.tier,
+            tier: self.tier.map(|t| match t {
+                TierFilter::Is(tier) => Some(tier),
+                TierFilter::Untiered => None,
+            }),
             category: self.category,
             status: self.status,
             country: self.country.map(|c| c.as_str().to_string()),
             search: self.q.clone(),
-            archived: self.archived.unwrap_or(false),
+            rule: self.rule.clone(),
+            archived: match self.archived.unwrap_or_default() {
+                Archived::Exclude => Some(false),
+                Archived::Only => Some(true),
+                Archived::Include => None,
+            },
             sort: match self.sort.unwrap_or_default() {
                 SortKey::Position => Store::Register,
                 SortKey::Id => Store::Id,
@@ -856,17 +994,22 @@ fn put(s: &mut Supplier, at: RecordAt, record: Record) -> Result<(), ApiError> {
     })
 }
 
-/// Reads the supplier at the version the client read (409 with the current one otherwise:
-/// the indexes it names are those of its version), lets `edit` change it, and stores it as
-/// the next version with one audit entry (the shared write path of
-/// [`vetted_app::suppliers::edit_supplier`], which the browser's forms use too).
-async fn edit_supplier<T>(
+/// Reads the supplier at the version the client read ([`StoreError::Stale`] with the current
+/// one otherwise: the indexes it names are those of its version), lets `edit` change it, and
+/// stores it as the next version with one audit entry (the shared write path of
+/// [`vetted_app::suppliers::edit_supplier`], which the browser's forms use too). Generic over
+/// the error so the pages (`crate::ui::evidence`) can tell a stale version apart to show their
+/// form again; the API's is [`ApiError`] (409 with `current`).
+pub(crate) async fn edit_supplier<T, E>(
     state: &AppState,
     who: &Principal,
     id: &str,
     expected: i64,
-    edit: impl FnOnce(&mut Supplier) -> Result<T, ApiError>,
-) -> Result<(StoredSupplier, T), ApiError> {
+    edit: impl FnOnce(&mut Supplier) -> Result<T, E>,
+) -> Result<(StoredSupplier, T), E>
+where
+    E: From<ApiError> + From<StoreError>,
+{
     let id = parse_id(id)?;
     vetted_app::suppliers::edit_supplier(
         state.store.as_ref(),
@@ -954,7 +1097,8 @@ pub async fn put_section(
     let at = section.whole().ok_or(ApiError::MethodNotAllowed)?;
     let expected = required(if_match)?;
     let record = decode_record(&text, at, &state.policy().policy)?;
-    let (stored, ()) = edit_supplier(&state, &who, &id, expected, |s| put(s, at, record)).await?;
+    let (stored, ()) =
+        edit_supplier::<_, ApiError>(&state, &who, &id, expected, |s| put(s, at, record)).await?;
     Ok(record_written(StatusCode::OK, &stored, at))
 }
 
@@ -1001,7 +1145,7 @@ pub async fn append_record(
     }
     let expected = required(if_match)?;
     let policy = std::sync::Arc::clone(&state.policy().policy);
-    let (stored, at) = edit_supplier(&state, &who, &id, expected, |s| {
+    let (stored, at) = edit_supplier::<_, ApiError>(&state, &who, &id, expected, |s| {
         let len = section.len(s).ok_or(ApiError::MethodNotAllowed)?;
         let at = section.item(len).ok_or(ApiError::MethodNotAllowed)?;
         let record = decode_record(&text, at, &policy)?;
@@ -1062,7 +1206,7 @@ pub async fn replace_record(
     })?;
     let expected = required(if_match)?;
     let record = decode_record(&text, at, &state.policy().policy)?;
-    let (stored, ()) = edit_supplier(&state, &who, &id, expected, |s| {
+    let (stored, ()) = edit_supplier::<_, ApiError>(&state, &who, &id, expected, |s| {
         if section.len(s).is_none_or(|len| index >= len) {
             return Err(ApiError::NotFound {
                 what: "record",
@@ -1113,7 +1257,7 @@ pub async fn delete_record(
         id: format!("{section}[{index}]"),
     })?;
     let expected = required(if_match)?;
-    let (stored, ()) = edit_supplier(&state, &who, &id, expected, |s| {
+    let (stored, ()) = edit_supplier::<_, ApiError>(&state, &who, &id, expected, |s| {
         if section.len(s).is_none_or(|len| index >= len) {
             return Err(ApiError::NotFound {
                 what: "record",
@@ -1149,7 +1293,7 @@ mod tests {
     fn the_list_query_reads_every_parameter() {
         let q = list("verdict=attention&verdict=non_compliant&tier=high&category=saas&status=active&country=DE&q=%20acme%20&sort=next_due&order=desc&limit=1000&offset=20").unwrap();
         assert_eq!(q.verdict, [Verdict::Attention, Verdict::NonCompliant]);
-        assert_eq!(q.tier, Some(Tier::High));
+        assert_eq!(q.tier, Some(TierFilter::Is(Tier::High)));
         assert_eq!(q.category, Some(Category::Saas));
         assert_eq!(q.status, Some(Status::Active));
         assert_eq!(
@@ -1164,6 +1308,16 @@ mod tests {
         assert_eq!((q.limit(), q.offset()), (1000, 20));
         let q = list("").unwrap();
         assert_eq!((q.limit(), q.offset(), q.sort), (100, 0, None));
+        assert_eq!(q.to_store().archived, Some(false));
+        let q = list("tier=none&rule=agreement.clause.exit&archived=all").unwrap();
+        let store = q.to_store();
+        assert_eq!(store.tier, Some(None));
+        assert_eq!(store.rule.as_deref(), Some("agreement.clause.exit"));
+        assert_eq!(store.archived, None);
+        assert_eq!(
+            list("archived=true").unwrap().to_store().archived,
+            Some(true)
+        );
     }
 
     #[test]
@@ -1183,7 +1337,7 @@ mod tests {
         }
         assert_eq!(doc[0]["schema"]["type"], "array", "{}", doc[0]);
         assert_eq!(doc[0]["explode"], true);
-        assert_eq!(doc[8]["schema"]["maximum"], 1000);
+        assert_eq!(doc[9]["schema"]["maximum"], 1000);
     }
 
     #[test]
@@ -1213,5 +1367,12 @@ mod tests {
         );
         assert_eq!(bad(&format!("q={}", "x".repeat(201))).0, "q");
         assert_eq!(bad("page=2").0, "page");
+        assert_eq!(
+            bad("tier=severe").1,
+            "unknown value `severe`: expected critical, high, medium, low or none"
+        );
+        assert_eq!(bad("archived=yes").0, "archived");
+        assert_eq!(bad("rule=review%20overdue").0, "rule");
+        assert_eq!(bad("rule=").0, "rule");
     }
 }

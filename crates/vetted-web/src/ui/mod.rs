@@ -13,13 +13,18 @@
 //! - [`page`]: [`Chrome`] (what `base.html` needs: the user, the active menu entry),
 //!   [`PageError`] (errors as HTML pages) and [`render`].
 //! - [`assets`]: the vendored and own static files under `/static/`.
-//! - [`dashboard`]: `/`, what needs attention.
 //! - [`supplier`]: `/suppliers/{id}`, a supplier's state explained (findings, every section,
 //!   the change history), with archive and restore.
 //! - [`forms`]: the editors' forms for a supplier and each of its nested records.
 //! - [`import`]: `/import`, a register file previewed (every problem, or what would change),
 //!   then written on confirmation.
 //! - [`admin`]: `/admin/…`, users, API tokens, the policy and the audit trail (admins only).
+//! - [`evidence`]: a supplier's assurance items with their documents: the forms, the upload,
+//!   the download, and the assurance section of the supplier page.
+//! - [`dashboard`]: `/`, what needs attention, from the register's in-memory
+//!   [`crate::snapshot`].
+//! - [`register`]: `/suppliers`, the register as a table, and its exports.
+//! - [`due`]: `/due`, the due queue.
 //!
 //! The first-run setup page lives with the account routes in `crate::auth::setup` (it also
 //! answers JSON), but renders its templates through [`page`].
@@ -27,9 +32,12 @@
 pub mod admin;
 pub mod assets;
 pub mod dashboard;
+pub mod due;
+pub mod evidence;
 pub mod forms;
 pub mod import;
 pub mod page;
+pub mod register;
 pub mod session;
 pub mod supplier;
 
@@ -67,6 +75,9 @@ pub struct PageRoute {
 #[derive(Default)]
 pub struct Pages {
     router: Router<AppState>,
+    /// The upload forms' routes: they take bodies up to the upload limit, the others keep
+    /// the smaller request limit (see `crate::router`).
+    uploads: Router<AppState>,
     table: Vec<PageRoute>,
 }
 
@@ -108,10 +119,29 @@ impl Pages {
         self
     }
 
+    /// Adds `POST path` for a form that uploads files (`multipart/form-data`): its body may be
+    /// as large as `WebConfig::max_upload_bytes` allows, where other pages keep
+    /// `body_limit_bytes`.
+    #[must_use]
+    pub fn post_upload<H, T>(mut self, path: &'static str, access: Access, handler: H) -> Pages
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.uploads = self.uploads.route(path, post(handler));
+        self.table.push(PageRoute {
+            method: "POST",
+            path,
+            access,
+        });
+        self
+    }
+
     /// Both routers' routes.
     #[must_use]
     pub fn merge(mut self, other: Pages) -> Pages {
         self.router = self.router.merge(other.router);
+        self.uploads = self.uploads.merge(other.uploads);
         self.table.extend(other.table);
         self
     }
@@ -127,12 +157,20 @@ fn pages() -> Pages {
         .merge(forms::pages())
         .merge(import::pages())
         .merge(admin::pages())
+        .merge(evidence::pages())
+        .merge(register::pages())
+        .merge(due::pages())
 }
 
-/// The UI's routes (they need `crate::auth::authenticate` around them, which `crate::router`
-/// applies).
+/// The UI's routes but the upload forms' (they need `crate::auth::authenticate` around them,
+/// which `crate::router` applies, with the request body limit).
 pub fn routes() -> Router<AppState> {
     pages().router
+}
+
+/// The upload forms' routes ([`Pages::post_upload`]), which take bodies up to the upload limit.
+pub fn upload_routes() -> Router<AppState> {
+    pages().uploads
 }
 
 /// Every UI route with the access it needs: the authorization test's input.

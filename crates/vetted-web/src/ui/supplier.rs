@@ -245,6 +245,8 @@ pub struct SupplierPage {
     pub policy: Arc<Policy>,
     /// Whether the user sees edit controls (editors and admins).
     pub can_edit: bool,
+    /// The assurance section (`supplier/_assurance.html`, shared with the evidence pages).
+    pub evidence: crate::ui::evidence::EvidenceSection,
 }
 
 /// One clause of an agreement as listed.
@@ -386,9 +388,11 @@ pub async fn show(
     let evaluation = EvaluationView::of(&stored.supplier, &state, day);
     let history = history(&state, &id).await?;
     let can_edit = session.can_edit();
+    let evidence = crate::ui::evidence::EvidenceSection::new(&stored, &state.policy().policy, day);
     Ok(render(
         StatusCode::OK,
         &SupplierPage {
+            evidence,
             chrome: Chrome::new(session, Nav::Register).with_notice(notice),
             base: format!("/suppliers/{}", segment(id.as_str())),
             version: stored.version,

@@ -121,6 +121,7 @@ pub async fn run(ctx: &Context, opts: Opts) -> Result<u8> {
         secure_cookies: config.secure_cookies,
         trust_forwarded_headers: config.trust_forwarded_headers,
         metrics_token: metrics_token(&config)?,
+        max_upload_bytes: usize::try_from(config.max_upload_bytes).unwrap_or(usize::MAX),
         ..WebConfig::default()
     };
     let server = Server::bind(&web).await?;

@@ -1,0 +1,406 @@
+//! The register evaluated in memory, shared by the dashboard and the due queue: every
+//! supplier's verdict, tier and failing rules, the counts the dashboard shows, and the due
+//! list, computed once and answered again until the register, the policy or the date changes.
+//!
+//! Evaluating 20,000 suppliers means decoding every stored document (the narrow table of
+//! stored evaluations holds no findings or due items) and running the engine on each: some
+//! hundred milliseconds, too slow for every request. A [`Snapshot`] is built by
+//! [`Snapshots::get`] under a [`SnapshotKey`]: the store's change counter
+//! ([`vetted_store::EvaluationStore::list_generation`], raised in the transaction of every write
+//! by any process on the database), the policy's fingerprint and the date. Each request reads
+//! the counter (one single-row statement) and is answered from the snapshot when the key is
+//! the same. The counter is read *before* the suppliers, so a snapshot is never older than its
+//! key says; a write in between only makes the next request build again.
+//!
+//! **One build at a time.** Requests that find the snapshot out of date queue on one lock; the
+//! first builds, and the others take its snapshot when it was *started* after they arrived (it
+//! then saw every write they could have seen), instead of building the same snapshot again.
+//!
+//! The due list is kept for the longest window a page offers ([`MAX_WINDOW_DAYS`], or the
+//! policy's own if longer): a shorter window is the same list without the `due soon` items
+//! dated past it ([`Snapshot::due_within`]), which is how the engine builds it too.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use time::Date;
+use vetted_core::date::add_days;
+use vetted_core::due::{DueItem, DueKind};
+use vetted_core::engine::{ESCALATION_RISK, MODEL_RULES};
+use vetted_core::model::{Supplier, SupplierId, Tier, Verdict};
+use vetted_core::report::{Severity, Summary};
+use vetted_store::StoreError;
+
+use crate::AppState;
+use crate::api::evaluation::TierCounts;
+
+/// The longest due window a page offers (`within=90d`).
+pub const MAX_WINDOW_DAYS: u32 = 90;
+
+/// What a snapshot was built under: equal keys, equal snapshots.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SnapshotKey {
+    /// The store's change counter, read before the suppliers.
+    pub generation: i64,
+    /// The policy's fingerprint.
+    pub fingerprint: String,
+    /// The day evaluated on.
+    pub as_of: Date,
+}
+
+/// One supplier as the dashboard needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SupplierFacts {
+    /// Its id.
+    pub id: SupplierId,
+    /// Its name, if recorded.
+    pub name: Option<String>,
+    /// Its verdict.
+    pub verdict: Verdict,
+    /// Its tier.
+    pub tier: Option<Tier>,
+    /// The rules of its `fail` findings, in the policy's order.
+    pub failing: Vec<String>,
+}
+
+impl SupplierFacts {
+    /// The failing model rules (what makes a supplier ineligible).
+    pub fn model_rules(&self) -> impl Iterator<Item = &str> {
+        self.failing
+            .iter()
+            .map(String::as_str)
+            .filter(|r| MODEL_RULES.contains(r))
+    }
+
+    /// Whether it fails without an open risk entry (`escalation.risk`).
+    pub fn unescalated(&self) -> bool {
+        self.failing.iter().any(|r| r == ESCALATION_RISK.id)
+    }
+}
+
+/// How many suppliers of one tier (or of none) have each verdict.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TierVerdicts {
+    /// The tier; `None` for suppliers without one.
+    pub tier: Option<Tier>,
+    /// Their verdicts.
+    pub verdicts: Summary,
+}
+
+impl TierVerdicts {
+    /// How many suppliers in all.
+    pub fn total(&self) -> usize {
+        Verdict::ALL.iter().map(|v| self.verdicts.get(*v)).sum()
+    }
+}
+
+/// The register evaluated on one day under one policy.
+#[derive(Debug)]
+pub struct Snapshot {
+    /// What it was built under.
+    pub key: SnapshotKey,
+    /// Which build it was (see the module's documentation).
+    build: u64,
+    /// How many days ahead [`Snapshot::due`] looks.
+    pub horizon_days: u32,
+    /// Every supplier not archived, in register order.
+    pub suppliers: Vec<SupplierFacts>,
+    /// Suppliers by verdict, as `GET /api/v1/evaluation/summary` counts them.
+    pub verdicts: Summary,
+    /// Suppliers by tier.
+    pub tiers: TierCounts,
+    /// Suppliers with at least one `fail` finding.
+    pub failing: usize,
+    /// Verdicts per tier: critical, high, medium, low, then no tier.
+    pub by_tier: Vec<TierVerdicts>,
+    /// Each rule that fails somewhere and how many suppliers fail it, most frequent first
+    /// (ties by rule id).
+    pub failing_rules: Vec<(String, usize)>,
+    /// Everything due within [`Snapshot::horizon_days`], most urgent first (as `vetted due`
+    /// and `GET /api/v1/due` order it).
+    pub due: Vec<DueItem>,
+}
+
+impl Snapshot {
+    /// Evaluates `suppliers` (in register order) under `policy` on `key.as_of`; the due list
+    /// looks ahead [`MAX_WINDOW_DAYS`] or the policy's due-soon window, whichever is longer.
+    /// CPU-bound: call it off the async threads.
+    pub fn build(
+        key: SnapshotKey,
+        suppliers: &[Supplier],
+        policy: &vetted_core::policy::Policy,
+    ) -> Snapshot {
+        let as_of = key.as_of;
+        let refs: Vec<&Supplier> = suppliers.iter().collect();
+        let report = vetted_app::evaluate::check_parallel(&refs, policy, as_of);
+        let horizon_days = MAX_WINDOW_DAYS.max(policy.review.due_soon_days);
+        let due = vetted_app::evaluate::due_list(suppliers, policy, as_of, Some(horizon_days));
+
+        let mut tiers = TierCounts::default();
+        let mut by_tier: Vec<TierVerdicts> = Tier::ALL
+            .iter()
+            .map(|t| Some(*t))
+            .chain([None])
+            .map(|tier| TierVerdicts {
+                tier,
+                verdicts: Summary::default(),
+            })
+            .collect();
+        let mut rule_counts: HashMap<&str, usize> = HashMap::new();
+        let mut failing = 0;
+        let mut facts = Vec::with_capacity(report.suppliers.len());
+        for (s, r) in suppliers.iter().zip(&report.suppliers) {
+            tiers.add(r.tier);
+            let row = r
+                .tier
+                .and_then(|t| Tier::ALL.iter().position(|x| *x == t))
+                .unwrap_or(Tier::ALL.len());
+            by_tier[row].verdicts.add(r.verdict);
+            let mut fails: Vec<String> = Vec::new();
+            for f in r.findings.iter().filter(|f| f.severity == Severity::Fail) {
+                if !fails.contains(&f.rule) {
+                    fails.push(f.rule.clone());
+                    *rule_counts.entry(f.rule.as_str()).or_default() += 1;
+                }
+            }
+            if !fails.is_empty() {
+                failing += 1;
+            }
+            facts.push(SupplierFacts {
+                id: s.id.clone(),
+                name: s.name.clone(),
+                verdict: r.verdict,
+                tier: r.tier,
+                failing: fails,
+            });
+        }
+        let mut failing_rules: Vec<(String, usize)> = rule_counts
+            .into_iter()
+            .map(|(rule, n)| (rule.to_string(), n))
+            .collect();
+        failing_rules.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+
+        Snapshot {
+            key,
+            build: 0,
+            horizon_days,
+            suppliers: facts,
+            verdicts: report.summary,
+            tiers,
+            failing,
+            by_tier,
+            failing_rules,
+            due,
+        }
+    }
+
+    /// The due list looking `within_days` ahead (at most [`Snapshot::horizon_days`]): the same
+    /// items, in the same order, as `vetted_app::evaluate::due_list` with that window.
+    pub fn due_within(&self, within_days: u32) -> impl Iterator<Item = &DueItem> {
+        let horizon = add_days(self.key.as_of, within_days.min(self.horizon_days));
+        self.due.iter().filter(move |item| {
+            // Only "due soon" items depend on the window, and they always have a date.
+            item.kind != DueKind::DueSoon || item.date.is_some_and(|d| d <= horizon)
+        })
+    }
+
+    /// The suppliers a model rule makes ineligible, in register order.
+    pub fn ineligible(&self) -> impl Iterator<Item = &SupplierFacts> {
+        self.suppliers
+            .iter()
+            .filter(|s| s.verdict == Verdict::Ineligible)
+    }
+
+    /// The failing suppliers without an open risk entry, in register order.
+    pub fn unescalated(&self) -> impl Iterator<Item = &SupplierFacts> {
+        self.suppliers.iter().filter(|s| s.unescalated())
+    }
+}
+
+/// The current snapshot and the lock builds queue on; one per server ([`AppState`]).
+#[derive(Debug, Default)]
+pub struct Snapshots {
+    current: Mutex<Current>,
+    building: tokio::sync::Mutex<()>,
+}
+
+#[derive(Debug, Default)]
+struct Current {
+    snapshot: Option<Arc<Snapshot>>,
+    /// How many builds have started.
+    started: u64,
+}
+
+impl Snapshots {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Current> {
+        // Two plain fields, consistent whatever a panicking holder did.
+        self.current.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// How many snapshots this server has started to build (one per change of the register,
+    /// the policy or the date that a request saw).
+    pub fn builds_started(&self) -> u64 {
+        self.lock().started
+    }
+
+    /// The snapshot of the register now, on `as_of` under the policy in force: the one kept
+    /// when nothing changed since it was built, else a new one (built once however many
+    /// requests ask at the same time).
+    pub async fn get(&self, state: &AppState, as_of: Date) -> Result<Arc<Snapshot>, StoreError> {
+        let active = state.policy();
+        let generation = state.store.list_generation().await?;
+        let key = SnapshotKey {
+            generation,
+            fingerprint: active.fingerprint.clone(),
+            as_of,
+        };
+        let seen = {
+            let current = self.lock();
+            if let Some(s) = current.snapshot.as_ref().filter(|s| s.key == key) {
+                return Ok(Arc::clone(s));
+            }
+            current.started
+        };
+        let _building = self.building.lock().await;
+        let build = {
+            let mut current = self.lock();
+            // The key read on arrival, or a build that started after this request arrived
+            // (it saw every write this request could see).
+            if let Some(s) = current.snapshot.as_ref().filter(|s| {
+                s.key == key
+                    || (s.build > seen
+                        && s.key.fingerprint == key.fingerprint
+                        && s.key.as_of == as_of)
+            }) {
+                return Ok(Arc::clone(s));
+            }
+            current.started += 1;
+            current.started
+        };
+        let started = std::time::Instant::now();
+        // The counter again, now that this build has started: a write since the first read
+        // is in the suppliers read below and needs no other build.
+        let generation = state.store.list_generation().await?;
+        let suppliers: Vec<Supplier> = state
+            .store
+            .list_suppliers()
+            .await?
+            .into_iter()
+            .map(|s| s.supplier)
+            .collect();
+        let policy = Arc::clone(&active.policy);
+        let key = SnapshotKey { generation, ..key };
+        let mut snapshot =
+            tokio::task::spawn_blocking(move || Snapshot::build(key, &suppliers, &policy))
+                .await
+                .map_err(|e| StoreError::other("evaluating the register", e.to_string()))?;
+        snapshot.build = build;
+        let snapshot = Arc::new(snapshot);
+        tracing::debug!(
+            suppliers = snapshot.suppliers.len(),
+            duration_ms = started.elapsed().as_millis(),
+            "register snapshot built"
+        );
+        self.lock().snapshot = Some(Arc::clone(&snapshot));
+        Ok(snapshot)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::date;
+    use vetted_core::policy::Policy;
+
+    use super::*;
+
+    fn generated(n: usize) -> Vec<Supplier> {
+        vetted_app::generate::generate_register(n, 11).suppliers
+    }
+
+    fn key(as_of: Date) -> SnapshotKey {
+        SnapshotKey {
+            generation: 1,
+            fingerprint: String::new(),
+            as_of,
+        }
+    }
+
+    #[test]
+    fn each_window_is_the_engines_due_list_of_that_window() {
+        let policy = Policy::default();
+        let suppliers = generated(600);
+        for as_of in [date!(2026 - 11 - 25), date!(2027 - 06 - 30)] {
+            let snapshot = Snapshot::build(key(as_of), &suppliers, &policy);
+            assert_eq!(snapshot.horizon_days, MAX_WINDOW_DAYS);
+            for within in [0, 1, 30, 60, 90] {
+                let expected =
+                    vetted_app::evaluate::due_list(&suppliers, &policy, as_of, Some(within));
+                let got: Vec<DueItem> = snapshot.due_within(within).cloned().collect();
+                assert_eq!(got, expected, "within {within} on {as_of}");
+            }
+            let soon = snapshot
+                .due_within(90)
+                .filter(|i| i.kind == DueKind::DueSoon)
+                .count();
+            let sooner = snapshot
+                .due_within(30)
+                .filter(|i| i.kind == DueKind::DueSoon)
+                .count();
+            assert!(sooner < soon, "the window matters: {sooner} < {soon}");
+        }
+    }
+
+    #[test]
+    fn the_counts_are_the_engines() {
+        let policy = Policy::default();
+        let suppliers = generated(400);
+        let as_of = date!(2026 - 11 - 25);
+        let snapshot = Snapshot::build(key(as_of), &suppliers, &policy);
+        let mut verdicts = Summary::default();
+        let mut failing_rules: HashMap<String, usize> = HashMap::new();
+        for s in &suppliers {
+            let e = vetted_core::engine::evaluate(s, &policy, as_of);
+            verdicts.add(e.verdict);
+            let mut rules: Vec<&str> = e
+                .findings
+                .iter()
+                .filter(|f| f.severity == Severity::Fail)
+                .map(|f| f.rule.as_str())
+                .collect();
+            rules.sort_unstable();
+            rules.dedup();
+            for r in rules {
+                *failing_rules.entry(r.to_string()).or_default() += 1;
+            }
+            let facts = snapshot.suppliers.iter().find(|f| f.id == s.id).unwrap();
+            assert_eq!((facts.verdict, facts.tier), (e.verdict, e.tier));
+            assert_eq!(
+                facts.model_rules().next().is_some(),
+                e.verdict == Verdict::Ineligible,
+                "{}",
+                s.id
+            );
+        }
+        assert_eq!(snapshot.verdicts, verdicts);
+        let mut expected: Vec<(String, usize)> = failing_rules.into_iter().collect();
+        expected.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        assert_eq!(snapshot.failing_rules, expected);
+        for row in &snapshot.by_tier {
+            let of_tier = snapshot
+                .suppliers
+                .iter()
+                .filter(|s| s.tier == row.tier)
+                .count();
+            assert_eq!(row.total(), of_tier);
+        }
+        assert_eq!(
+            snapshot
+                .by_tier
+                .iter()
+                .map(TierVerdicts::total)
+                .sum::<usize>(),
+            suppliers.len()
+        );
+        assert!(snapshot.unescalated().count() > 0 && snapshot.ineligible().count() > 0);
+    }
+}

@@ -34,6 +34,8 @@ mod common;
 mod harness;
 
 mod first_run;
+mod import;
 mod model_provider;
+mod review;
 mod verbs;
 mod viewer;

@@ -1,5 +1,5 @@
 //! Journey 2: an editor adds a model provider that processes customer data with inference in
-//! the US, through the new-supplier and location forms; the supplier page says it is
+//! the US, from the register's "New supplier" through the new-supplier and location forms; the supplier page says it is
 //! ineligible and names `model.eu-inference`. The editor moves the location to the EU (the
 //! location's edit form) and records an agreement in force with the `no_training` clause (the
 //! agreement form, the clause ticked): the page no longer says ineligible and no model rule
@@ -26,8 +26,13 @@ async fn a_model_provider_with_us_inference_is_ineligible_until_fixed() {
     let browser = Browser::open(&app, &test_name!()).await;
     browser.sign_in(&editor.email, &editor.password).await;
 
-    // The new-supplier form: a model provider that sees customer data and runs inference.
-    browser.goto("/suppliers/new").await;
+    // The register's "New supplier": a model provider that sees customer data and runs
+    // inference.
+    browser.wait_for_path("/").await;
+    browser.click_link("Register").await;
+    browser.wait_for_path("/suppliers").await;
+    browser.click_button("New supplier").await;
+    browser.wait_for_path("/suppliers/new").await;
     assert_eq!(browser.text("main h1").await, "Add a supplier");
     browser.fill("Id", "nimbus-ai").await;
     browser.fill("Name", "Nimbus AI Inc.").await;
@@ -139,6 +144,16 @@ async fn a_model_provider_with_us_inference_is_ineligible_until_fixed() {
     .verdict;
     assert_eq!(verdict, Verdict::NonCompliant);
     assert!(browser.has("#verdict.badge.non_compliant").await);
-    assert_eq!(browser.text("#verdict").await, "Non compliant");
+
+    // The register, back through the breadcrumb, agrees.
+    browser.click(".crumbs a[href='/suppliers']").await;
+    browser.wait_for_path("/suppliers").await;
+    let row = "#register tr[data-id='nimbus-ai']";
+    assert_eq!(browser.text(&format!("{row} th a")).await, "Nimbus AI Inc.");
+    assert!(
+        browser
+            .has(&format!("{row} td.verdict .badge.non_compliant"))
+            .await
+    );
     browser.finish().await;
 }

@@ -1,5 +1,5 @@
-//! Journey 4: a viewer reads the dashboard and a supplier page and finds no edit, add, delete,
-//! archive or import control on them; writes forged from the viewer's own browser session,
+//! Journey 4: a viewer reads the dashboard, the register and a supplier page and finds no edit,
+//! add, delete, archive, import or "New supplier" control on them; writes forged from the viewer's own browser session,
 //! CSRF token and all, are refused (a REST API call and a page form's post), and nothing
 //! changes in the store. The same requests from an editor's session are accepted, so the
 //! refusal is the role's, not the requests'.
@@ -81,8 +81,31 @@ async fn viewer_sees_no_edit_controls_and_a_forged_write_is_refused() {
     );
     browser.screenshot("viewer-dashboard").await;
 
-    // A supplier page, every section shown, but no control that changes anything.
-    browser.goto(&format!("/suppliers/{SUPPLIER}")).await;
+    // The register: every supplier listed, but no "New supplier" and no form that writes.
+    browser.click_link("Register").await;
+    browser.wait_for_path("/suppliers").await;
+    assert_eq!(browser.text("main h1").await, "Register");
+    assert_eq!(
+        browser.count("#register tbody tr").await,
+        usize::try_from(register).expect("a small register")
+    );
+    assert!(!browser.has("#new-supplier, a[href='/suppliers/new']").await);
+    assert_eq!(
+        browser.texts("form[method='post'] button").await,
+        ["Sign out"]
+    );
+    assert!(
+        browser.has("main form#filters[method='get']").await,
+        "filtering is reading"
+    );
+    browser.screenshot("viewer-register").await;
+
+    // A supplier page, opened from the register: every section shown, but no control that
+    // changes anything.
+    browser.click_link("Stratocloud EMEA S.à r.l.").await;
+    browser
+        .wait_for_path(&format!("/suppliers/{SUPPLIER}"))
+        .await;
     assert_eq!(browser.text("main h1").await, "Stratocloud EMEA S.à r.l.");
     assert_eq!(browser.count("#locations tbody tr").await, 3);
     assert!(browser.has("#agreements article.agreement").await);
@@ -211,7 +234,7 @@ async fn viewer_sees_no_edit_controls_and_a_forged_write_is_refused() {
     // Back to the dashboard, which counts the new supplier.
     browser.goto("/").await;
     assert_eq!(
-        browser.text("main a[href='/suppliers']").await,
+        browser.text("#total-suppliers").await,
         format!("{} suppliers", register + 1)
     );
     browser.finish().await;

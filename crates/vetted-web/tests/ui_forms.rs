@@ -368,8 +368,13 @@ async fn each_list_form_adds_edits_and_deletes(backend: common::Backend) {
         let page = v.post(&format!("{base}/{}/delete", n + 5), &fields).await;
         assert_eq!(page.status, StatusCode::NOT_FOUND);
     }
-    // Assurance has its own forms; data and inference are on the supplier's form.
-    for section in ["assurance", "data", "inference", "nonsense"] {
+    // Assurance has its own form (the evidence page's, with its documents), not this one;
+    // data and inference are on the supplier's form.
+    let evidence = v.get(&format!("/suppliers/{supplier}/assurance/new")).await;
+    assert_eq!(evidence.status, StatusCode::OK);
+    assert!(evidence.has("form.evidence-form"));
+    assert!(!evidence.has("form.record-form"));
+    for section in ["data", "inference", "nonsense"] {
         let page = v.get(&format!("/suppliers/{supplier}/{section}/new")).await;
         assert_eq!(page.status, StatusCode::NOT_FOUND, "{section}");
     }

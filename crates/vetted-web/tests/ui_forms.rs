@@ -368,8 +368,12 @@ async fn each_list_form_adds_edits_and_deletes(backend: common::Backend) {
         let page = v.post(&format!("{base}/{}/delete", n + 5), &fields).await;
         assert_eq!(page.status, StatusCode::NOT_FOUND);
     }
-    // Assurance has its own forms; data and inference are on the supplier's form.
-    for section in ["assurance", "data", "inference", "nonsense"] {
+    // Assurance has its own forms (`ui::evidence`, with the document upload).
+    let page = v.get(&format!("/suppliers/{supplier}/assurance/new")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.has(r#"form[enctype="multipart/form-data"] input[type="file"]"#));
+    // Data and inference are on the supplier's form.
+    for section in ["data", "inference", "nonsense"] {
         let page = v.get(&format!("/suppliers/{supplier}/{section}/new")).await;
         assert_eq!(page.status, StatusCode::NOT_FOUND, "{section}");
     }

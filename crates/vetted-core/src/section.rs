@@ -303,6 +303,10 @@ impl fmt::Display for RecordAt {
 /// Puts `record` where it belongs in `s`: replaces the one-object section or item `i` of a
 /// list, or appends it when `i` is the list's length. A record of another kind than `at`
 /// (a caller's mistake), or an index past the end, changes nothing and gives the record back.
+#[expect(
+    clippy::result_large_err,
+    reason = "the record is handed back on a caller's mistake, a rare path; boxing it buys nothing"
+)]
 pub fn put_record(s: &mut Supplier, at: RecordAt, record: Record) -> Result<(), Record> {
     fn place<T>(list: &mut Vec<T>, index: usize, item: T) -> Result<(), T> {
         if let Some(slot) = list.get_mut(index) {

@@ -305,7 +305,7 @@ impl fmt::Display for RecordAt {
 /// (a caller's mistake), or an index past the end, changes nothing and gives the record back.
 #[expect(
     clippy::result_large_err,
-    reason = "the record comes back by value only on a caller's mistake; callers drop it"
+    reason = "the record is handed back on a caller's mistake, a rare path; boxing it buys nothing"
 )]
 pub fn put_record(s: &mut Supplier, at: RecordAt, record: Record) -> Result<(), Record> {
     fn place<T>(list: &mut Vec<T>, index: usize, item: T) -> Result<(), T> {

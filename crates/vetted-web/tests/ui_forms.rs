@@ -368,12 +368,11 @@ async fn each_list_form_adds_edits_and_deletes(backend: common::Backend) {
         let page = v.post(&format!("{base}/{}/delete", n + 5), &fields).await;
         assert_eq!(page.status, StatusCode::NOT_FOUND);
     }
-    // Assurance has its own form (the evidence page's, with its documents), not this one;
-    // data and inference are on the supplier's form.
-    let evidence = v.get(&format!("/suppliers/{supplier}/assurance/new")).await;
-    assert_eq!(evidence.status, StatusCode::OK);
-    assert!(evidence.has("form.evidence-form"));
-    assert!(!evidence.has("form.record-form"));
+    // Assurance has its own forms (`ui::evidence`, with the document upload).
+    let page = v.get(&format!("/suppliers/{supplier}/assurance/new")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.has(r#"form[enctype="multipart/form-data"] input[type="file"]"#));
+    // Data and inference are on the supplier's form.
     for section in ["data", "inference", "nonsense"] {
         let page = v.get(&format!("/suppliers/{supplier}/{section}/new")).await;
         assert_eq!(page.status, StatusCode::NOT_FOUND, "{section}");

@@ -994,7 +994,7 @@ fn put(s: &mut Supplier, at: RecordAt, record: Record) -> Result<(), ApiError> {
     })
 }
 
-/// Reads the supplier at the version the client read ([`StoreError::Stale`] with the current
+/// Reads the supplier at the version the client read ([`vetted_store::StoreError::Stale`] with the current
 /// one otherwise: the indexes it names are those of its version), lets `edit` change it, and
 /// stores it as the next version with one audit entry (the shared write path of
 /// [`vetted_app::suppliers::edit_supplier`], which the browser's forms use too). Generic over
@@ -1008,7 +1008,7 @@ pub(crate) async fn edit_supplier<T, E>(
     edit: impl FnOnce(&mut Supplier) -> Result<T, E>,
 ) -> Result<(StoredSupplier, T), E>
 where
-    E: From<ApiError> + From<StoreError>,
+    E: From<ApiError> + From<vetted_store::StoreError>,
 {
     let id = parse_id(id)?;
     vetted_app::suppliers::edit_supplier(

@@ -29,7 +29,7 @@ use vetted_core::engine::evaluate;
 use vetted_core::model::{Category, Status, Supplier, SupplierId, Tier, Verdict};
 use vetted_core::report::Finding;
 use vetted_core::section::{Record, RecordAt, Section, put_record};
-use vetted_store::{Change, StoreError, StoredSupplier, SupplierQuery};
+use vetted_store::{Change, StoredSupplier, SupplierQuery};
 
 use super::params::{NoQuery, parse_as_of, today};
 use crate::AppState;

@@ -64,13 +64,11 @@ pub struct FindingRow {
 }
 
 impl FindingRow {
-    /// The engine writes each message as "what is wrong: what to do"; the last `": "` parts
-    /// them (what is wrong may quote a record's text, which may hold a colon itself).
+    /// The engine writes each message as "what is wrong: what to do"; the last `": "` outside
+    /// parentheses parts them (what is wrong may quote a record's text, which may hold a colon
+    /// itself; the advice may name a field in parentheses, as in `(gdpr_art28: true)`).
     fn of(f: &Finding) -> FindingRow {
-        let (message, advice) = f
-            .message
-            .rsplit_once(": ")
-            .map_or((f.message.as_str(), ""), |(m, a)| (m, a));
+        let (message, advice) = split_advice(&f.message);
         FindingRow {
             severity: f.severity.as_str(),
             rule: f.rule.clone(),
@@ -79,6 +77,21 @@ impl FindingRow {
             controls: f.controls.join(", "),
         }
     }
+}
+
+/// `message` parted at its last `": "` outside parentheses: (what is wrong, what to do).
+fn split_advice(message: &str) -> (&str, &str) {
+    let mut depth = 0_i32;
+    let mut cut = None;
+    for (i, c) in message.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ':' if depth == 0 && message[i + 1..].starts_with(' ') => cut = Some(i),
+            _ => {}
+        }
+    }
+    cut.map_or((message, ""), |i| (&message[..i], &message[i + 2..]))
 }
 
 fn capitalized(s: &str) -> String {
@@ -487,6 +500,27 @@ fn stale_message(current: &StoredSupplier, archive: bool) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn advice_is_what_follows_the_last_colon_outside_parentheses() {
+        assert_eq!(
+            super::split_advice(
+                "processes personal data but no agreement in force on 2026-01-01 is a GDPR Art. 28 DPA: sign a data processing agreement (gdpr_art28: true)"
+            ),
+            (
+                "processes personal data but no agreement in force on 2026-01-01 is a GDPR Art. 28 DPA",
+                "sign a data processing agreement (gdpr_art28: true)"
+            )
+        );
+        assert_eq!(
+            super::split_advice("coverage lapses within 30 days of 2026-01-01: MSA: renew it"),
+            (
+                "coverage lapses within 30 days of 2026-01-01: MSA",
+                "renew it"
+            )
+        );
+        assert_eq!(super::split_advice("no colon"), ("no colon", ""));
+    }
+
     use super::*;
 
     #[test]

@@ -591,9 +591,18 @@ async fn register(
     let results = Results {
         headers: headers(list),
         first: if rows.is_empty() { 0 } else { offset + 1 },
-        last: offset + rows.len() as u64,
+        last: if rows.is_empty() {
+            0
+        } else {
+            offset + rows.len() as u64
+        },
         total: page.total,
-        prev: (offset > 0).then(|| at(offset.saturating_sub(size))),
+        // Past the end, "previous" goes to the last page.
+        prev: (offset > 0).then(|| {
+            at(offset
+                .saturating_sub(size)
+                .min(page.total.saturating_sub(1) / size * size))
+        }),
         next: (offset + size < page.total).then(|| at(offset + size)),
         export_csv: href("/suppliers/export.csv", &export),
         export_xlsx: href("/suppliers/export.xlsx", &export),

@@ -125,6 +125,14 @@ pub struct Snapshot {
     /// Everything due within [`Snapshot::horizon_days`], most urgent first (as `vetted due`
     /// and `GET /api/v1/due` order it).
     pub due: Vec<DueItem>,
+    /// The policy's due-soon window, in days: what the dashboard counts.
+    pub window_days: u32,
+    /// How many items of each rule are due within [`Snapshot::window_days`].
+    pub due_in_window: HashMap<&'static str, usize>,
+    /// How many suppliers are ineligible ([`Snapshot::ineligible`]).
+    pub ineligible_count: usize,
+    /// How many suppliers fail without an escalation ([`Snapshot::unescalated`]).
+    pub unescalated_count: usize,
 }
 
 /// A [`Snapshot`] in the making: suppliers are added a page at a time (in register order), so
@@ -159,6 +167,10 @@ impl SnapshotBuilder {
                     .collect(),
                 failing_rules: Vec::new(),
                 due: Vec::new(),
+                window_days: policy.review.due_soon_days,
+                due_in_window: HashMap::new(),
+                ineligible_count: 0,
+                unescalated_count: 0,
             },
             rule_counts: HashMap::new(),
         }
@@ -215,6 +227,14 @@ impl SnapshotBuilder {
         let mut rules: Vec<(String, usize)> = self.rule_counts.into_iter().collect();
         rules.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         snapshot.failing_rules = rules;
+        // What the dashboard shows on every request, counted once.
+        let mut due_in_window: HashMap<&'static str, usize> = HashMap::new();
+        for item in snapshot.due_within(snapshot.window_days) {
+            *due_in_window.entry(item.rule).or_default() += 1;
+        }
+        snapshot.due_in_window = due_in_window;
+        snapshot.ineligible_count = snapshot.ineligible().count();
+        snapshot.unescalated_count = snapshot.unescalated().count();
         snapshot
     }
 }
@@ -482,5 +502,15 @@ mod tests {
             suppliers.len()
         );
         assert!(snapshot.unescalated().count() > 0 && snapshot.ineligible().count() > 0);
+        assert_eq!(snapshot.ineligible_count, verdicts.ineligible);
+        assert_eq!(snapshot.unescalated_count, snapshot.unescalated().count());
+        // The dashboard's counts of what is due: the engine's list of the policy's window.
+        let due = vetted_app::evaluate::due_list(&suppliers, &policy, as_of, None);
+        let mut by_rule: HashMap<&str, usize> = HashMap::new();
+        for item in &due {
+            *by_rule.entry(item.rule).or_default() += 1;
+        }
+        assert_eq!(snapshot.due_in_window, by_rule);
+        assert!(by_rule.len() > 3);
     }
 }

@@ -406,7 +406,7 @@ pub struct Row {
     pub named: bool,
     /// Its page.
     pub href: String,
-    /// Category, status and tier as read.
+    /// Its category as read.
     pub category: &'static str,
     /// Its status.
     pub status: &'static str,
@@ -460,7 +460,7 @@ pub struct RegisterPage {
     clear: String,
 }
 
-/// The sortable columns: label, sort key, and the other columns in table order.
+/// The table's columns in order, with the sort key of those a header click sorts by.
 const COLUMNS: [(&str, Option<SortKey>); 6] = [
     ("Supplier", Some(SortKey::Name)),
     ("Category", None),

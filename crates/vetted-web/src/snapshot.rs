@@ -10,11 +10,16 @@
 //! by any process on the database), the policy's fingerprint and the date. Each request reads
 //! the counter (one single-row statement) and is answered from the snapshot when the key is
 //! the same. The counter is read *before* the suppliers, so a snapshot is never older than its
-//! key says; a write in between only makes the next request build again.
+//! key says; a write in between only makes the next request build again. The suppliers are
+//! read a page of 1,000 documents at a time (the next page while the last is evaluated), so
+//! memory holds one page and the compact snapshot, not the whole register; when the counter
+//! moved while the pages were read (a write could shift a supplier from one page to the
+//! next), they are read again.
 //!
 //! **One build at a time.** Requests that find the snapshot out of date queue on one lock; the
-//! first builds, and the others take its snapshot when it was *started* after they arrived (it
-//! then saw every write they could have seen), instead of building the same snapshot again.
+//! first builds, and the others take its snapshot instead of building the same one again when
+//! the counter has not moved since it was read, or when the build *started* after they arrived
+//! (it then saw every write they could have seen).
 //!
 //! The due list is kept for the longest window a page offers ([`MAX_WINDOW_DAYS`], or the
 //! policy's own if longer): a shorter window is the same list without the `due soon` items
@@ -28,8 +33,9 @@ use vetted_core::date::add_days;
 use vetted_core::due::{DueItem, DueKind};
 use vetted_core::engine::{ESCALATION_RISK, MODEL_RULES};
 use vetted_core::model::{Supplier, SupplierId, Tier, Verdict};
+use vetted_core::policy::Policy;
 use vetted_core::report::{Severity, Summary};
-use vetted_store::StoreError;
+use vetted_store::{Evaluator, StoreError, SupplierQuery};
 
 use crate::AppState;
 use crate::api::evaluation::TierCounts;
@@ -119,79 +125,127 @@ pub struct Snapshot {
     /// Everything due within [`Snapshot::horizon_days`], most urgent first (as `vetted due`
     /// and `GET /api/v1/due` order it).
     pub due: Vec<DueItem>,
+    /// The policy's due-soon window, in days: what the dashboard counts.
+    pub window_days: u32,
+    /// How many items of each rule are due within [`Snapshot::window_days`].
+    pub due_in_window: HashMap<&'static str, usize>,
+    /// How many suppliers are ineligible ([`Snapshot::ineligible`]).
+    pub ineligible_count: usize,
+    /// How many suppliers fail without an escalation ([`Snapshot::unescalated`]).
+    pub unescalated_count: usize,
 }
 
-impl Snapshot {
-    /// Evaluates `suppliers` (in register order) under `policy` on `key.as_of`; the due list
-    /// looks ahead [`MAX_WINDOW_DAYS`] or the policy's due-soon window, whichever is longer.
-    /// CPU-bound: call it off the async threads.
-    pub fn build(
-        key: SnapshotKey,
-        suppliers: &[Supplier],
-        policy: &vetted_core::policy::Policy,
-    ) -> Snapshot {
-        let as_of = key.as_of;
+/// A [`Snapshot`] in the making: suppliers are added a page at a time (in register order), so
+/// only one page of documents is in memory at once.
+#[derive(Debug)]
+pub struct SnapshotBuilder {
+    snapshot: Snapshot,
+    rule_counts: HashMap<String, usize>,
+}
+
+impl SnapshotBuilder {
+    /// An empty snapshot under `key` and `policy`; its due list will look ahead
+    /// [`MAX_WINDOW_DAYS`] or the policy's due-soon window, whichever is longer.
+    pub fn new(key: SnapshotKey, policy: &Policy) -> SnapshotBuilder {
+        SnapshotBuilder {
+            snapshot: Snapshot {
+                key,
+                build: 0,
+                horizon_days: MAX_WINDOW_DAYS.max(policy.review.due_soon_days),
+                suppliers: Vec::new(),
+                verdicts: Summary::default(),
+                tiers: TierCounts::default(),
+                failing: 0,
+                by_tier: Tier::ALL
+                    .iter()
+                    .map(|t| Some(*t))
+                    .chain([None])
+                    .map(|tier| TierVerdicts {
+                        tier,
+                        verdicts: Summary::default(),
+                    })
+                    .collect(),
+                failing_rules: Vec::new(),
+                due: Vec::new(),
+                window_days: policy.review.due_soon_days,
+                due_in_window: HashMap::new(),
+                ineligible_count: 0,
+                unescalated_count: 0,
+            },
+            rule_counts: HashMap::new(),
+        }
+    }
+
+    /// Evaluates the next `suppliers` of the register, in its order (the engine's
+    /// `check_parallel` and `due_list`, as `GET /api/v1/evaluation/summary` and
+    /// `GET /api/v1/due` call them). CPU-bound: call it off the async threads.
+    pub fn add(&mut self, suppliers: &[Supplier], policy: &Policy) {
+        let s = &mut self.snapshot;
+        let as_of = s.key.as_of;
         let refs: Vec<&Supplier> = suppliers.iter().collect();
         let report = vetted_app::evaluate::check_parallel(&refs, policy, as_of);
-        let horizon_days = MAX_WINDOW_DAYS.max(policy.review.due_soon_days);
-        let due = vetted_app::evaluate::due_list(suppliers, policy, as_of, Some(horizon_days));
-
-        let mut tiers = TierCounts::default();
-        let mut by_tier: Vec<TierVerdicts> = Tier::ALL
-            .iter()
-            .map(|t| Some(*t))
-            .chain([None])
-            .map(|tier| TierVerdicts {
-                tier,
-                verdicts: Summary::default(),
-            })
-            .collect();
-        let mut rule_counts: HashMap<&str, usize> = HashMap::new();
-        let mut failing = 0;
-        let mut facts = Vec::with_capacity(report.suppliers.len());
-        for (s, r) in suppliers.iter().zip(&report.suppliers) {
-            tiers.add(r.tier);
+        s.verdicts.merge(&report.summary);
+        // Sorted once all are in (`finish`): a stable sort of the pages' sorted lists, one
+        // after the other, is the sort of the whole list.
+        s.due.extend(vetted_app::evaluate::due_list(
+            suppliers,
+            policy,
+            as_of,
+            Some(s.horizon_days),
+        ));
+        for (supplier, r) in suppliers.iter().zip(report.suppliers) {
+            s.tiers.add(r.tier);
             let row = r
                 .tier
                 .and_then(|t| Tier::ALL.iter().position(|x| *x == t))
                 .unwrap_or(Tier::ALL.len());
-            by_tier[row].verdicts.add(r.verdict);
+            s.by_tier[row].verdicts.add(r.verdict);
             let mut fails: Vec<String> = Vec::new();
-            for f in r.findings.iter().filter(|f| f.severity == Severity::Fail) {
-                if !fails.contains(&f.rule) {
-                    fails.push(f.rule.clone());
-                    *rule_counts.entry(f.rule.as_str()).or_default() += 1;
+            for f in r.findings {
+                if f.severity == Severity::Fail && !fails.contains(&f.rule) {
+                    *self.rule_counts.entry(f.rule.clone()).or_default() += 1;
+                    fails.push(f.rule);
                 }
             }
             if !fails.is_empty() {
-                failing += 1;
+                s.failing += 1;
             }
-            facts.push(SupplierFacts {
-                id: s.id.clone(),
-                name: s.name.clone(),
+            s.suppliers.push(SupplierFacts {
+                id: supplier.id.clone(),
+                name: supplier.name.clone(),
                 verdict: r.verdict,
                 tier: r.tier,
                 failing: fails,
             });
         }
-        let mut failing_rules: Vec<(String, usize)> = rule_counts
-            .into_iter()
-            .map(|(rule, n)| (rule.to_string(), n))
-            .collect();
-        failing_rules.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    }
 
-        Snapshot {
-            key,
-            build: 0,
-            horizon_days,
-            suppliers: facts,
-            verdicts: report.summary,
-            tiers,
-            failing,
-            by_tier,
-            failing_rules,
-            due,
+    /// The snapshot of every supplier added.
+    pub fn finish(self) -> Snapshot {
+        let mut snapshot = self.snapshot;
+        vetted_core::due::sort_due(&mut snapshot.due);
+        let mut rules: Vec<(String, usize)> = self.rule_counts.into_iter().collect();
+        rules.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        snapshot.failing_rules = rules;
+        // What the dashboard shows on every request, counted once.
+        let mut due_in_window: HashMap<&'static str, usize> = HashMap::new();
+        for item in snapshot.due_within(snapshot.window_days) {
+            *due_in_window.entry(item.rule).or_default() += 1;
         }
+        snapshot.due_in_window = due_in_window;
+        snapshot.ineligible_count = snapshot.ineligible().count();
+        snapshot.unescalated_count = snapshot.unescalated().count();
+        snapshot
+    }
+}
+
+impl Snapshot {
+    /// Evaluates `suppliers` (the whole register, in its order) under `policy` on
+    /// `key.as_of`. CPU-bound: call it off the async threads.
+    pub fn build(key: SnapshotKey, suppliers: &[Supplier], policy: &Policy) -> Snapshot {
+        let mut builder = SnapshotBuilder::new(key, policy);
+        builder.add(suppliers, policy);
+        builder.finish()
     }
 
     /// The due list looking `within_days` ahead (at most [`Snapshot::horizon_days`]): the same
@@ -247,6 +301,9 @@ impl Snapshots {
     /// when nothing changed since it was built, else a new one (built once however many
     /// requests ask at the same time).
     pub async fn get(&self, state: &AppState, as_of: Date) -> Result<Arc<Snapshot>, StoreError> {
+        // Builds started before this request arrived; read before the counter, so that any
+        // build numbered higher read the register after everything this request can see.
+        let seen = self.lock().started;
         let active = state.policy();
         let generation = state.store.list_generation().await?;
         let key = SnapshotKey {
@@ -254,23 +311,20 @@ impl Snapshots {
             fingerprint: active.fingerprint.clone(),
             as_of,
         };
-        let seen = {
-            let current = self.lock();
-            if let Some(s) = current.snapshot.as_ref().filter(|s| s.key == key) {
-                return Ok(Arc::clone(s));
-            }
-            current.started
-        };
+        if let Some(s) = self.lock().snapshot.as_ref().filter(|s| s.key == key) {
+            return Ok(Arc::clone(s));
+        }
         let _building = self.building.lock().await;
+        // What the build this request waited for (if any) left: it will do when nothing was
+        // written since it read the register, or when it started after this request arrived
+        // (it saw every write this request could see).
+        let now = state.store.list_generation().await?;
         let build = {
             let mut current = self.lock();
-            // The key read on arrival, or a build that started after this request arrived
-            // (it saw every write this request could see).
             if let Some(s) = current.snapshot.as_ref().filter(|s| {
-                s.key == key
-                    || (s.build > seen
-                        && s.key.fingerprint == key.fingerprint
-                        && s.key.as_of == as_of)
+                s.key.fingerprint == key.fingerprint
+                    && s.key.as_of == as_of
+                    && (s.key.generation == now || s.build > seen)
             }) {
                 return Ok(Arc::clone(s));
             }
@@ -278,22 +332,27 @@ impl Snapshots {
             current.started
         };
         let started = std::time::Instant::now();
-        // The counter again, now that this build has started: a write since the first read
-        // is in the suppliers read below and needs no other build.
-        let generation = state.store.list_generation().await?;
-        let suppliers: Vec<Supplier> = state
-            .store
-            .list_suppliers()
-            .await?
-            .into_iter()
-            .map(|s| s.supplier)
-            .collect();
-        let policy = Arc::clone(&active.policy);
-        let key = SnapshotKey { generation, ..key };
-        let mut snapshot =
-            tokio::task::spawn_blocking(move || Snapshot::build(key, &suppliers, &policy))
-                .await
-                .map_err(|e| StoreError::other("evaluating the register", e.to_string()))?;
+        let evaluator = state.evaluator(as_of);
+        // The pages below are read with `query_suppliers`, which would first refresh stored
+        // evaluations that are not current, moving the counter under this build.
+        state.store.refresh_evaluations(&evaluator).await?;
+        let mut attempts = 0;
+        let mut snapshot = loop {
+            attempts += 1;
+            let generation = state.store.list_generation().await?;
+            let key = SnapshotKey {
+                generation,
+                fingerprint: evaluator.fingerprint.clone(),
+                as_of,
+            };
+            let snapshot = read_register(state, &evaluator, key).await?;
+            // A write between two pages may have moved a supplier from one page to another:
+            // read again (a few times; under a stream of writes the snapshot is kept under the
+            // counter read first, so the next request builds anew).
+            if attempts == 3 || state.store.list_generation().await? == generation {
+                break snapshot;
+            }
+        };
         snapshot.build = build;
         let snapshot = Arc::new(snapshot);
         tracing::debug!(
@@ -303,6 +362,47 @@ impl Snapshots {
         );
         self.lock().snapshot = Some(Arc::clone(&snapshot));
         Ok(snapshot)
+    }
+}
+
+/// The register (suppliers not archived, in register order) evaluated into a snapshot under
+/// `key`: the store's pages of documents are read one at a time, the next while the last is
+/// evaluated, so memory holds one page of documents and the snapshot.
+async fn read_register(
+    state: &AppState,
+    evaluator: &Evaluator,
+    key: SnapshotKey,
+) -> Result<Snapshot, StoreError> {
+    let policy = Arc::clone(&evaluator.policy);
+    let mut builder = SnapshotBuilder::new(key, &policy);
+    let mut query = SupplierQuery {
+        limit: vetted_store::evaluations::MAX_LIMIT,
+        ..SupplierQuery::default()
+    };
+    let mut page = state.store.query_suppliers(&query, evaluator).await?;
+    loop {
+        let suppliers: Vec<Supplier> = page.items.into_iter().map(|i| i.stored.supplier).collect();
+        query.offset += suppliers.len() as u64;
+        let more = !suppliers.is_empty() && query.offset < page.total;
+        let policy = Arc::clone(&policy);
+        let evaluated = tokio::task::spawn_blocking(move || {
+            builder.add(&suppliers, &policy);
+            builder
+        });
+        let next = async {
+            if more {
+                Some(state.store.query_suppliers(&query, evaluator).await)
+            } else {
+                None
+            }
+        };
+        let (evaluated, next) = tokio::join!(evaluated, next);
+        builder =
+            evaluated.map_err(|e| StoreError::other("evaluating the register", e.to_string()))?;
+        match next {
+            Some(next) => page = next?,
+            None => return Ok(builder.finish()),
+        }
     }
 }
 
@@ -402,5 +502,15 @@ mod tests {
             suppliers.len()
         );
         assert!(snapshot.unescalated().count() > 0 && snapshot.ineligible().count() > 0);
+        assert_eq!(snapshot.ineligible_count, verdicts.ineligible);
+        assert_eq!(snapshot.unescalated_count, snapshot.unescalated().count());
+        // The dashboard's counts of what is due: the engine's list of the policy's window.
+        let due = vetted_app::evaluate::due_list(&suppliers, &policy, as_of, None);
+        let mut by_rule: HashMap<&str, usize> = HashMap::new();
+        for item in &due {
+            *by_rule.entry(item.rule).or_default() += 1;
+        }
+        assert_eq!(snapshot.due_in_window, by_rule);
+        assert!(by_rule.len() > 3);
     }
 }

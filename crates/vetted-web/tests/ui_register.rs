@@ -265,6 +265,19 @@ async fn pages_of_fifty_keep_the_filters_in_their_links(backend: Backend) {
         format!("{}–{all} of {all}", all - (all - 1) % 50)
     );
 
+    // Past the end: nothing, and "previous" goes to the last page.
+    let past = v.get("/suppliers?sort=name&offset=5000").await;
+    assert!(row_ids(&past).is_empty());
+    assert!(
+        past.text_of("#result-count")
+            .starts_with("Nothing on this page")
+    );
+    assert_eq!(
+        past.one("#prev-page").attr("href"),
+        Some(format!("/suppliers?sort=name&offset={}", (all - 1) / 50 * 50).as_str())
+    );
+    assert!(!past.has("#next-page"));
+
     // With filters, every link keeps them: next, previous, the sort headers, the exports.
     let query = "verdict=non_compliant&verdict=attention&tier=high&sort=next_due&order=desc";
     let (ids, n) = api_list(&state, query).await;

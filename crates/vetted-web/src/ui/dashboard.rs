@@ -343,25 +343,24 @@ fn page(
         })
         .collect();
 
-    let window = policy.review.due_soon_days;
-    let due_items: Vec<_> = snapshot.due_within(window).collect();
+    let window = snapshot.window_days;
     let due = DUE_RULES
         .iter()
         .map(|r| DueLine {
             label: r.dashboard_label(window),
             rule: r.rule,
-            count: due_items.iter().filter(|i| i.rule == r.rule).count(),
+            count: snapshot.due_in_window.get(r.rule).copied().unwrap_or(0),
             href: format!("/due{}", query_string([("rule", r.rule)])),
         })
         .collect();
 
-    let ineligible_total = snapshot.ineligible().count();
+    let ineligible_total = snapshot.ineligible_count;
     let ineligible = snapshot
         .ineligible()
         .take(LISTED)
         .map(|s| Flagged::of(s, s.model_rules().map(String::from).collect(), 0))
         .collect();
-    let unescalated_total = snapshot.unescalated().count();
+    let unescalated_total = snapshot.unescalated_count;
     let unescalated = snapshot
         .unescalated()
         .take(LISTED)
@@ -412,7 +411,7 @@ fn page(
         verdicts,
         tiers,
         window,
-        due_total: due_items.len(),
+        due_total: snapshot.due_in_window.values().sum(),
         due,
         ineligible,
         ineligible_total,

@@ -426,7 +426,7 @@ async fn due_queue(
         .filter(|i| query.rule.is_none_or(|r| i.rule == r.rule))
         .collect();
     let total = items.len();
-    let offset = query.offset.min(total);
+    let offset = query.offset;
     page.rows = items
         .iter()
         .skip(offset)
@@ -435,7 +435,11 @@ async fn due_queue(
         .collect();
     page.total = total;
     page.first = if page.rows.is_empty() { 0 } else { offset + 1 };
-    page.last = offset + page.rows.len();
+    page.last = if page.rows.is_empty() {
+        0
+    } else {
+        offset + page.rows.len()
+    };
     let keep = query.params(default_window);
     let at = |offset: usize| {
         let mut params = keep.clone();
@@ -447,7 +451,12 @@ async fn due_queue(
             query_string(params.iter().map(|(k, v)| (*k, v.as_str())))
         )
     };
-    page.prev = (offset > 0).then(|| at(offset.saturating_sub(DUE_PAGE_SIZE)));
+    // Past the end, "previous" goes to the last page.
+    page.prev = (offset > 0).then(|| {
+        at(offset
+            .saturating_sub(DUE_PAGE_SIZE)
+            .min(total.saturating_sub(1) / DUE_PAGE_SIZE * DUE_PAGE_SIZE))
+    });
     page.next = (offset + DUE_PAGE_SIZE < total).then(|| at(offset + DUE_PAGE_SIZE));
     Ok(render(StatusCode::OK, &page))
 }

@@ -406,7 +406,7 @@ pub struct Row {
     pub named: bool,
     /// Its page.
     pub href: String,
-    /// Category, status and tier as read.
+    /// Its category as read.
     pub category: &'static str,
     /// Its status.
     pub status: &'static str,
@@ -460,7 +460,7 @@ pub struct RegisterPage {
     clear: String,
 }
 
-/// The sortable columns: label, sort key, and the other columns in table order.
+/// The table's columns in order, with the sort key of those a header click sorts by.
 const COLUMNS: [(&str, Option<SortKey>); 6] = [
     ("Supplier", Some(SortKey::Name)),
     ("Category", None),
@@ -591,9 +591,18 @@ async fn register(
     let results = Results {
         headers: headers(list),
         first: if rows.is_empty() { 0 } else { offset + 1 },
-        last: offset + rows.len() as u64,
+        last: if rows.is_empty() {
+            0
+        } else {
+            offset + rows.len() as u64
+        },
         total: page.total,
-        prev: (offset > 0).then(|| at(offset.saturating_sub(size))),
+        // Past the end, "previous" goes to the last page.
+        prev: (offset > 0).then(|| {
+            at(offset
+                .saturating_sub(size)
+                .min(page.total.saturating_sub(1) / size * size))
+        }),
         next: (offset + size < page.total).then(|| at(offset + size)),
         export_csv: href("/suppliers/export.csv", &export),
         export_xlsx: href("/suppliers/export.xlsx", &export),

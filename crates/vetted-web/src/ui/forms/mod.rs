@@ -38,7 +38,7 @@ use vetted_core::model::SupplierId;
 use vetted_store::{StoreError, StoredSupplier};
 
 use super::page::Notice;
-use super::{Chrome, EDITOR, PageError, Pages};
+use super::{Chrome, EDITOR, PageError, Pages, render};
 use crate::AppState;
 use crate::error::ApiError;
 use fields::{ConflictRow, Control, Errors, GroupView, SummaryItem, Values};
@@ -324,6 +324,28 @@ pub struct FormSpec {
 }
 
 impl FormSpec {
+    /// The form as first shown (200): `values` without problems, at `version`.
+    pub fn show(&self, chrome: Chrome, values: &Values, version: Option<i64>) -> Response {
+        render(
+            StatusCode::OK,
+            &self.page(chrome, values, &Errors::default(), version, None, None),
+        )
+    }
+
+    /// The form again with its problems (422), the user's input kept, nothing written.
+    pub fn invalid(
+        &self,
+        chrome: Chrome,
+        values: &Values,
+        errors: &Errors,
+        version: Option<i64>,
+    ) -> Response {
+        render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &self.page(chrome, values, errors, version, None, None),
+        )
+    }
+
     /// The page with `values`, `errors`, the version and perhaps a conflict.
     pub fn page(
         &self,

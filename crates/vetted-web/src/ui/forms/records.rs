@@ -405,17 +405,7 @@ pub async fn new_form(
     let (section, groups) = list_section(&name, &state.policy().policy)?;
     let stored = state.store.get_supplier(&parse_id(&id)?).await?;
     let form = list_form(&stored, section, groups, None);
-    Ok(render(
-        StatusCode::OK,
-        &form.page(
-            chrome(session),
-            &Values::default(),
-            &Errors::default(),
-            Some(stored.version),
-            None,
-            None,
-        ),
-    ))
+    Ok(form.show(chrome(session), &Values::default(), Some(stored.version)))
 }
 
 /// `POST /suppliers/{id}/{section}/new`: appends the record.
@@ -442,17 +432,7 @@ pub async fn create(
     ) {
         Ok(r) => r,
         Err(errors) => {
-            return Ok(render(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form.page(
-                    chrome(session),
-                    &data.values,
-                    &errors,
-                    Some(expected),
-                    None,
-                    None,
-                ),
-            ));
+            return Ok(form.invalid(chrome(session), &data.values, &errors, Some(expected)));
         }
     };
     let change = Change::now(session.principal.actor());
@@ -515,17 +495,7 @@ pub async fn edit_form(
         }
     })?;
     let form = list_form(&stored, section, groups, Some(index));
-    Ok(render(
-        StatusCode::OK,
-        &form.page(
-            chrome(session),
-            &values,
-            &Errors::default(),
-            Some(stored.version),
-            None,
-            None,
-        ),
-    ))
+    Ok(form.show(chrome(session), &values, Some(stored.version)))
 }
 
 /// `POST /suppliers/{id}/{section}/{index}/edit`: replaces item `index` of the version read.
@@ -553,17 +523,7 @@ pub async fn update(
     ) {
         Ok(r) => r,
         Err(errors) => {
-            return Ok(render(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form.page(
-                    chrome(session),
-                    &data.values,
-                    &errors,
-                    Some(expected),
-                    None,
-                    None,
-                ),
-            ));
+            return Ok(form.invalid(chrome(session), &data.values, &errors, Some(expected)));
         }
     };
     let change = Change::now(session.principal.actor());

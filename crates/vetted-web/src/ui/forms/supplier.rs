@@ -160,19 +160,8 @@ pub async fn create(
     data: FormData,
 ) -> Result<Response, PageError> {
     let form = new_spec();
-    let invalid = |errors: &Errors| {
-        render(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &form.page(
-                chrome(session.clone()),
-                &data.values,
-                errors,
-                None,
-                None,
-                None,
-            ),
-        )
-    };
+    let invalid =
+        |errors: &Errors| form.invalid(chrome(session.clone()), &data.values, errors, None);
     let supplier = match validate(
         &data.values,
         &form.groups,
@@ -216,17 +205,7 @@ pub async fn edit_form(
     let stored = state.store.get_supplier(&parse_id(&id)?).await?;
     let form = edit_spec(&stored);
     let values = Values::from_record(&form.groups, &as_json(&stored.supplier));
-    Ok(render(
-        StatusCode::OK,
-        &form.page(
-            chrome(session),
-            &values,
-            &Errors::default(),
-            Some(stored.version),
-            None,
-            None,
-        ),
-    ))
+    Ok(form.show(chrome(session), &values, Some(stored.version)))
 }
 
 /// `POST /suppliers/{id}/edit`: stores the supplier's own fields over the version read.
@@ -250,17 +229,7 @@ pub async fn update(
     ) {
         Ok(s) => s,
         Err(errors) => {
-            return Ok(render(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form.page(
-                    chrome(session),
-                    &data.values,
-                    &errors,
-                    Some(expected),
-                    None,
-                    None,
-                ),
-            ));
+            return Ok(form.invalid(chrome(session), &data.values, &errors, Some(expected)));
         }
     };
     let change = Change::now(session.principal.actor());

@@ -10,6 +10,7 @@
 //! - [`same`]: "the same register" as the spec defines it.
 //! - [`role`]: what an account may do (viewer, editor, admin).
 //! - [`section`]: a supplier's nested records by name and place (`locations[3]`).
+//! - [`remind`]: reminders of what is due, cut into windows and digests.
 
 pub mod audit;
 pub mod country;
@@ -22,6 +23,7 @@ pub mod openapi;
 pub mod policy;
 pub mod projection;
 pub mod read;
+pub mod remind;
 pub mod report;
 pub mod role;
 pub mod same;

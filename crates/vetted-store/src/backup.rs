@@ -12,8 +12,9 @@
 //!   writers' lock and moves the identity sequences past the restored ids.
 //!
 //! What is copied: suppliers, the audit trail and its key fingerprint, users, tokens,
-//! sessions, login failures, setup tokens, policy versions and documents (the evidence files'
-//! bytes; in a `PostgreSQL` backup as hex text, twice their size). Stored evaluations are not: they
+//! sessions, login failures, setup tokens, policy versions, documents (the evidence files'
+//! bytes; in a `PostgreSQL` backup as hex text, twice their size), and the reminders' delivery
+//! log with its claims (so a restored server does not send again what was sent). Stored evaluations are not: they
 //! are derived, and recomputed on the first list. The rows are copied byte for byte, so the
 //! audit trail verifies after a restore under the same key; a restore under a store whose key
 //! is not the backup's is refused (it would never verify). A backup of an older or newer schema
@@ -26,7 +27,7 @@ use async_trait::async_trait;
 use crate::StoreError;
 
 /// The tables a backup holds, parents before children, each with its ordering key.
-pub(crate) const TABLES: [(&str, &str); 10] = [
+pub(crate) const TABLES: [(&str, &str); 12] = [
     ("suppliers", "position"),
     ("audit_meta", "name"),
     ("audit_entries", "pos"),
@@ -37,6 +38,8 @@ pub(crate) const TABLES: [(&str, &str); 10] = [
     ("setup_tokens", "token_hash"),
     ("policy_versions", "number"),
     ("documents", "sha256"),
+    ("deliveries", "id"),
+    ("reminder_claims", "delivery_id"),
 ];
 
 /// The tables whose rows make a database "not empty" for [`BackupStore::restore`].

@@ -7,6 +7,7 @@
 //! - [`documents`]: [`DocumentStore`], evidence files kept by the SHA-256 of their content.
 //! - [`keyfile`]: the audit key file, created on first start.
 //! - [`evaluations`]: [`EvaluationStore`], stored evaluations and the list query.
+//! - [`notify`]: [`NotifyStore`], the reminders' delivery log and once-per-window claims.
 //! - [`policies`]: [`PolicyStore`], the supplier policy's versions and their history.
 //! - [`sqlite`]: [`SqliteStore`], one `SQLite` file (schema in `migrations/sqlite/`).
 //! - [`postgres`]: [`PostgresStore`], a `PostgreSQL` database (schema in `migrations/postgres/`).
@@ -25,6 +26,7 @@ pub mod error;
 pub mod evaluations;
 mod import;
 pub mod keyfile;
+pub mod notify;
 mod page_cache;
 pub mod policies;
 pub mod postgres;
@@ -45,6 +47,7 @@ pub use evaluations::{
     EvaluationStore, Evaluator, ListedSupplier, SortKey, SummaryPage, SupplierPage, SupplierQuery,
     SupplierSummary,
 };
+pub use notify::NotifyStore;
 pub use policies::{PolicyStore, PolicyVersion};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;

@@ -10,7 +10,9 @@ use vetted_core::audit::Actor;
 use vetted_core::model::{Register, Supplier, SupplierId};
 
 use crate::accounts::AccountStore;
-use crate::{AuditStore, BackupStore, DocumentStore, EvaluationStore, PolicyStore, StoreError};
+use crate::{
+    AuditStore, BackupStore, DocumentStore, EvaluationStore, NotifyStore, PolicyStore, StoreError,
+};
 
 /// A supplier as stored, with its version.
 #[derive(Clone, PartialEq, Debug)]
@@ -80,7 +82,8 @@ pub type PlannedVersions = HashMap<String, Option<i64>>;
 /// advisory lock), so two processes on one database extend one chain.
 /// Each further area has its own trait as a supertrait: [`AccountStore`] (users, tokens,
 /// sessions), [`AuditStore`], [`EvaluationStore`], [`PolicyStore`] (policy versions),
-/// [`BackupStore`] (backup and restore), [`DocumentStore`] (evidence files).
+/// [`BackupStore`] (backup and restore), [`DocumentStore`] (evidence files), [`NotifyStore`]
+/// (the reminders' delivery log).
 #[async_trait]
 pub trait Store:
     AccountStore
@@ -88,6 +91,7 @@ pub trait Store:
     + BackupStore
     + DocumentStore
     + EvaluationStore
+    + NotifyStore
     + PolicyStore
     + Send
     + Sync

@@ -624,3 +624,22 @@ async fn two_stores_on_one_file_a_cached_page_shows_the_other_stores_writes() {
     one.close().await;
     two.close().await;
 }
+
+notify_conformance_tests!(fresh;
+    a_reminder_is_queued_once_per_recipient_and_window,
+    a_failed_render_queues_and_claims_nothing,
+    a_delivery_is_leased_retried_failed_and_retried_by_hand,
+    a_lease_that_runs_out_makes_the_delivery_due_again,
+    leases_take_the_oldest_first_up_to_the_limit_and_lists_page_newest_first,
+);
+
+#[tokio::test]
+async fn two_stores_on_one_file_claim_reminders_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB);
+    let one = SqliteStore::open(&path).await.unwrap();
+    let two = SqliteStore::open(&path).await.unwrap();
+    conformance::notify::two_stores_claim_at_once(&one, &two).await;
+    one.close().await;
+    two.close().await;
+}

@@ -18,7 +18,11 @@ use crate::{StoreError, trail};
 const BATCH_ROWS: usize = 500;
 
 /// Identity columns whose sequences must move past the restored ids.
-const IDENTITIES: [(&str, &str); 2] = [("audit_entries", "pos"), ("login_failures", "id")];
+const IDENTITIES: [(&str, &str); 3] = [
+    ("audit_entries", "pos"),
+    ("login_failures", "id"),
+    ("deliveries", "id"),
+];
 
 async fn migration(conn: &mut PgConnection) -> Result<Option<i64>, StoreError> {
     sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")

@@ -14,6 +14,7 @@ mod audit;
 mod backup;
 mod documents;
 mod evaluations;
+mod notify;
 mod policies;
 
 use std::collections::HashMap;

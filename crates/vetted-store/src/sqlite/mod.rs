@@ -11,6 +11,7 @@ mod audit;
 mod backup;
 mod documents;
 mod evaluations;
+mod notify;
 mod policies;
 
 use std::collections::HashMap;

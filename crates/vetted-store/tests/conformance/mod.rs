@@ -11,6 +11,8 @@ pub mod documents;
 #[macro_use]
 pub mod evaluations;
 #[macro_use]
+pub mod notify;
+#[macro_use]
 pub mod policies;
 #[macro_use]
 pub mod writes;

@@ -8,7 +8,8 @@
 //! [`Server::bind`] then [`Server::run`] (or [`serve`] for both) serve it until a shutdown signal
 //! such as [`shutdown_signal`] resolves. [`current`] keeps a running server on the newest
 //! stored policy version and today's evaluations; [`metrics`] serves `GET /metrics`;
-//! [`snapshot`] keeps the register evaluated in memory for the dashboard and the due queue. Handlers get an [`AppState`]; HTTP errors are the one
+//! [`snapshot`] keeps the register evaluated in memory for the dashboard and the due queue;
+//! [`reminders`] runs the daily reminders and sends them. Handlers get an [`AppState`]; HTTP errors are the one
 //! [`error::ApiError`] type. The binary's `vetted serve` (crates/vetted/src/commands/serve.rs)
 //! builds the [`WebConfig`] and the state from its layered configuration.
 
@@ -20,6 +21,7 @@ pub mod extract;
 pub mod health;
 mod layers;
 pub mod metrics;
+pub mod reminders;
 pub mod snapshot;
 pub mod ui;
 
@@ -119,6 +121,10 @@ pub struct AppState {
     /// The register evaluated in memory for the dashboard and the due queue, rebuilt when the
     /// store, the policy or the date changed (see [`snapshot`]).
     pub snapshots: Arc<snapshot::Snapshots>,
+    /// Reminders by e-mail and webhook (the admin's notifications page): without
+    /// [`AppState::with_notifier`], one with no channel configured; `None` only when even that
+    /// could not be set up (the page then says so).
+    pub notifier: Option<Arc<vetted_app::notify::Notifier>>,
 }
 
 /// The policy in force and the text it was read from.
@@ -221,6 +227,16 @@ impl AppState {
         clock: Clock,
     ) -> AppState {
         let accounts = Accounts::with_clock(Arc::clone(&store), config.accounts, clock);
+        let notifier = vetted_app::notify::Notifier::new(
+            Arc::clone(&store),
+            vetted_app::notify::Settings {
+                base_url: format!("http://{}", config.listen),
+                ..vetted_app::notify::Settings::default()
+            },
+        )
+        .map_err(|e| tracing::error!(error = %e, "reminders cannot be set up"))
+        .ok()
+        .map(Arc::new);
         let toml =
             (policy == Policy::default()).then_some(vetted_core::policy::DEFAULT_POLICY_TOML);
         AppState {
@@ -231,6 +247,7 @@ impl AppState {
             metrics: Arc::default(),
             audit_key: None,
             snapshots: Arc::default(),
+            notifier,
         }
     }
 
@@ -238,6 +255,13 @@ impl AppState {
     #[must_use]
     pub fn with_audit_key(mut self, key: AuditKey) -> AppState {
         self.audit_key = Some(key);
+        self
+    }
+
+    /// The same state with reminders sent by `notifier`.
+    #[must_use]
+    pub fn with_notifier(mut self, notifier: Arc<vetted_app::notify::Notifier>) -> AppState {
+        self.notifier = Some(notifier);
         self
     }
 

@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::notify_config::{NotifyConfig, RemindersLayer, SmtpLayer, WebhookLayer};
+
 /// The configuration file looked for in the working directory.
 pub const DEFAULT_FILE: &str = "vetted.toml";
 
@@ -30,9 +32,17 @@ pub const KNOWN_ENV: &[&str] = &[
     "VETTED_METRICS_TOKEN_FILE",
     "VETTED_POLICY",
     "VETTED_POLICY_POLL_SECONDS",
+    "VETTED_PUBLIC_URL",
     "VETTED_SECURE_COOKIES",
     "VETTED_SESSION_ABSOLUTE_HOURS",
     "VETTED_SESSION_IDLE_MINUTES",
+    "VETTED_SMTP_FROM",
+    "VETTED_SMTP_HOST",
+    "VETTED_SMTP_PASSWORD",
+    "VETTED_SMTP_PASSWORD_FILE",
+    "VETTED_SMTP_PORT",
+    "VETTED_SMTP_SECURITY",
+    "VETTED_SMTP_USERNAME",
     "VETTED_TRUST_FORWARDED_HEADERS",
 ];
 
@@ -100,6 +110,8 @@ pub struct Config {
     pub metrics_token_file: Option<PathBuf>,
     /// The largest evidence file an upload accepts, in bytes.
     pub max_upload_bytes: u64,
+    /// Reminders: `[smtp]`, `[[webhooks]]`, `[reminders]`, `public_url`.
+    pub notify: NotifyConfig,
 }
 
 impl Default for Config {
@@ -118,6 +130,7 @@ impl Default for Config {
             metrics_token: None,
             metrics_token_file: None,
             max_upload_bytes: vetted_web::DEFAULT_MAX_UPLOAD_BYTES as u64,
+            notify: NotifyConfig::default(),
         }
     }
 }
@@ -139,6 +152,10 @@ pub struct Layer {
     pub metrics_token: Option<Secret>,
     pub metrics_token_file: Option<PathBuf>,
     pub max_upload_bytes: Option<u64>,
+    pub public_url: Option<String>,
+    pub smtp: Option<SmtpLayer>,
+    pub webhooks: Option<Vec<WebhookLayer>>,
+    pub reminders: Option<RemindersLayer>,
 }
 
 impl Config {
@@ -181,6 +198,18 @@ impl Config {
         }
         if let Some(v) = layer.max_upload_bytes {
             self.max_upload_bytes = v;
+        }
+        if let Some(v) = layer.public_url {
+            self.notify.public_url = Some(v);
+        }
+        if let Some(v) = layer.smtp {
+            self.notify.smtp.apply(v);
+        }
+        if let Some(v) = layer.webhooks {
+            self.notify.webhooks = v;
+        }
+        if let Some(v) = layer.reminders {
+            self.notify.reminders.apply(v);
         }
     }
 }
@@ -240,6 +269,9 @@ pub enum ConfigError {
     /// The configuration file is not valid, at no known position.
     #[error("{}: {message}", path.display())]
     FileNoPosition { path: PathBuf, message: String },
+    /// A reminders setting cannot work (a missing key, an unreadable secret file).
+    #[error("{key}: {message}")]
+    Notify { key: String, message: String },
     /// An environment variable has a value that is not valid for it.
     #[error("{var}={value:?}: {reason}")]
     Env {
@@ -386,6 +418,10 @@ fn env_layer(env: &[(String, String)]) -> Result<Layer, ConfigError> {
                     })
             })
             .transpose()?,
+        public_url: get("VETTED_PUBLIC_URL"),
+        smtp: Some(crate::notify_config::env_smtp(&get)?),
+        webhooks: None,
+        reminders: None,
     })
 }
 
@@ -470,7 +506,8 @@ pub fn example_toml(default_db: Option<&Path>) -> String {
 # The largest evidence file (a certificate, an audit report) an upload accepts, in bytes.
 # Files are kept in the database and read into memory whole while uploaded or downloaded.
 # max_upload_bytes = {max_upload}
-"#,
+{notify}"#,
+        notify = crate::notify_config::EXAMPLE,
         max_upload = defaults.max_upload_bytes,
         poll = defaults.policy_poll_seconds,
         listen = defaults.listen,
@@ -682,6 +719,10 @@ mod tests {
     #[test]
     fn example_lists_every_key_and_parses_to_the_defaults_when_uncommented() {
         let text = example_toml(Some(Path::new("/data/vetted.db")));
+        // The reminders' sections are tables: `reminders_example_parses` checks them.
+        let (text, _) = text
+            .split_once(crate::notify_config::EXAMPLE)
+            .expect("the example ends with the reminders' sections");
         let uncommented = text
             .lines()
             .filter_map(|l| l.strip_prefix("# "))
@@ -705,8 +746,72 @@ mod tests {
                 metrics_token: Some(Secret("a long random string".into())),
                 metrics_token_file: Some("/run/secrets/vetted-metrics-token".into()),
                 max_upload_bytes: Some(20 * 1024 * 1024),
+                public_url: None,
+                smtp: None,
+                webhooks: None,
+                reminders: None,
             }
         );
+    }
+
+    #[test]
+    fn reminders_example_parses_when_uncommented() {
+        let uncommented = crate::notify_config::EXAMPLE
+            .lines()
+            .filter_map(|l| l.strip_prefix("# "))
+            .filter(|l| {
+                l.starts_with('[') || l.split_once(" = ").is_some_and(|(k, _)| !k.contains(' '))
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let layer = parse_file(&uncommented, Path::new("example")).unwrap();
+        assert_eq!(
+            layer.public_url.as_deref(),
+            Some("https://vetted.example.eu")
+        );
+        let smtp = layer.smtp.unwrap();
+        assert_eq!(smtp.host.as_deref(), Some("smtp.example.eu"));
+        assert_eq!(smtp.security, Some(vetted_app::notify::Security::Starttls));
+        assert_eq!(smtp.port, Some(587));
+        let hooks = layer.webhooks.unwrap();
+        assert_eq!(hooks.len(), 1);
+        assert_eq!(hooks[0].format, vetted_app::notify::WebhookFormat::Json);
+        let r = layer.reminders.unwrap();
+        assert_eq!(
+            (r.send_hour, r.within_days, r.repeat_days),
+            (Some(7), Some(30), Some(7))
+        );
+    }
+
+    #[test]
+    fn smtp_keys_layer_env_over_file() {
+        let (_dir, mut sources) = with_file(
+            "public_url = \"https://v.example.eu\"\n[smtp]\nhost = \"file.example.eu\"\nfrom = \"v@example.eu\"\n[[webhooks]]\nname = \"ops\"\nurl = \"https://hooks.example.eu/x\"\nformat = \"slack\"\n",
+        );
+        sources.env = env(&[
+            ("VETTED_SMTP_HOST", "env.example.eu"),
+            ("VETTED_SMTP_PORT", "2525"),
+        ]);
+        let c = load(&sources, Layer::default()).unwrap().config;
+        assert_eq!(
+            c.notify.smtp.host.as_deref(),
+            Some("env.example.eu"),
+            "env over file"
+        );
+        assert_eq!(
+            c.notify.smtp.from.as_deref(),
+            Some("v@example.eu"),
+            "file where env is silent"
+        );
+        assert_eq!(c.notify.smtp.port, Some(2525));
+        assert_eq!(c.notify.webhooks[0].name, "ops");
+        let s = c.notify.settings(c.listen).unwrap();
+        assert_eq!(s.base_url, "https://v.example.eu");
+        assert_eq!(s.smtp.unwrap().host, "env.example.eu");
+
+        let (_bad_dir, bad) = with_file("[smtp]\nhots = \"x\"\n");
+        let e = load(&bad, Layer::default()).unwrap_err().to_string();
+        assert!(e.contains(":2:1:") && e.contains("hots"), "{e}");
     }
 
     #[test]

@@ -7,6 +7,7 @@
 mod commands;
 mod config;
 mod context;
+mod notify_config;
 mod output;
 
 use std::process::ExitCode;
@@ -37,6 +38,7 @@ enum Command {
     #[command(subcommand)]
     Audit(commands::audit::Command),
     Due(commands::due::Opts),
+    Notify(commands::notify::Opts),
     #[command(subcommand)]
     User(commands::user::Command),
     #[command(subcommand)]
@@ -73,6 +75,7 @@ fn main() -> ExitCode {
             Command::Supplier(c) => commands::supplier::run(&ctx, c).await,
             Command::Audit(c) => commands::audit::run(&ctx, c).await,
             Command::Due(o) => commands::due::run(&ctx, o).await,
+            Command::Notify(o) => commands::notify::run(&ctx, o).await,
             Command::User(c) => commands::user::run(&ctx, c).await,
             Command::Token(c) => commands::token::run(&ctx, c).await,
             Command::Serve(o) => commands::serve::run(&ctx, o).await,

@@ -32,7 +32,11 @@ impl SmtpServer {
             .and_then(|l| l.local_addr())
             .expect("a free port on loopback")
             .port();
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/smtp/server.py");
+        // From the crate that includes this file: vetted-web's own tests, or the binary's.
+        let script = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../vetted-web/tests/smtp/server.py"
+        );
         let mut child = Command::new(python())
             .arg(script)
             .args(["--port", &port.to_string(), "--dir"])

@@ -8,6 +8,7 @@ pub mod due;
 pub mod export;
 pub mod generate;
 pub mod import;
+pub mod notify;
 pub mod policy;
 pub mod serve;
 pub mod supplier;

@@ -13,6 +13,10 @@
 //! version uploaded through another server and refreshes stored evaluations at start and when
 //! the date changes.
 //!
+//! Reminders ([`vetted_web::reminders::Scheduler`]): every minute the server sends what is due
+//! (new digests, retries), and once a day after `[reminders] send_hour` (UTC) it runs the
+//! day's reminders, unless `[reminders] enabled = false` (then run `vetted notify` from cron).
+//!
 //! `--demo` serves a throwaway database instead of the configured one: a new temporary folder
 //! (removed when the server stops; after a crash or `kill -9` it stays in the system's
 //! temporary directory) holding the database and its audit key, seeded with the example
@@ -22,12 +26,15 @@
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::{Context as _, Result, bail};
 use tracing_subscriber::EnvFilter;
 use vetted_app::accounts::AccountSettings;
+use vetted_app::notify::Notifier;
 use vetted_web::current::Refresher;
 use vetted_web::metrics::MetricsToken;
+use vetted_web::reminders::Scheduler;
 use vetted_web::{AppState, Server, WebConfig};
 
 use crate::config::{self, Layer, LogFormat, Sources};
@@ -128,9 +135,14 @@ pub async fn run(ctx: &Context, opts: Opts) -> Result<u8> {
     let addr = server.local_addr()?;
     // The same key the store was opened with (the file exists now): `audit/verify` needs it.
     let audit_key = effective.audit_key()?;
+    let notify_settings = config.notify.settings(addr)?;
+    let notifier = Arc::new(
+        Notifier::new(store.clone(), notify_settings).context("reminders cannot be set up")?,
+    );
     let state = AppState::new(store.clone(), policy, web)
         .with_policy_toml(&policy_toml)
-        .with_audit_key(audit_key);
+        .with_audit_key(audit_key)
+        .with_notifier(Arc::clone(&notifier));
     let policy_source = match vetted_web::current::activate_latest(&state)
         .await
         .context("cannot read the stored policy version")?
@@ -150,6 +162,12 @@ pub async fn run(ctx: &Context, opts: Opts) -> Result<u8> {
     let refresher = Refresher::new(state.clone()).spawn(std::time::Duration::from_secs(
         config.policy_poll_seconds.max(1).into(),
     ));
+    // The daily reminders; not in the demo, whose owners are example addresses (an admin can
+    // still send a test e-mail or run them from Admin → Notifications).
+    let scheduler = (config.notify.schedule_enabled() && demo_dir.is_none()).then(|| {
+        Scheduler::new(state.clone(), Arc::clone(&notifier))
+            .spawn(std::time::Duration::from_mins(1))
+    });
     println!("listening on http://{addr}");
     std::io::stdout()
         .flush()
@@ -203,6 +221,9 @@ pub async fn run(ctx: &Context, opts: Opts) -> Result<u8> {
 
     let result = server.run(state, vetted_web::shutdown_signal()).await;
     refresher.abort();
+    if let Some(s) = scheduler {
+        s.abort();
+    }
     store.close().await;
     if let Some(dir) = demo_dir {
         dir.close()

@@ -4,7 +4,9 @@
 //! - [`users`]: `/admin/users`, accounts (create, change role, disable, enable);
 //! - [`tokens`]: `/admin/tokens`, API tokens (create, shown once; revoke);
 //! - [`policy`]: `/admin/policy`, the policy in force, its versions, and uploading a new one;
-//! - [`audit`]: `/admin/audit`, the chain head, verification, the export.
+//! - [`audit`]: `/admin/audit`, the chain head, verification, the export;
+//! - [`notifications`]: `/admin/notifications`, reminders' channels, a test e-mail, running
+//!   reminders now, and the delivery log.
 //!
 //! Every change goes through the service the REST API uses (`Accounts`,
 //! `crate::api::policy::upload_policy`, `crate::api::audit::verify_trail`), so the rules (an
@@ -13,6 +15,7 @@
 //! success; a refused change re-renders its page with the message next to the field.
 
 pub mod audit;
+pub mod notifications;
 pub mod policy;
 pub mod tokens;
 pub mod users;
@@ -42,6 +45,7 @@ pub fn pages() -> Pages {
         .merge(tokens::pages())
         .merge(policy::pages())
         .merge(audit::pages())
+        .merge(notifications::pages())
 }
 
 /// A moment as pages show it: `2026-03-01 12:00 UTC`, with its RFC 3339 form for `<time>`.

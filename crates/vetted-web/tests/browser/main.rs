@@ -32,10 +32,14 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod harness;
+/// The real SMTP server of the mail tests.
+#[path = "../smtp/mod.rs"]
+mod smtp;
 
 mod first_run;
 mod import;
 mod model_provider;
+mod notifications;
 mod review;
 mod verbs;
 mod viewer;

@@ -43,16 +43,24 @@ pub struct Account {
 impl App {
     /// A server on an empty database: no suppliers, no users (the first-run state).
     pub async fn empty() -> App {
-        App::start(None).await
+        App::start(None, None).await
     }
 
     /// A server whose database holds the example register (`examples/register.json`, 22
     /// suppliers), imported by the system actor.
     pub async fn with_example_register() -> App {
-        App::start(Some(&common::example_register())).await
+        App::start(Some(&common::example_register()), None).await
     }
 
-    async fn start(register: Option<&Register>) -> App {
+    /// [`App::with_example_register`] sending reminders as `settings` say.
+    pub async fn with_reminders(settings: vetted_app::notify::Settings) -> App {
+        App::start(Some(&common::example_register()), Some(settings)).await
+    }
+
+    async fn start(
+        register: Option<&Register>,
+        notify: Option<vetted_app::notify::Settings>,
+    ) -> App {
         init_logs();
         let dir = tempfile::Builder::new()
             .prefix("vetted-browser-db-")
@@ -76,7 +84,13 @@ impl App {
         };
         let server = Server::bind(&config).await.expect("bind 127.0.0.1:0");
         let addr = server.local_addr().expect("the bound address");
-        let state = AppState::new(store, Policy::default(), config).with_audit_key(key);
+        let mut state = AppState::new(store, Policy::default(), config).with_audit_key(key);
+        if let Some(settings) = notify {
+            let notifier =
+                vetted_app::notify::Notifier::new(std::sync::Arc::clone(&state.store), settings)
+                    .expect("the reminders' settings work");
+            state = state.with_notifier(std::sync::Arc::new(notifier));
+        }
         // As `vetted serve`: stored evaluations refreshed at start, stored policies followed.
         let refresher = Refresher::new(state.clone()).spawn(vetted_web::current::DEFAULT_POLL);
         let (stop, stopped) = oneshot::channel::<()>();

@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import signal
+import stat
 import sys
 import threading
 import warnings
@@ -102,8 +103,10 @@ def main():
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())
-    # Also stop when the test process goes away (stdin closes).
-    threading.Thread(target=lambda: (sys.stdin.read(), done.set()), daemon=True).start()
+    # Also stop when the test process that started it goes away (its pipe to stdin closes);
+    # a server started from a script with stdin from /dev/null runs until killed.
+    if stat.S_ISFIFO(os.fstat(0).st_mode):
+        threading.Thread(target=lambda: (sys.stdin.read(), done.set()), daemon=True).start()
     done.wait()
     controller.stop()
 

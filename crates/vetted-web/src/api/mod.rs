@@ -12,10 +12,12 @@
 //! - [`policy`]: the active policy, uploads of new versions and their history.
 //! - [`register`]: the import and export of the register document.
 //! - [`audit`]: the audit trail (entries, a supplier's history, head, verify, export).
+//! - [`notifications`]: reminders (admins): the delivery log, a run now, a test e-mail, a retry.
 //! - [`params`]: query parameters shared by several endpoints (`as_of`).
 
 pub mod audit;
 pub mod evaluation;
+pub mod notifications;
 pub mod params;
 pub mod policy;
 pub mod register;
@@ -59,6 +61,7 @@ pub const SESSION_COOKIE: &str = "vetted_session";
         (name = "audit", description = "The audit trail: entries, a supplier's history, the chain head, verification, export."),
         (name = "operations", description = "Health probes and this document; no login."),
         (name = "accounts", description = "Sign-in, sessions, users and API tokens; the first-run setup."),
+        (name = "notifications", description = "Reminders by e-mail and webhook: the delivery log, a run now, a test e-mail (admins)."),
     )
 )]
 struct ApiDoc;
@@ -101,6 +104,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(policy::routes())
         .merge(register::routes())
         .merge(audit::routes())
+        .merge(notifications::routes())
         .merge(crate::auth::routes())
 }
 

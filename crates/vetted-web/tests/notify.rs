@@ -597,3 +597,56 @@ on_both_backends!(
     a_dry_run_writes_nothing,
     webhooks_are_signed_retried_and_slack_gets_text,
 );
+
+/// STARTTLS and TLS from the first byte, to servers with a certificate from a private CA that
+/// `ca_pem` trusts; without it the certificate is refused and nothing is sent in the clear.
+#[tokio::test]
+async fn starttls_and_tls_with_a_private_ca() {
+    let (_guard, store) = setup(Backend::Sqlite).await;
+    let certs = tempfile::tempdir().unwrap();
+    let (cert, key, pem) = smtp::private_ca(certs.path());
+    let (cert, key) = (cert.to_str().unwrap(), key.to_str().unwrap());
+    let register = suppliers(store.as_ref()).await;
+    let policy = Policy::default();
+    for (flag, security) in [("--starttls", Security::Starttls), ("--tls", Security::Tls)] {
+        let server = SmtpServer::start(&[flag, cert, key, "--auth", "vetted:s3cret"]);
+        let mut settings = smtp_settings(server.port);
+        let smtp = settings.smtp.as_mut().unwrap();
+        smtp.host = "localhost".into();
+        smtp.security = security;
+        smtp.ca_pem = Some(pem.clone());
+        let trusted = Notifier::new(Arc::clone(&store), settings.clone()).unwrap();
+        let d = trusted
+            .send_test("a@example.eu", &register, &policy, AS_OF, NOW)
+            .await
+            .unwrap();
+        assert_eq!(d.status, DeliveryStatus::Sent, "{flag}: {:?}", d.last_error);
+        let got = server.wait_for(1);
+        assert_eq!(got[0]["login"], "vetted", "{flag}: authenticated over TLS");
+
+        settings.smtp.as_mut().unwrap().ca_pem = None;
+        let untrusted = Notifier::new(Arc::clone(&store), settings).unwrap();
+        let d = untrusted
+            .send_test("b@example.eu", &register, &policy, AS_OF, NOW)
+            .await
+            .unwrap();
+        assert_ne!(
+            d.status,
+            DeliveryStatus::Sent,
+            "{flag}: an unknown issuer is refused"
+        );
+        assert!(
+            d.last_error
+                .as_deref()
+                .unwrap_or("")
+                .to_lowercase()
+                .contains("certificate"),
+            "{flag}: {d:?}"
+        );
+        assert_eq!(
+            server.messages().len(),
+            1,
+            "{flag}: nothing sent without trust"
+        );
+    }
+}

@@ -102,3 +102,78 @@ impl Drop for SmtpServer {
         let _ = self.child.wait();
     }
 }
+
+/// A private CA and a certificate it signed for `localhost` (ECDSA P-256, one day), made by the
+/// `openssl` command in `dir`: the server's certificate and key files, and the CA's certificate
+/// as PEM text (what a client configured with a private CA trusts).
+pub fn private_ca(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf, String) {
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("the openssl command (scripts/with-smtp installs Debian's openssl)");
+        assert!(
+            out.status.success(),
+            "openssl {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    openssl(
+        &[
+            &["req", "-x509"],
+            &ec[..],
+            &["-days", "1", "-subj", "/CN=Vetted test CA"],
+        ]
+        .concat()
+        .into_iter()
+        .chain(["-keyout", "ca.key", "-out", "ca.pem"])
+        .collect::<Vec<_>>(),
+    );
+    openssl(
+        &[
+            &["req"],
+            &ec[..],
+            &[
+                "-subj",
+                "/CN=localhost",
+                "-keyout",
+                "server.key",
+                "-out",
+                "server.csr",
+            ],
+        ]
+        .concat(),
+    );
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=DNS:localhost\nbasicConstraints=critical,CA:FALSE\n",
+    )
+    .expect("the extensions file");
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "1",
+        "-extfile",
+        "server.ext",
+        "-out",
+        "server.pem",
+    ]);
+    let pem = std::fs::read_to_string(dir.join("ca.pem")).expect("the CA's certificate");
+    (dir.join("server.pem"), dir.join("server.key"), pem)
+}

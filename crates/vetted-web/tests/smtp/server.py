@@ -5,15 +5,18 @@ login that authenticated (if any), and the parsed message (from, to, subject, th
 parts decoded). Prints "ready" on stdout once it listens.
 
   python3 server.py --port PORT --dir DIR [--auth USER:PASSWORD] [--fail-first N] [--reject]
+                   [--starttls CERT KEY | --tls CERT KEY]
 
 --fail-first N answers the first N messages with 451 (a transient failure); --reject answers
-every message with 550 (a permanent one).
+every message with 550 (a permanent one). --starttls requires STARTTLS before anything else;
+--tls speaks TLS from the first byte (SMTPS); both with the certificate and key given (PEM).
 """
 
 import argparse
 import json
 import os
 import signal
+import ssl
 import stat
 import sys
 import threading
@@ -74,6 +77,8 @@ def main():
     p.add_argument("--auth")
     p.add_argument("--fail-first", type=int, default=0)
     p.add_argument("--reject", action="store_true")
+    p.add_argument("--starttls", nargs=2, metavar=("CERT", "KEY"))
+    p.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     a = p.parse_args()
 
     kwargs = {}
@@ -91,6 +96,19 @@ def main():
         kwargs = dict(
             authenticator=authenticator, auth_required=True, auth_require_tls=False
         )
+
+    if a.starttls:
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(*a.starttls)
+        kwargs.update(tls_context=ctx, require_starttls=True)
+        kwargs.pop("auth_require_tls", None)
+    if a.tls:
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(*a.tls)
+        # aiosmtpd does not see that the whole connection is TLS: it would never offer AUTH.
+        kwargs.update(ssl_context=ctx)
+        if "authenticator" in kwargs:
+            kwargs["auth_require_tls"] = False
 
     controller = Controller(
         Handler(a.dir, a.fail_first, a.reject),

@@ -10,6 +10,8 @@
 //! - [`same`]: "the same register" as the spec defines it.
 //! - [`role`]: what an account may do (viewer, editor, admin).
 //! - [`section`]: a supplier's nested records by name and place (`locations[3]`).
+//! - [`risks`]: the risk register, every supplier's risk entries grouped by risk id.
+//! - [`due`]: the action list (reviews, evidence, agreements, risks due).
 
 pub mod audit;
 pub mod country;
@@ -23,6 +25,7 @@ pub mod policy;
 pub mod projection;
 pub mod read;
 pub mod report;
+pub mod risks;
 pub mod role;
 pub mod same;
 pub mod section;

@@ -280,7 +280,11 @@ mod tests {
         s
     }
 
-    fn risk_items(s: &Supplier, as_of: Date, within: u32) -> Vec<(DueKind, Option<Date>, String, Option<String>)> {
+    fn risk_items(
+        s: &Supplier,
+        as_of: Date,
+        within: u32,
+    ) -> Vec<(DueKind, Option<Date>, String, Option<String>)> {
         due_items(s, &Policy::default(), as_of, within)
             .into_iter()
             .filter(|i| i.risk.is_some() || i.what.contains("risk “"))
@@ -322,9 +326,24 @@ mod tests {
         assert_eq!(
             risk_items(&s, day, 30),
             [
-                (DueKind::Overdue, Some(date!(2026 - 11 - 24)), "risk R-12 past its due date".to_string(), Some("R-12".to_string())),
-                (DueKind::DueSoon, Some(day), "risk R-13 due".to_string(), Some("R-13".to_string())),
-                (DueKind::DueSoon, Some(date!(2026 - 12 - 25)), "risk R-14 due".to_string(), Some("R-14".to_string())),
+                (
+                    DueKind::Overdue,
+                    Some(date!(2026 - 11 - 24)),
+                    "risk R-12 past its due date".to_string(),
+                    Some("R-12".to_string())
+                ),
+                (
+                    DueKind::DueSoon,
+                    Some(day),
+                    "risk R-13 due".to_string(),
+                    Some("R-13".to_string())
+                ),
+                (
+                    DueKind::DueSoon,
+                    Some(date!(2026 - 12 - 25)),
+                    "risk R-14 due".to_string(),
+                    Some("R-14".to_string())
+                ),
             ]
         );
     }
@@ -341,8 +360,18 @@ mod tests {
         assert_eq!(
             risk_items(&s, day, 30),
             [
-                (DueKind::Overdue, Some(date!(2026 - 11 - 24)), "acceptance of R-1 expired: decide again".to_string(), Some("R-1".to_string())),
-                (DueKind::DueSoon, Some(day), "acceptance of R-2 ends".to_string(), Some("R-2".to_string())),
+                (
+                    DueKind::Overdue,
+                    Some(date!(2026 - 11 - 24)),
+                    "acceptance of R-1 expired: decide again".to_string(),
+                    Some("R-1".to_string())
+                ),
+                (
+                    DueKind::DueSoon,
+                    Some(day),
+                    "acceptance of R-2 ends".to_string(),
+                    Some("R-2".to_string())
+                ),
             ]
         );
     }

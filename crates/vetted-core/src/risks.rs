@@ -135,7 +135,11 @@ pub fn compare_ids(a: &str, b: &str) -> Ordering {
     let split = |s: &str| {
         let digits = s.len() - s.trim_end_matches(|c: char| c.is_ascii_digit()).len();
         let (head, tail) = s.split_at(s.len() - digits);
-        (head.to_string(), tail.trim_start_matches('0').len(), tail.trim_start_matches('0').to_string())
+        (
+            head.to_string(),
+            tail.trim_start_matches('0').len(),
+            tail.trim_start_matches('0').to_string(),
+        )
     };
     split(a).cmp(&split(b)).then_with(|| a.cmp(b))
 }
@@ -414,7 +418,13 @@ mod tests {
         assert_eq!(r.differing, ["title", "rules"]);
         let warnings = register.warnings();
         assert_eq!(warnings.len(), 1);
-        assert!(warnings[0].starts_with("risk R-1 is linked to a or b but its copies differ in title or rules"), "{}", warnings[0]);
+        assert!(
+            warnings[0].starts_with(
+                "risk R-1 is linked to a or b but its copies differ in title or rules"
+            ),
+            "{}",
+            warnings[0]
+        );
     }
 
     #[test]
@@ -424,9 +434,17 @@ mod tests {
         assert_eq!(overdue(&e, date!(2026 - 11 - 24)), None);
         assert_eq!(overdue(&e, date!(2026 - 11 - 25)), Some(Overdue::PastDue));
         e.status = Some(RiskStatus::Accepted);
-        assert_eq!(overdue(&e, date!(2026 - 11 - 25)), None, "an acceptance without an end never expires");
+        assert_eq!(
+            overdue(&e, date!(2026 - 11 - 25)),
+            None,
+            "an acceptance without an end never expires"
+        );
         e.accepted_until = Some(date!(2026 - 11 - 25));
-        assert_eq!(overdue(&e, date!(2026 - 11 - 25)), None, "the last day still holds");
+        assert_eq!(
+            overdue(&e, date!(2026 - 11 - 25)),
+            None,
+            "the last day still holds"
+        );
         assert!(e.is_open_on(date!(2026 - 11 - 25)));
         assert_eq!(
             overdue(&e, date!(2026 - 11 - 26)),
@@ -439,11 +457,17 @@ mod tests {
 
     #[test]
     fn apply_replaces_links_and_unlinks() {
-        let mut s = supplier("a", vec![risk("R-1", "old"), risk("R-2", "keep"), risk("R-1", "dup")]);
+        let mut s = supplier(
+            "a",
+            vec![risk("R-1", "old"), risk("R-2", "keep"), risk("R-1", "dup")],
+        );
         assert!(apply(&mut s, "R-1", Some(&risk("R-1", "new"))));
         let titles: Vec<&str> = s.risks.iter().filter_map(|r| r.title.as_deref()).collect();
         assert_eq!(titles, ["new", "keep"]);
-        assert!(!apply(&mut s, "R-1", Some(&risk("R-1", "new"))), "unchanged");
+        assert!(
+            !apply(&mut s, "R-1", Some(&risk("R-1", "new"))),
+            "unchanged"
+        );
         assert!(apply(&mut s, "R-9", Some(&risk("R-9", "added"))));
         assert_eq!(s.risks.len(), 3);
         assert!(apply(&mut s, "R-1", None));
@@ -465,7 +489,11 @@ mod tests {
         let problems = check_rules(&rules, &policy);
         let at: Vec<usize> = problems.iter().map(|(i, _)| *i).collect();
         assert_eq!(at, [2, 3, 4, 5]);
-        assert!(problems[0].1.contains("did you mean selection.dpa?"), "{}", problems[0].1);
+        assert!(
+            problems[0].1.contains("did you mean selection.dpa?"),
+            "{}",
+            problems[0].1
+        );
         assert!(problems[3].1.contains("given twice"));
     }
 
@@ -494,8 +522,15 @@ mod tests {
         assert_eq!(r[0].accepted_until, None);
         assert_eq!(r[1].rules, ["selection.residency"]);
         assert_eq!(r[1].accepted_until, Some(date!(2027 - 01 - 31)));
-        for written in [crate::write::to_json(&register), crate::write::to_yaml(&register)] {
-            let syntax = if written.starts_with('{') { Syntax::Json } else { Syntax::Yaml };
+        for written in [
+            crate::write::to_json(&register),
+            crate::write::to_yaml(&register),
+        ] {
+            let syntax = if written.starts_with('{') {
+                Syntax::Json
+            } else {
+                Syntax::Yaml
+            };
             let again = read_register(&written, syntax, &ReadOptions { clauses: None }).unwrap();
             assert_eq!(again, register);
         }
@@ -519,7 +554,19 @@ mod tests {
             supplier: Some(SupplierId::parse("a").unwrap()),
         };
         assert!(f.matches(r, day));
-        assert!(!RiskFilter { overdue: Some(false), ..RiskFilter::default() }.matches(r, day));
-        assert!(!RiskFilter { status: Some(RiskStatus::Closed), ..RiskFilter::default() }.matches(r, day));
+        assert!(
+            !RiskFilter {
+                overdue: Some(false),
+                ..RiskFilter::default()
+            }
+            .matches(r, day)
+        );
+        assert!(
+            !RiskFilter {
+                status: Some(RiskStatus::Closed),
+                ..RiskFilter::default()
+            }
+            .matches(r, day)
+        );
     }
 }

@@ -406,7 +406,10 @@ fn arb_risk_entry() -> impl Strategy<Value = RiskEntry> {
         (
             opt_text(),
             // Rule ids are any text but a blank one (the decoder refuses those).
-            vec(arb_text().prop_filter("not blank", |t| !t.trim().is_empty()), 0..3),
+            vec(
+                arb_text().prop_filter("not blank", |t| !t.trim().is_empty()),
+                0..3,
+            ),
             opt_date(),
             opt_text(),
             opt_date(),

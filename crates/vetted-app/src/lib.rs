@@ -2,12 +2,16 @@
 //! format (JSON, YAML, CSV, XLSX), the flat spreadsheet layout ([`tabular`]), and synthetic
 //! registers for benchmarks ([`generate`]), accounts ([`accounts`]: passwords, sessions,
 //! API tokens, TOTP, first-run setup), versioned edits of one supplier ([`suppliers`]), and
-//! imports received in memory ([`import`]: read an upload, plan what it would change).
+//! imports received in memory ([`import`]: read an upload, plan what it would change), the risk
+//! register's edits ([`risks`]: one risk written into every linked supplier at once) and the
+//! policy's own review ([`policy_review`]: a new version of the policy file's text).
 
 pub mod accounts;
 pub mod evaluate;
 pub mod files;
 pub mod generate;
 pub mod import;
+pub mod policy_review;
+pub mod risks;
 pub mod suppliers;
 pub mod tabular;

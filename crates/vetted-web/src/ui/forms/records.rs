@@ -59,7 +59,7 @@ fn select<T: Copy>(values: &[T], wire: fn(T) -> &'static str) -> Kind {
 }
 
 /// The four re-checks of a review, labelled with what each re-checks (policy: `review.incomplete`).
-fn review_checks() -> Vec<Choice> {
+pub(crate) fn review_checks() -> Vec<Choice> {
     ReviewCheck::ALL
         .iter()
         .map(|c| Choice {

@@ -19,6 +19,8 @@ use vetted_core::policy::Policy;
 use vetted_core::risks::{Risk, apply, check_id, check_rules};
 use vetted_store::{Change, Store, StoreError, StoredSupplier};
 
+use crate::tabular::table::{Table, TableCell};
+
 /// A risk as an editor submits it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RiskChange {
@@ -213,6 +215,56 @@ pub async fn save_risk(
         return Err(SaveError::Invalid(problems));
     }
     Ok(store.update_suppliers(&updates, by).await?)
+}
+
+/// The risks as a table of one sheet, a column per field (`Overdue` says why a risk needs a
+/// decision on `as_of`): what the risk register page exports and `vetted risk list --format csv`
+/// prints, written by the safe table writers.
+pub fn risk_table(risks: &[&Risk], as_of: Date) -> Table {
+    let text = |s: &Option<String>| TableCell::from(s.clone());
+    let word = |s: Option<&str>| s.map_or(TableCell::Blank, |w| TableCell::Text(w.to_string()));
+    Table {
+        sheet: "risks".into(),
+        columns: [
+            "Id",
+            "Title",
+            "Status",
+            "Treatment",
+            "Owner",
+            "Due",
+            "Overdue",
+            "Suppliers",
+            "Rules",
+            "Description",
+            "Opened",
+            "Accepted by",
+            "Accepted until",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: risks
+            .iter()
+            .map(|r| {
+                let e = &r.entry;
+                let ids: Vec<&str> = r.suppliers.iter().map(|l| l.id.as_str()).collect();
+                vec![
+                    TableCell::Text(r.id().to_string()),
+                    text(&e.title),
+                    word(e.status.map(RiskStatus::as_str)),
+                    word(e.treatment.map(vetted_core::model::Treatment::as_str)),
+                    text(&e.owner),
+                    e.due.into(),
+                    word(r.overdue(as_of).map(vetted_core::risks::Overdue::as_str)),
+                    TableCell::Text(ids.join(", ")),
+                    TableCell::Text(e.rules.join(", ")),
+                    text(&e.description),
+                    e.opened.into(),
+                    text(&e.accepted_by),
+                    e.accepted_until.into(),
+                ]
+            })
+            .collect(),
+    }
 }
 
 #[cfg(test)]

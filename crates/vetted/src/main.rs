@@ -36,6 +36,8 @@ enum Command {
     Supplier(commands::supplier::Command),
     #[command(subcommand)]
     Audit(commands::audit::Command),
+    #[command(subcommand)]
+    Risk(commands::risk::Command),
     Due(commands::due::Opts),
     #[command(subcommand)]
     User(commands::user::Command),
@@ -72,6 +74,7 @@ fn main() -> ExitCode {
             Command::Export(o) => commands::export::run(&ctx, o).await,
             Command::Supplier(c) => commands::supplier::run(&ctx, c).await,
             Command::Audit(c) => commands::audit::run(&ctx, c).await,
+            Command::Risk(c) => commands::risk::run(&ctx, c).await,
             Command::Due(o) => commands::due::run(&ctx, o).await,
             Command::User(c) => commands::user::run(&ctx, c).await,
             Command::Token(c) => commands::token::run(&ctx, c).await,

@@ -24,7 +24,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::Value;
 use vetted_app::risks::{RiskChange, RiskProblem};
-use vetted_app::tabular::table::{Table, TableCell};
 use vetted_core::audit::{AuditEntry, action};
 use vetted_core::date::{add_days, format_date};
 use vetted_core::engine::{rule_info, supplier_rules};
@@ -283,55 +282,6 @@ async fn list(
     Ok(render(StatusCode::OK, &page))
 }
 
-/// The view as a table, a column per field of the risk.
-fn export_table(risks: &[RiskView]) -> Table {
-    let text = |s: &Option<String>| s.clone().into();
-    let word =
-        |s: Option<&'static str>| s.map_or(TableCell::Blank, |w| TableCell::Text(w.to_string()));
-    Table {
-        sheet: "risks".into(),
-        columns: [
-            "Id",
-            "Title",
-            "Status",
-            "Treatment",
-            "Owner",
-            "Due",
-            "Overdue",
-            "Suppliers",
-            "Rules",
-            "Description",
-            "Opened",
-            "Accepted by",
-            "Accepted until",
-        ]
-        .map(String::from)
-        .to_vec(),
-        rows: risks
-            .iter()
-            .map(|v| {
-                let e = &v.risk.entry;
-                let ids: Vec<&str> = v.risk.suppliers.iter().map(|l| l.id.as_str()).collect();
-                vec![
-                    TableCell::Text(v.risk.id().to_string()),
-                    text(&e.title),
-                    word(e.status.map(RiskStatus::as_str)),
-                    word(e.treatment.map(Treatment::as_str)),
-                    text(&e.owner),
-                    e.due.into(),
-                    word(v.overdue),
-                    TableCell::Text(ids.join(", ")),
-                    TableCell::Text(e.rules.join(", ")),
-                    text(&e.description),
-                    e.opened.into(),
-                    text(&e.accepted_by),
-                    e.accepted_until.into(),
-                ]
-            })
-            .collect(),
-    }
-}
-
 async fn export(
     state: AppState,
     raw: Option<String>,
@@ -342,8 +292,9 @@ async fn export(
         return Err(ApiError::bad_parameter(p.field, p.message).into());
     }
     let risks = crate::api::risks::risks_of(&state, &query).await?;
+    let risks: Vec<&Risk> = risks.iter().map(|v| &v.risk).collect();
     download(
-        export_table(&risks),
+        vetted_app::risks::risk_table(&risks, today()),
         &format!("vetted-risks-{}", format_date(today())),
         format,
     )

@@ -9,6 +9,7 @@ pub mod export;
 pub mod generate;
 pub mod import;
 pub mod policy;
+pub mod risk;
 pub mod serve;
 pub mod supplier;
 pub mod token;

@@ -59,6 +59,10 @@ const MIN_ROLE: &[(&str, &str, Need)] = &[
     ("PUT", "/api/v1/policy", ADMIN),
     ("GET", "/api/v1/policy/versions", VIEWER),
     ("GET", "/api/v1/policy/versions/{number}", VIEWER),
+    ("POST", "/api/v1/policy/review", ADMIN),
+    ("GET", "/api/v1/risks", VIEWER),
+    ("GET", "/api/v1/risks/{id}", VIEWER),
+    ("PUT", "/api/v1/risks/{id}", EDITOR),
     ("GET", "/api/v1/due", VIEWER),
     ("GET", "/api/v1/evaluation/summary", VIEWER),
     ("GET", "/api/v1/register/export", VIEWER),
@@ -278,6 +282,9 @@ impl World {
             self.target_user.as_str()
         } else if path.starts_with("/api/v1/tokens/") {
             self.target_token.as_str()
+        } else if path.starts_with("/api/v1/risks/") {
+            // A risk of the example register (frontier-reasoning's).
+            "R-07"
         } else {
             "stratocloud"
         };
@@ -318,6 +325,8 @@ impl World {
             }
             ("PATCH", "/api/v1/users/{id}") => (Some(json!({"role": "viewer"})), ok),
             ("POST", "/api/v1/tokens") => (Some(json!({"name": "matrix"})), StatusCode::CREATED),
+            // A review dated today (each call stores one more policy version).
+            ("POST", "/api/v1/policy/review") => (Some(json!({})), ok),
             ("GET", _) => (None, ok),
             _ => return None,
         })

@@ -243,7 +243,10 @@ async fn editors_get_a_link_to_the_form_that_deals_with_each_item(backend: Backe
         checked += 1;
     }
     assert!(checked > 5);
-    assert!(reviews > 0 && risks > 0 && escalations > 0, "{reviews} {risks} {escalations}");
+    assert!(
+        reviews > 0 && risks > 0 && escalations > 0,
+        "{reviews} {risks} {escalations}"
+    );
 }
 
 async fn a_window_that_cannot_be_shown_is_explained_at_its_field(backend: Backend) {

@@ -385,16 +385,14 @@ pub async fn save(
             current,
         )),
         Err(SaveError::LinkedSince(s)) => Err(SaveFailure::Conflict(
-            format!(
-                "risk {id} was linked to supplier {s} since you read it: read it again, reapply your change and send those versions"
-            ),
+            format!("risk {id} was linked to supplier {s} since it was read: nothing was saved"),
             current,
         )),
         Err(SaveError::Stale(s)) => {
             let now = load_risk(state, &id).await?;
             Err(SaveFailure::Conflict(
                 format!(
-                    "supplier {} was changed by someone else (it is at version {}): read the risk again, reapply your change and send those versions",
+                    "supplier {} was changed by someone else since the risk was read (it is at version {}): nothing was saved",
                     s.supplier.id, s.version
                 ),
                 now,

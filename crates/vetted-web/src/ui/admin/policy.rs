@@ -361,7 +361,7 @@ async fn version(
     ))
 }
 
-/// `POST /admin/policy/review`: the review form (`date`, `version`, `owner`).
+/// `POST /admin/policy/review`: the review form (`date`, `new_version`, `new_owner`).
 async fn review(
     IsAdmin(session): IsAdmin,
     State(state): State<AppState>,
@@ -370,8 +370,9 @@ async fn review(
     let values = &data.values;
     let form = ReviewForm {
         date: values.first("date").trim().to_string(),
-        version: values.first("version").trim().to_string(),
-        owner: values.first("owner").trim().to_string(),
+        // Not `version`: that name is the forms' supplier version (`FormData::version`).
+        version: values.first("new_version").trim().to_string(),
+        owner: values.first("new_owner").trim().to_string(),
         problems: Vec::new(),
     };
     let mut problems = Vec::new();

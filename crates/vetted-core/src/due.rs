@@ -13,7 +13,7 @@ use crate::engine::{
     SELECTION_ASSURANCE, SELECTION_ASSURANCE_EXPIRING, SELECTION_DUE_DILIGENCE, agreement_end,
     evaluate_facts,
 };
-use crate::model::{AgreementKind, AssuranceKind, RiskStatus, Status, Supplier};
+use crate::model::{AgreementKind, AssuranceKind, RiskEntry, RiskStatus, Status, Supplier};
 use crate::policy::Policy;
 use crate::report::Severity;
 
@@ -50,6 +50,8 @@ impl DueKind {
 pub struct DueItem {
     pub supplier: String,
     pub name: Option<String>,
+    /// Who acts on it: the supplier's owner; for a risk's items, the risk's owner when it
+    /// names one.
     pub owner: Option<String>,
     pub kind: DueKind,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
@@ -87,18 +89,26 @@ pub fn due_items(s: &Supplier, policy: &Policy, as_of: Date, within_days: u32) -
     }
     let f = Facts::new(s, policy, as_of);
     let horizon = add_days(as_of, within_days);
-    let mut push_risk = |kind, rule: &'static str, date: Option<Date>, what: String, risk| {
-        out.push(DueItem {
-            supplier: s.id.to_string(),
-            name: s.name.clone(),
-            owner: s.owner.clone(),
-            kind,
-            rule,
-            date,
-            what,
-            risk,
-        });
-    };
+    // A risk's items name the risk and are for its owner, when it names one.
+    let mut push_risk =
+        |kind, rule: &'static str, date: Option<Date>, what: String, risk: Option<&RiskEntry>| {
+            let owner = risk
+                .and_then(|r| r.owner.clone())
+                .filter(|o| !o.trim().is_empty())
+                .or_else(|| s.owner.clone());
+            out.push(DueItem {
+                supplier: s.id.to_string(),
+                name: s.name.clone(),
+                owner,
+                kind,
+                rule,
+                date,
+                what,
+                risk: risk
+                    .and_then(|r| r.id.clone())
+                    .filter(|id| !id.trim().is_empty()),
+            });
+        };
     let mut push = |kind, rule, date, what| push_risk(kind, rule, date, what, None);
 
     if f.engaged {
@@ -221,7 +231,7 @@ pub fn due_items(s: &Supplier, policy: &Policy, as_of: Date, within_days: u32) -
             (_, Some(title)) => format!("“{title}”"),
             _ => "without an id".to_string(),
         };
-        let id = r.id.clone().filter(|id| !id.trim().is_empty());
+        let id = Some(r);
         match (r.status, r.due, r.accepted_until) {
             (Some(RiskStatus::Open), Some(due), _) if due < as_of => push_risk(
                 DueKind::Overdue,
@@ -372,6 +382,27 @@ mod tests {
                     "acceptance of R-2 ends".to_string(),
                     Some("R-2".to_string())
                 ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_risks_items_are_for_its_owner_else_the_suppliers() {
+        let day = date!(2026 - 11 - 25);
+        let mut named = open("R-1", date!(2026 - 11 - 1));
+        named.owner = Some("ciso@example.eu".into());
+        let mut s = supplier(vec![named, open("R-2", date!(2026 - 11 - 1))]);
+        s.owner = Some("it@example.eu".into());
+        let owners: Vec<Option<String>> = due_items(&s, &Policy::default(), day, 30)
+            .into_iter()
+            .filter(|i| i.risk.is_some())
+            .map(|i| i.owner)
+            .collect();
+        assert_eq!(
+            owners,
+            [
+                Some("ciso@example.eu".to_string()),
+                Some("it@example.eu".to_string())
             ]
         );
     }

@@ -181,26 +181,23 @@ impl RiskRegister {
                 id: supplier.id.clone(),
                 name: supplier.name.clone(),
             };
-            match self.by_id.get(id) {
-                Some(&i) => {
-                    let risk = &mut self.risks[i];
-                    for field in differing_fields(&risk.entry, entry) {
-                        if !risk.differing.iter().any(|f| f == field) {
-                            risk.differing.push(field.to_string());
-                        }
-                    }
-                    if !risk.links(&supplier.id) {
-                        risk.suppliers.push(linked);
+            if let Some(&i) = self.by_id.get(id) {
+                let risk = &mut self.risks[i];
+                for field in differing_fields(&risk.entry, entry) {
+                    if !risk.differing.iter().any(|f| f == field) {
+                        risk.differing.push(field.to_string());
                     }
                 }
-                None => {
-                    self.by_id.insert(id.to_string(), self.risks.len());
-                    self.risks.push(Risk {
-                        entry: entry.clone(),
-                        suppliers: vec![linked],
-                        differing: Vec::new(),
-                    });
+                if !risk.links(&supplier.id) {
+                    risk.suppliers.push(linked);
                 }
+            } else {
+                self.by_id.insert(id.to_string(), self.risks.len());
+                self.risks.push(Risk {
+                    entry: entry.clone(),
+                    suppliers: vec![linked],
+                    differing: Vec::new(),
+                });
             }
         }
     }

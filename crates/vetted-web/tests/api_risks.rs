@@ -201,11 +201,11 @@ async fn writes_need_the_versions_read(backend: Backend) {
     )
     .await;
     let read = json(get(&app, "/api/v1/risks/R-07").await, StatusCode::OK).await;
-    let mut stale = risk.clone();
-    stale["versions"] =
+    let mut outdated = risk.clone();
+    outdated["versions"] =
         json!({"frontier-reasoning": read["versions"]["frontier-reasoning"].as_i64().unwrap() - 1});
     let body = error(
-        send(&app, put("/api/v1/risks/R-07", &stale)).await,
+        send(&app, put("/api/v1/risks/R-07", &outdated)).await,
         StatusCode::CONFLICT,
         "conflict",
     )

@@ -141,7 +141,10 @@ async fn an_escalation_opens_a_risk_and_the_finding_goes_away(backend: common::B
     assert_eq!(review.outcome, Some(ReviewOutcome::Escalate));
     assert_eq!(review.checks.len(), ReviewCheck::ALL.len());
     assert_eq!(
-        s.supplier.risk.replaceability.map(|r| r.as_str()),
+        s.supplier
+            .risk
+            .replaceability
+            .map(vetted_core::model::Replaceability::as_str),
         Some("hard")
     );
     let risk = s

@@ -8,6 +8,7 @@
 mod common;
 
 use axum::http::StatusCode;
+use calamine::Reader as _;
 use common::pages::{Page, Visitor, set};
 use time::{Date, Duration, OffsetDateTime};
 use vetted_core::audit::Actor;
@@ -199,7 +200,6 @@ async fn the_view_exports_as_csv_and_xlsx_without_formulas(backend: common::Back
     )
     .await;
     assert_eq!(res.status(), StatusCode::OK);
-    use calamine::Reader as _;
     let mut book: calamine::Xlsx<_> =
         calamine::open_workbook_from_rs(std::io::Cursor::new(common::bytes(res).await)).unwrap();
     let range = book.worksheet_range("risks").unwrap();
@@ -431,7 +431,7 @@ async fn unticking_a_supplier_unlinks_it_and_a_stale_edit_is_refused(backend: co
 
     // Someone changes helpdeck meanwhile: the save is refused, nothing is written.
     change(&state, "helpdeck", |s| {
-        s.owner = Some("someone@example.eu".into())
+        s.owner = Some("someone@example.eu".into());
     })
     .await;
     set(&mut fields, "suppliers", &["redpoint"]);

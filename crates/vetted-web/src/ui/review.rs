@@ -220,7 +220,7 @@ impl Evidence {
             dpa_in_force: facts.in_force.iter().any(|a| a.gdpr_art28),
             locations,
             risk: s.risk.clone(),
-            tier: facts.tier.map(|t| t.as_str()),
+            tier: facts.tier.map(vetted_core::model::Tier::as_str),
             findings: evaluation
                 .findings
                 .iter()
@@ -445,25 +445,31 @@ async fn first_values(
     Ok(Values::from_pairs(pairs))
 }
 
+/// The form as first shown or submitted: its values and problems, the version it carries and
+/// why it came back (a conflict).
+struct Filled<'a> {
+    values: &'a Values,
+    errors: &'a Errors,
+    version: i64,
+    conflict: Option<String>,
+}
+
 fn page(
     chrome: Chrome,
     stored: &StoredSupplier,
     ev: Evidence,
     groups: &[Group],
-    values: &Values,
-    errors: &Errors,
-    version: i64,
-    conflict: Option<String>,
+    form: Filled<'_>,
 ) -> ReviewPage {
     ReviewPage {
         chrome,
         crumb: Crumb::of(stored),
         action: format!("{}/review", supplier_url(&stored.supplier.id)),
-        version,
+        version: form.version,
         ev,
-        groups: super::forms::fields::groups(groups, values, errors),
-        summary: super::forms::fields::summary(groups, errors),
-        conflict,
+        groups: super::forms::fields::groups(groups, form.values, form.errors),
+        summary: super::forms::fields::summary(groups, form.errors),
+        conflict: form.conflict,
     }
 }
 
@@ -486,10 +492,12 @@ async fn form(
             &stored,
             ev,
             &groups,
-            &values,
-            &Errors::default(),
-            stored.version,
-            None,
+            Filled {
+                values: &values,
+                errors: &Errors::default(),
+                version: stored.version,
+                conflict: None,
+            },
         ),
     ))
 }
@@ -691,10 +699,12 @@ async fn record(
                     &stored,
                     ev,
                     &groups,
-                    &data.values,
-                    &errors,
-                    expected,
-                    None,
+                    Filled {
+                        values: &data.values,
+                        errors: &errors,
+                        version: expected,
+                        conflict: None,
+                    },
                 ),
             ));
         }
@@ -736,10 +746,12 @@ async fn record(
                     &current,
                     ev,
                     &groups,
-                    &data.values,
-                    &Errors::default(),
-                    current.version,
-                    Some(message),
+                    Filled {
+                        values: &data.values,
+                        errors: &Errors::default(),
+                        version: current.version,
+                        conflict: Some(message),
+                    },
                 ),
             ))
         }

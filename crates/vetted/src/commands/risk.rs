@@ -275,7 +275,7 @@ async fn show(ctx: &Context, register: &RiskRegister, o: &ShowOpts) -> Result<u8
     for id in &e.rules {
         match rule_info(&policy, id) {
             Some((rule, text)) => {
-                writeln!(stdout, "  {id}  [{}]  {text}", rule.controls.join(", "))?
+                writeln!(stdout, "  {id}  [{}]  {text}", rule.controls.join(", "))?;
             }
             None => writeln!(stdout, "  {id}  (not a rule of the policy in force)")?,
         }

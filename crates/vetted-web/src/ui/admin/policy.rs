@@ -177,10 +177,6 @@ async fn policy_page(
     policy_page_with(state, session, notice, text, problems, upload_error, form).await
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the page's parts, each from its own form"
-)]
 async fn policy_page_with(
     state: &AppState,
     session: Session,
@@ -376,23 +372,20 @@ async fn review(
         problems: Vec::new(),
     };
     let mut problems = Vec::new();
-    let date = if form.date.is_empty() {
+    let day = if form.date.is_empty() {
         None
+    } else if let Some(d) = vetted_core::date::parse_date(&form.date) {
+        Some(d)
     } else {
-        match vetted_core::date::parse_date(&form.date) {
-            Some(d) => Some(d),
-            None => {
-                problems.push(Problem::at(
-                    "date",
-                    format!("“{}” is not a date: expected YYYY-MM-DD", form.date),
-                ));
-                None
-            }
-        }
+        problems.push(Problem::at(
+            "date",
+            format!("“{}” is not a date: expected YYYY-MM-DD", form.date),
+        ));
+        None
     };
     let result = if problems.is_empty() {
         let body = PolicyReviewBody {
-            date,
+            date: day,
             version: (!form.version.is_empty()).then(|| form.version.clone()),
             owner: (!form.owner.is_empty()).then(|| form.owner.clone()),
         };

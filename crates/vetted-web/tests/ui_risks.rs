@@ -249,6 +249,16 @@ async fn a_risk_opened_for_two_suppliers_is_written_into_both_and_answers_escala
 ) {
     let (_db, state) = backend.state().await;
     let editor = Visitor::signed_in(&state, Role::Editor).await;
+    // The dashboard's failing suppliers without an escalation offer the same link.
+    let dashboard = editor.get("/").await;
+    assert_eq!(
+        dashboard
+            .one("#unescalated li[data-id='corpora-data'] a.open-risk")
+            .attr("href"),
+        Some("/risks/new?supplier=corpora-data&rule=agreement.clause.data_sourcing_transparency")
+    );
+    let viewer = Visitor::signed_in(&state, Role::Viewer).await;
+    assert!(!viewer.get("/").await.has("#unescalated a.open-risk"));
     // From the failing supplier's finding: prefilled with it and the rules it fails.
     let supplier_page = editor.get("/suppliers/corpora-data").await;
     let open = supplier_page

@@ -37,5 +37,6 @@ mod first_run;
 mod import;
 mod model_provider;
 mod review;
+mod review_escalation;
 mod verbs;
 mod viewer;

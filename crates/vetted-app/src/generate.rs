@@ -602,6 +602,7 @@ impl Builder<'_> {
                 treatment: Some(*r.pick(&[Treatment::Remediate, Treatment::Accept])),
                 owner: Some("ciso@example.eu".to_string()),
                 due: Some(r.date_in(date(2026, Month::June, 1), date(2027, Month::June, 30))),
+                ..RiskEntry::default()
             });
         }
     }

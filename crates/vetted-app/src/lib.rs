@@ -2,8 +2,10 @@
 //! format (JSON, YAML, CSV, XLSX), the flat spreadsheet layout ([`tabular`]), and synthetic
 //! registers for benchmarks ([`generate`]), accounts ([`accounts`]: passwords, sessions,
 //! API tokens, TOTP, first-run setup), versioned edits of one supplier ([`suppliers`]), and
-//! imports received in memory ([`import`]: read an upload, plan what it would change), and
-//! reminders by e-mail and webhook ([`notify`]).
+//! imports received in memory ([`import`]: read an upload, plan what it would change),
+//! reminders by e-mail and webhook ([`notify`]), the risk register's edits ([`risks`]: one
+//! risk written into every linked supplier at once) and the policy's own review
+//! ([`policy_review`]: a new version of the policy file's text).
 
 pub mod accounts;
 pub mod evaluate;
@@ -11,5 +13,7 @@ pub mod files;
 pub mod generate;
 pub mod import;
 pub mod notify;
+pub mod policy_review;
+pub mod risks;
 pub mod suppliers;
 pub mod tabular;

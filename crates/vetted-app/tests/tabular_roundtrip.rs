@@ -223,6 +223,11 @@ fn full_register() -> Register {
             treatment: Some(Treatment::Accept),
             owner: Some("ciso".into()),
             due: Some(date!(2026 - 06 - 30)),
+            description: Some("Support reaches EU data from the US".into()),
+            rules: vec!["selection.residency".into(), "agreement.clause.exit".into()],
+            opened: Some(date!(2026 - 01 - 05)),
+            accepted_by: Some("ciso@example.eu".into()),
+            accepted_until: Some(date!(2027 - 01 - 31)),
         },
         RiskEntry::default(),
     ];
@@ -608,21 +613,40 @@ fn arb_supplier(id: String) -> impl Strategy<Value = Supplier> {
     );
     let risks = proptest::collection::vec(
         (
-            arb_opt_text(),
-            arb_opt_text(),
-            proptest::option::of(pick(RiskStatus::ALL)),
-            proptest::option::of(pick(Treatment::ALL)),
-            arb_opt_text(),
-            arb_opt_date(),
+            (
+                arb_opt_text(),
+                arb_opt_text(),
+                proptest::option::of(pick(RiskStatus::ALL)),
+                proptest::option::of(pick(Treatment::ALL)),
+                arb_opt_text(),
+                arb_opt_date(),
+            ),
+            (
+                arb_opt_text(),
+                arb_items(),
+                arb_opt_date(),
+                arb_opt_text(),
+                arb_opt_date(),
+            ),
         )
-            .prop_map(|(id, title, status, treatment, owner, due)| RiskEntry {
-                id,
-                title,
-                status,
-                treatment,
-                owner,
-                due,
-            }),
+            .prop_map(
+                |(
+                    (id, title, status, treatment, owner, due),
+                    (description, rules, opened, accepted_by, accepted_until),
+                )| RiskEntry {
+                    id,
+                    title,
+                    status,
+                    treatment,
+                    owner,
+                    due,
+                    description,
+                    rules,
+                    opened,
+                    accepted_by,
+                    accepted_until,
+                },
+            ),
         0..2,
     );
     let subprocessors = proptest::collection::vec(

@@ -9,25 +9,33 @@ use time::Date;
 
 use crate::date::{add_days, add_months, format_date};
 use crate::model::{
-    Agreement, AssessmentOutcome, Assurance, AssuranceKind, Purpose, Register, RiskStatus, Status,
-    Supplier, Tier, Verdict,
+    Agreement, AssessmentOutcome, Assurance, AssuranceKind, Purpose, Register, Status, Supplier,
+    Tier, Verdict,
 };
 use crate::policy::{INCIDENT_NOTIFICATION, NO_TRAINING, Policy};
 use crate::report::{
     CheckReport, Evaluation, Finding, PolicyInfo, Severity, Summary, SupplierReport,
 };
 
-/// A rule's fixed identity: id, severity and the ISO/IEC 27001:2022 controls it serves.
+/// A rule's fixed identity: id, severity, the ISO/IEC 27001:2022 controls it serves and when
+/// it holds (the policy's rule table, `shared/spec/policy.md`).
 #[derive(Clone, Copy, Debug)]
 pub struct Rule {
     pub id: &'static str,
     pub severity: Severity,
     pub controls: &'static [&'static str],
+    /// When the rule holds, as the policy's rule table says it (and to whom it applies).
+    pub text: &'static str,
 }
 
 macro_rules! rules {
-    ($($name:ident = $id:literal, $sev:ident, [$($c:literal),+];)+) => {
-        $(pub const $name: Rule = Rule { id: $id, severity: Severity::$sev, controls: &[$($c),+] };)+
+    ($($name:ident = $id:literal, $sev:ident, [$($c:literal),+], $text:literal;)+) => {
+        $(pub const $name: Rule = Rule {
+            id: $id,
+            severity: Severity::$sev,
+            controls: &[$($c),+],
+            text: $text,
+        };)+
         /// Every rule in the order of the policy's rule table (`agreement.clause.<key>` stands
         /// for one rule per clause key).
         pub const ALL_RULES: &[Rule] = &[$($name),+];
@@ -35,30 +43,96 @@ macro_rules! rules {
 }
 
 rules! {
-    REGISTER_INCOMPLETE = "register.incomplete", Fail, ["5.19"];
-    SELECTION_ASSURANCE = "selection.assurance", Fail, ["5.19"];
-    SELECTION_ASSURANCE_COMPENSATED = "selection.assurance-compensated", Info, ["5.19"];
-    SELECTION_ASSURANCE_EXPIRING = "selection.assurance-expiring", Warn, ["5.22"];
-    SELECTION_ASSURANCE_EXCEPTIONS = "selection.assurance-exceptions", Warn, ["5.22"];
-    SELECTION_RESIDENCY = "selection.residency", Fail, ["5.19", "5.23"];
-    SELECTION_DPA = "selection.dpa", Fail, ["5.20"];
-    SELECTION_RISK_RATING = "selection.risk-rating", Fail, ["5.19"];
-    SELECTION_DUE_DILIGENCE = "selection.due-diligence", Fail, ["5.19"];
-    MODEL_EU_DATA = "model.eu-data", Fail, ["5.19", "5.23"];
-    MODEL_EU_INFERENCE = "model.eu-inference", Fail, ["5.19", "5.23"];
-    MODEL_NO_TRAINING = "model.no-training", Fail, ["5.20"];
-    AGREEMENT_WRITTEN = "agreement.written", Fail, ["5.20"];
-    AGREEMENT_CLAUSE = "agreement.clause", Fail, ["5.20"];
-    AGREEMENT_INCIDENT_HOURS = "agreement.incident-hours", Fail, ["5.20"];
-    AGREEMENT_EXPIRING = "agreement.expiring", Warn, ["5.22"];
-    FOURTH_PARTY_UNKNOWN = "fourth-party.unknown", Warn, ["5.21"];
-    FOURTH_PARTY_RESIDENCY = "fourth-party.residency", Fail, ["5.21"];
-    REVIEW_OVERDUE = "review.overdue", Fail, ["5.22"];
-    REVIEW_DUE_SOON = "review.due-soon", Warn, ["5.22"];
-    REVIEW_TRIGGERED = "review.triggered", Fail, ["5.22"];
-    REVIEW_INCOMPLETE = "review.incomplete", Warn, ["5.22"];
-    ESCALATION_RISK = "escalation.risk", Fail, ["5.19", "5.22"];
-    POLICY_REVIEW = "policy.review", Warn, ["5.1"];
+    REGISTER_INCOMPLETE = "register.incomplete", Fail, ["5.19"],
+        "Name, category, owner, at least one service and status are recorded.";
+    SELECTION_ASSURANCE = "selection.assurance", Fail, ["5.19"],
+        "In scope: there is current assurance (an ISO 27001 certificate or a SOC 2 Type II report covering the service), or compensation.";
+    SELECTION_ASSURANCE_COMPENSATED = "selection.assurance-compensated", Info, ["5.19"],
+        "In scope: reported when there is no current assurance but a questionnaire with compensating controls compensates.";
+    SELECTION_ASSURANCE_EXPIRING = "selection.assurance-expiring", Warn, ["5.22"],
+        "In scope, with current assurance: at least one current assurance item lapses more than 60 days ahead.";
+    SELECTION_ASSURANCE_EXCEPTIONS = "selection.assurance-exceptions", Warn, ["5.22"],
+        "In scope: no current assurance item lists exceptions that are not acknowledged.";
+    SELECTION_RESIDENCY = "selection.residency", Fail, ["5.19", "5.23"],
+        "In scope: at least one location is recorded and every location (storage, processing, inference, access) is in an allowed country, whatever the transfer mechanism.";
+    SELECTION_DPA = "selection.dpa", Fail, ["5.20"],
+        "In scope, personal data: an agreement in force has the GDPR Art. 28 processor terms.";
+    SELECTION_RISK_RATING = "selection.risk-rating", Fail, ["5.19"],
+        "In scope: all three risk inputs are recorded.";
+    SELECTION_DUE_DILIGENCE = "selection.due-diligence", Fail, ["5.19"],
+        "In scope, engaged: there is an approving due-diligence assessment.";
+    MODEL_EU_DATA = "model.eu-data", Fail, ["5.19", "5.23"],
+        "In scope, model inference: at least one location is recorded and no location of any purpose is outside the model regions.";
+    MODEL_EU_INFERENCE = "model.eu-inference", Fail, ["5.19", "5.23"],
+        "In scope, model inference: at least one inference location is recorded, and all of them are in the model regions.";
+    MODEL_NO_TRAINING = "model.no-training", Fail, ["5.20"],
+        "In scope, model inference: an agreement in force contains the no-training clause.";
+    AGREEMENT_WRITTEN = "agreement.written", Fail, ["5.20"],
+        "In scope: at least one agreement is in force.";
+    AGREEMENT_CLAUSE = "agreement.clause", Fail, ["5.20"],
+        "In scope: each clause the tier and category require is in an agreement in force.";
+    AGREEMENT_INCIDENT_HOURS = "agreement.incident-hours", Fail, ["5.20"],
+        "In scope, with an incident notification clause in force: one of those clauses states at most 72 hours.";
+    AGREEMENT_EXPIRING = "agreement.expiring", Warn, ["5.22"],
+        "In scope: no obligation's coverage by the agreements in force ends within 60 days.";
+    FOURTH_PARTY_UNKNOWN = "fourth-party.unknown", Warn, ["5.21"],
+        "In scope, personal data: the supplier's subprocessors are known.";
+    FOURTH_PARTY_RESIDENCY = "fourth-party.residency", Fail, ["5.21"],
+        "In scope, personal data: every country of every recorded subprocessor is an allowed country.";
+    REVIEW_OVERDUE = "review.overdue", Fail, ["5.22"],
+        "In scope, engaged: there is a last check (review or approving assessment) and the next review is not past.";
+    REVIEW_DUE_SOON = "review.due-soon", Warn, ["5.22"],
+        "In scope, engaged, not overdue: the next review is more than 30 days ahead.";
+    REVIEW_TRIGGERED = "review.triggered", Fail, ["5.22"],
+        "In scope, engaged: no incident, ownership, location or service change is dated after the last check.";
+    REVIEW_INCOMPLETE = "review.incomplete", Warn, ["5.22"],
+        "In scope, engaged, when the last check is a review: it records all four re-checks (assurance, DPA, residency, risk).";
+    ESCALATION_RISK = "escalation.risk", Fail, ["5.19", "5.22"],
+        "In scope, engaged: a supplier with any other failing rule has an open risk entry (remediate, replace, escalate or accept).";
+    POLICY_REVIEW = "policy.review", Warn, ["5.1"],
+        "The policy itself was reviewed within its review interval (12 months by default).";
+}
+
+/// What a risk may name in its `rules`: every rule a supplier can fail or be warned about
+/// under `policy`, `agreement.clause.<key>` for each clause of its catalogue (not the generic
+/// `agreement.clause`, nor the policy-level `policy.review`), in the rule table's order.
+pub fn supplier_rules(policy: &Policy) -> Vec<(String, Rule)> {
+    let mut out = Vec::new();
+    for rule in ALL_RULES {
+        if rule.id == POLICY_REVIEW.id {
+            continue;
+        }
+        if rule.id == AGREEMENT_CLAUSE.id {
+            for c in &policy.clauses {
+                out.push((format!("{}.{}", AGREEMENT_CLAUSE.id, c.key), *rule));
+            }
+        } else {
+            out.push((rule.id.to_string(), *rule));
+        }
+    }
+    out
+}
+
+/// The rule named `id` under `policy`, with when it holds (a clause rule names its clause);
+/// `None` for an id the policy does not have.
+pub fn rule_info(policy: &Policy, id: &str) -> Option<(Rule, String)> {
+    if let Some(key) = id
+        .strip_prefix(AGREEMENT_CLAUSE.id)
+        .and_then(|k| k.strip_prefix('.'))
+    {
+        let clause = policy.clause(key)?;
+        return Some((
+            AGREEMENT_CLAUSE,
+            format!(
+                "In scope, when the tier or category requires it: the clause “{}” ({key}) is in an agreement in force.",
+                clause.title
+            ),
+        ));
+    }
+    ALL_RULES
+        .iter()
+        .find(|r| r.id == id && r.id != AGREEMENT_CLAUSE.id && r.id != POLICY_REVIEW.id)
+        .map(|r| (*r, r.text.to_string()))
 }
 
 /// The model rules: a supplier failing any of them is ineligible.
@@ -352,11 +426,10 @@ pub fn evaluate_facts(facts: &Facts<'_>) -> Evaluation {
     fourth_party(facts, &mut findings);
     if facts.engaged {
         review(facts, &mut findings);
+        // An open risk entry: open, or accepted with an acceptance that has not expired
+        // (`RiskEntry::is_open_on`: an expired acceptance no longer escalates anything).
         if findings.iter().any(|f| f.severity == Severity::Fail)
-            && !supplier
-                .risks
-                .iter()
-                .any(|r| matches!(r.status, Some(RiskStatus::Open | RiskStatus::Accepted)))
+            && !supplier.risks.iter().any(|r| r.is_open_on(facts.as_of))
         {
             let failing: Vec<&str> = findings
                 .iter()

@@ -11,6 +11,8 @@
 //! - [`role`]: what an account may do (viewer, editor, admin).
 //! - [`section`]: a supplier's nested records by name and place (`locations[3]`).
 //! - [`remind`]: reminders of what is due, cut into windows and digests.
+//! - [`risks`]: the risk register, every supplier's risk entries grouped by risk id.
+//! - [`due`]: the action list (reviews, evidence, agreements, risks due).
 
 pub mod audit;
 pub mod country;
@@ -25,6 +27,7 @@ pub mod projection;
 pub mod read;
 pub mod remind;
 pub mod report;
+pub mod risks;
 pub mod role;
 pub mod same;
 pub mod section;

@@ -797,6 +797,52 @@ pub struct RiskEntry {
         with = "crate::date::serde_opt"
     )]
     pub due: Option<Date>,
+    /// What the risk is, in a few sentences (an extension of the format, as are the fields
+    /// below: see `docs/register-format-extensions.md`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The ids of the policy rules the risk answers (`selection.residency`): the findings it
+    /// escalates. The decoder only refuses blank ids; forms and the API check them against
+    /// the policy in force.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<String>,
+    /// When the risk was opened.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::date::serde_opt"
+    )]
+    pub opened: Option<Date>,
+    /// Who accepted the risk (status `accepted`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted_by: Option<String>,
+    /// The last day the acceptance holds; after it the risk must be decided again. Absent on
+    /// an accepted risk: the acceptance never expires (the spec's meaning of `accepted`).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::date::serde_opt"
+    )]
+    pub accepted_until: Option<Date>,
+}
+
+impl RiskEntry {
+    /// Whether the entry counts as an open risk entry for `escalation.risk` on `as_of`: status
+    /// `open`, or `accepted` with an acceptance that has not expired (no `accepted_until`, or
+    /// `accepted_until` on or after `as_of`). An expired acceptance is Vetted's extension of
+    /// the policy's definition (the spec has no `accepted_until`).
+    pub fn is_open_on(&self, as_of: Date) -> bool {
+        match self.status {
+            Some(RiskStatus::Open) => true,
+            Some(RiskStatus::Accepted) => self.accepted_until.is_none_or(|d| d >= as_of),
+            Some(RiskStatus::Treated | RiskStatus::Closed) | None => false,
+        }
+    }
+
+    /// Whether the entry is accepted and its acceptance ended before `as_of`.
+    pub fn acceptance_expired(&self, as_of: Date) -> bool {
+        self.status == Some(RiskStatus::Accepted) && self.accepted_until.is_some_and(|d| d < as_of)
+    }
 }
 
 /// The supplier's own subprocessors (our fourth parties).

@@ -91,6 +91,7 @@ pub fn policy_item(policy: &Policy, as_of: Date, within_days: u32) -> Option<Due
         rule: POLICY_REVIEW.id,
         date: Some(due),
         what,
+        risk: None,
     })
 }
 
@@ -111,25 +112,28 @@ fn epoch() -> Date {
     Date::from_ordinal_date(1970, 1).unwrap_or(Date::MIN)
 }
 
-/// The stable key of `item`.
+/// The stable key of `item`. A risk's item is keyed by the risk, not the supplier: a risk
+/// linked to several suppliers is one reminder.
 pub fn key(item: &DueItem) -> String {
     let date = item.date.map_or_else(|| "-".to_string(), format_date);
-    let subject = if item.supplier.is_empty() {
-        "policy"
-    } else {
-        &item.supplier
+    let subject = match (&item.risk, item.supplier.is_empty()) {
+        (Some(risk), _) => format!("risk:{risk}"),
+        (None, true) => "policy".to_string(),
+        (None, false) => item.supplier.clone(),
     };
     format!("{}|{subject}|{date}|{}", item.rule, item.what)
 }
 
 /// Every reminder on `as_of`: the due list's items (already computed, most urgent first) and
-/// the policy's own review, each with its key and window.
+/// the policy's own review, each with its key and window; an item whose key came before (a
+/// risk linked to several suppliers) only once, the first.
 pub fn reminders(
     due: impl IntoIterator<Item = DueItem>,
     policy: &Policy,
     as_of: Date,
     schedule: Schedule,
 ) -> Vec<Reminder> {
+    let mut seen = std::collections::HashSet::new();
     policy_item(policy, as_of, schedule.within_days)
         .into_iter()
         .chain(due)
@@ -138,6 +142,7 @@ pub fn reminders(
             window: window(&item, as_of, schedule),
             item,
         })
+        .filter(|r| seen.insert(r.key.clone()))
         .collect()
 }
 
@@ -253,6 +258,7 @@ mod tests {
             rule: "review.overdue",
             date,
             what: "review overdue".into(),
+            risk: None,
         }
     }
 
@@ -361,6 +367,33 @@ mod tests {
             ]
         );
         assert!(shares(&[], &["admin@example.eu".into()], &[]).is_empty());
+    }
+
+    #[test]
+    fn a_risk_linked_to_several_suppliers_is_one_reminder() {
+        let as_of = date!(2026 - 11 - 25);
+        let risk = |supplier: &str| DueItem {
+            supplier: supplier.into(),
+            name: None,
+            owner: Some("ciso@example.eu".into()),
+            kind: DueKind::Overdue,
+            rule: "escalation.risk",
+            date: Some(date!(2026 - 11 - 01)),
+            what: "risk R-12 past its due date".into(),
+            risk: Some("R-12".into()),
+        };
+        let r = reminders(
+            [risk("a"), risk("b")],
+            &Policy::default(),
+            as_of,
+            Schedule::default(),
+        );
+        assert_eq!(r.len(), 1);
+        assert_eq!(
+            r[0].key,
+            "escalation.risk|risk:R-12|2026-11-01|risk R-12 past its due date"
+        );
+        assert_eq!(r[0].item.supplier, "a");
     }
 
     #[test]

@@ -40,6 +40,9 @@ fn canonical_supplier(supplier: &Supplier) -> Supplier {
     }
     sort_by_json(&mut s.reviews);
     sort_by_json(&mut s.events);
+    for r in &mut s.risks {
+        r.rules.sort();
+    }
     sort_by_json(&mut s.risks);
     for p in &mut s.subprocessors.list {
         p.countries.sort();

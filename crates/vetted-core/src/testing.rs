@@ -395,21 +395,44 @@ fn arb_event() -> impl Strategy<Value = Event> {
 
 fn arb_risk_entry() -> impl Strategy<Value = RiskEntry> {
     (
-        opt_text(),
-        opt_text(),
-        opt_enum(RiskStatus::ALL),
-        opt_enum(Treatment::ALL),
-        opt_text(),
-        opt_date(),
+        (
+            opt_text(),
+            opt_text(),
+            opt_enum(RiskStatus::ALL),
+            opt_enum(Treatment::ALL),
+            opt_text(),
+            opt_date(),
+        ),
+        (
+            opt_text(),
+            // Rule ids are any text but a blank one (the decoder refuses those).
+            vec(
+                arb_text().prop_filter("not blank", |t| !t.trim().is_empty()),
+                0..3,
+            ),
+            opt_date(),
+            opt_text(),
+            opt_date(),
+        ),
     )
-        .prop_map(|(id, title, status, treatment, owner, due)| RiskEntry {
-            id,
-            title,
-            status,
-            treatment,
-            owner,
-            due,
-        })
+        .prop_map(
+            |(
+                (id, title, status, treatment, owner, due),
+                (description, rules, opened, accepted_by, accepted_until),
+            )| RiskEntry {
+                id,
+                title,
+                status,
+                treatment,
+                owner,
+                due,
+                description,
+                rules,
+                opened,
+                accepted_by,
+                accepted_until,
+            },
+        )
 }
 
 fn arb_subprocessors() -> impl Strategy<Value = Subprocessors> {
@@ -568,6 +591,9 @@ pub fn shuffle(register: &Register, seed: u64) -> Register {
         }
         rng.shuffle(&mut s.reviews);
         rng.shuffle(&mut s.events);
+        for risk in &mut s.risks {
+            rng.shuffle(&mut risk.rules);
+        }
         rng.shuffle(&mut s.risks);
         for p in &mut s.subprocessors.list {
             rng.shuffle(&mut p.countries);

@@ -294,6 +294,26 @@ fn problems(text: &str, syntax: Syntax) -> Vec<Problem> {
     "suppliers[0].assurance[0].documents[0].sha256",
     "\"0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789A…\" is not a SHA-256: it must be lowercase hexadecimal digits (0-9, a-f)"
 )]
+#[case::risk_rule_blank(
+    r#""risks": [{"id": "R-1", "rules": ["selection.dpa", ⟨"  "]}]"#,
+    "suppliers[0].risks[0].rules[1]",
+    "\"  \" is not a rule id: name a rule of the policy, such as selection.residency"
+)]
+#[case::risk_rule_not_a_string(
+    r#""risks": [{"id": "R-1", "rules": [⟨7]}]"#,
+    "suppliers[0].risks[0].rules[0]",
+    "expected a rule id (a string such as selection.residency), found number 7"
+)]
+#[case::risk_accepted_until_not_a_date(
+    r#""risks": [{"id": "R-1", "status": "accepted", "accepted_until": ⟨"2026-02-30"}]"#,
+    "suppliers[0].risks[0].accepted_until",
+    "\"2026-02-30\" is not a date: expected YYYY-MM-DD that exists"
+)]
+#[case::risk_unknown_field(
+    r#""risks": [{"id": "R-1", ⟨"accepted_untill": "2026-01-01"}]"#,
+    "suppliers[0].risks[0].accepted_untill",
+    "unknown field: expected one of id, title, status, treatment, owner, due, description, rules, opened, accepted_by or accepted_until (did you mean \"accepted_until\"?)"
+)]
 #[case::odd_key(
     r#"⟨"a key": 1"#,
     "suppliers[0][\"a key\"]",

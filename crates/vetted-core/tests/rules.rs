@@ -48,6 +48,8 @@ type Mutation = fn(&mut Supplier);
 #[case::cert_not_covering(AS_OF, |s: &mut Supplier| s.assurance[0].covers_service = false, &["selection.assurance", "escalation.risk"], Verdict::NonCompliant)]
 #[case::failing_with_open_risk(AS_OF, |s: &mut Supplier| { s.assurance.clear(); s.risks.push(open_risk()); }, &["selection.assurance"], Verdict::NonCompliant)]
 #[case::accepted_risk_counts(AS_OF, |s: &mut Supplier| { s.assurance.clear(); s.risks.push(RiskEntry { status: Some(RiskStatus::Accepted), ..RiskEntry::default() }); }, &["selection.assurance"], Verdict::NonCompliant)]
+#[case::acceptance_until_as_of_counts(AS_OF, |s: &mut Supplier| { s.assurance.clear(); s.risks.push(RiskEntry { status: Some(RiskStatus::Accepted), accepted_until: Some(d("2026-11-25")), ..RiskEntry::default() }); }, &["selection.assurance"], Verdict::NonCompliant)]
+#[case::expired_acceptance_does_not(AS_OF, |s: &mut Supplier| { s.assurance.clear(); s.risks.push(RiskEntry { status: Some(RiskStatus::Accepted), accepted_until: Some(d("2026-11-24")), ..RiskEntry::default() }); }, &["selection.assurance", "escalation.risk"], Verdict::NonCompliant)]
 #[case::closed_risk_does_not(AS_OF, |s: &mut Supplier| { s.assurance.clear(); s.risks.push(RiskEntry { status: Some(RiskStatus::Closed), ..RiskEntry::default() }); }, &["selection.assurance", "escalation.risk"], Verdict::NonCompliant)]
 #[case::other_kinds_never_count(AS_OF, |s: &mut Supplier| { s.assurance[0].kind = AssuranceKind::Iso27701; }, &["selection.assurance", "escalation.risk"], Verdict::NonCompliant)]
 // SOC 2 Type II: period ended exactly 12 months before as_of is still current (and expiring)

@@ -169,6 +169,20 @@ pub trait Store:
         change: &Change,
     ) -> Result<StoredSupplier, StoreError>;
 
+    /// Replaces several suppliers in one transaction, each under the version its caller read
+    /// (`(supplier, expected_version)` pairs), with one `supplier.update` audit entry per
+    /// supplier that changed: every change is written, or none. A supplier stored at another
+    /// version is [`StoreError::Stale`] with it (the first in the order given), one not stored
+    /// is [`StoreError::NotFound`], an id given twice is a [`StoreError::Conflict`]; then
+    /// nothing is written. Suppliers equal to what is stored are left as they are. Returns the
+    /// suppliers as stored now, in the order given. The risk register's edits, which write
+    /// every copy of a risk, go through this.
+    async fn update_suppliers(
+        &self,
+        updates: &[(Supplier, i64)],
+        change: &Change,
+    ) -> Result<Vec<StoredSupplier>, StoreError>;
+
     /// Archives the supplier if it is still at `expected_version` (audit action
     /// `supplier.archive`, with the record before and after): it gets the next version and
     /// leaves the listings. Already archived: nothing is written. Errors as

@@ -157,6 +157,20 @@ pub(crate) fn update<'a>(
     })
 }
 
+/// Refuses a batch of updates that names a supplier twice (its versions would contradict).
+pub(crate) fn distinct(updates: &[(Supplier, i64)]) -> Result<(), StoreError> {
+    for (i, (s, _)) in updates.iter().enumerate() {
+        if updates[..i].iter().any(|(t, _)| t.id == s.id) {
+            return Err(StoreError::Conflict {
+                what: "supplier",
+                id: s.id.to_string(),
+                reason: "given twice in one write".to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Archives (`archive`) or restores (`!archive`) the stored supplier. The row borrows nothing
 /// from the caller, so the decision owns the supplier it writes.
 pub(crate) fn set_archived(

@@ -369,6 +369,7 @@ writes_conformance_tests!(fresh;
     update_needs_the_stored_version_and_stale_carries_the_current_state,
     an_update_equal_to_the_stored_supplier_writes_nothing,
     archived_suppliers_leave_the_listings_and_keep_their_row,
+    several_updates_are_written_together_or_not_at_all,
 );
 
 audit_conformance_tests!(fresh;

@@ -77,9 +77,10 @@ pub enum ApiError {
         current: Option<serde_json::Value>,
     },
     /// A write that does not say which version it read (428): it must send `If-Match` with
-    /// the `ETag` of its read, so it cannot overwrite a change it has not seen.
+    /// the `ETag` of its read (a risk: the `versions` of its read), so it cannot overwrite a
+    /// change it has not seen.
     #[error(
-        "send the version you read in If-Match (the ETag of your read, such as \"3\"), so no change you have not seen is overwritten"
+        "send the version you read in If-Match (the ETag of your read, such as \"3\"; for a risk, the `versions` of your read in the body), so no change you have not seen is overwritten"
     )]
     PreconditionRequired,
     /// The body is larger than the server accepts (413).

@@ -1,6 +1,7 @@
-//! The register evaluated in memory, shared by the dashboard and the due queue: every
-//! supplier's verdict, tier and failing rules, the counts the dashboard shows, and the due
-//! list, computed once and answered again until the register, the policy or the date changes.
+//! The register evaluated in memory, shared by the dashboard, the due queue and the risk
+//! register: every supplier's verdict, tier and failing rules, the counts the dashboard shows,
+//! the due list and the risks grouped by id, computed once and answered again until the
+//! register, the policy or the date changes.
 //!
 //! Evaluating 20,000 suppliers means decoding every stored document (the narrow table of
 //! stored evaluations holds no findings or due items) and running the engine on each: some
@@ -35,6 +36,7 @@ use vetted_core::engine::{ESCALATION_RISK, MODEL_RULES};
 use vetted_core::model::{Supplier, SupplierId, Tier, Verdict};
 use vetted_core::policy::Policy;
 use vetted_core::report::{Severity, Summary};
+use vetted_core::risks::RiskRegister;
 use vetted_store::{Evaluator, StoreError, SupplierQuery};
 
 use crate::AppState;
@@ -133,6 +135,8 @@ pub struct Snapshot {
     pub ineligible_count: usize,
     /// How many suppliers fail without an escalation ([`Snapshot::unescalated`]).
     pub unescalated_count: usize,
+    /// The risk register: every supplier's risk entries grouped by risk id.
+    pub risks: RiskRegister,
 }
 
 /// A [`Snapshot`] in the making: suppliers are added a page at a time (in register order), so
@@ -171,6 +175,7 @@ impl SnapshotBuilder {
                 due_in_window: HashMap::new(),
                 ineligible_count: 0,
                 unescalated_count: 0,
+                risks: RiskRegister::new(),
             },
             rule_counts: HashMap::new(),
         }
@@ -194,6 +199,7 @@ impl SnapshotBuilder {
             Some(s.horizon_days),
         ));
         for (supplier, r) in suppliers.iter().zip(report.suppliers) {
+            s.risks.add(supplier);
             s.tiers.add(r.tier);
             let row = r
                 .tier
@@ -235,6 +241,7 @@ impl SnapshotBuilder {
         snapshot.due_in_window = due_in_window;
         snapshot.ineligible_count = snapshot.ineligible().count();
         snapshot.unescalated_count = snapshot.unescalated().count();
+        snapshot.risks = std::mem::take(&mut snapshot.risks).finish();
         snapshot
     }
 }
@@ -268,6 +275,11 @@ impl Snapshot {
     /// The failing suppliers without an open risk entry, in register order.
     pub fn unescalated(&self) -> impl Iterator<Item = &SupplierFacts> {
         self.suppliers.iter().filter(|s| s.unescalated())
+    }
+
+    /// The supplier with this id (not archived).
+    pub fn supplier(&self, id: &str) -> Option<&SupplierFacts> {
+        self.suppliers.iter().find(|s| s.id.as_str() == id)
     }
 }
 

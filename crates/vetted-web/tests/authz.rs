@@ -59,6 +59,10 @@ const MIN_ROLE: &[(&str, &str, Need)] = &[
     ("PUT", "/api/v1/policy", ADMIN),
     ("GET", "/api/v1/policy/versions", VIEWER),
     ("GET", "/api/v1/policy/versions/{number}", VIEWER),
+    ("POST", "/api/v1/policy/review", ADMIN),
+    ("GET", "/api/v1/risks", VIEWER),
+    ("GET", "/api/v1/risks/{id}", VIEWER),
+    ("PUT", "/api/v1/risks/{id}", EDITOR),
     ("GET", "/api/v1/due", VIEWER),
     ("GET", "/api/v1/notifications/deliveries", ADMIN),
     ("POST", "/api/v1/notifications/run", ADMIN),
@@ -286,6 +290,9 @@ impl World {
             self.target_user.as_str()
         } else if path.starts_with("/api/v1/tokens/") {
             self.target_token.as_str()
+        } else if path.starts_with("/api/v1/risks/") {
+            // A risk of the example register (frontier-reasoning's).
+            "R-07"
         } else {
             "stratocloud"
         };
@@ -333,6 +340,8 @@ impl World {
                 Some(json!({"to": "someone@example.org"})),
                 StatusCode::UNPROCESSABLE_ENTITY,
             ),
+            // A review dated today (each call stores one more policy version).
+            ("POST", "/api/v1/policy/review") => (Some(json!({})), ok),
             ("GET", _) | ("POST", "/api/v1/notifications/run") => (None, ok),
             _ => return None,
         })

@@ -25,6 +25,7 @@ fn concrete(path: &str) -> String {
     let mut out = path.to_string();
     for (param, value) in [
         ("{id}", "stratocloud"),
+        ("{risk_id}", "R-07"),
         ("{section}", "locations"),
         ("{index}", "0"),
         ("{name}", "vetted.css"),

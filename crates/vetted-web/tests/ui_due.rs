@@ -191,32 +191,62 @@ async fn editors_get_a_link_to_the_form_that_deals_with_each_item(backend: Backe
     let page = editor.get("/due?within=90d").await;
     assert_eq!(page.all("table#due thead th[scope=col]").len(), 6);
     let mut checked = 0;
+    let (mut reviews, mut risks, mut escalations) = (0, 0, 0);
     for tr in page.all("table#due tbody tr") {
         let supplier = tr.attr("data-supplier").unwrap();
         let rule = tr.attr("data-rule").unwrap();
+        let kind = tr.attr("data-kind").unwrap();
+        let what = text(
+            tr.select(&scraper::Selector::parse("td").unwrap())
+                .next()
+                .unwrap(),
+        );
         let action = tr
             .select(&scraper::Selector::parse("a.action").unwrap())
             .next()
             .unwrap_or_else(|| panic!("no action for {rule}"));
-        let section = match rule {
-            "review.overdue" | "review.triggered" | "review.due-soon" => "reviews",
-            "selection.assurance" | "selection.assurance-expiring" => "assurance",
-            "agreement.expiring" => "agreements",
-            "selection.due-diligence" => "assessments",
-            "escalation.risk" => "risks",
-            other => panic!("an item of {other}"),
-        };
-        assert_eq!(
-            action.attr("href"),
-            Some(format!("/suppliers/{supplier}/{section}/new").as_str())
-        );
+        let href = action.attr("href").unwrap();
+        match (rule, kind) {
+            // A review's rows start the review workflow.
+            ("review.overdue" | "review.triggered" | "review.due-soon", _) => {
+                assert_eq!(href, format!("/suppliers/{supplier}/review"));
+                assert!(text(action).starts_with("Start review"));
+                reviews += 1;
+            }
+            // A failing supplier without an escalation opens a risk prefilled with it.
+            ("escalation.risk", "missing") => {
+                assert!(
+                    href.starts_with(&format!("/risks/new?supplier={supplier}&rule=")),
+                    "{href}"
+                );
+                assert!(!href.contains("rule=escalation.risk"), "{href}");
+                escalations += 1;
+            }
+            // A risk past due or due soon opens that risk's form.
+            ("escalation.risk", _) => {
+                let id = what.split_whitespace().nth(1).unwrap();
+                assert_eq!(href, format!("/risks/{id}/edit"), "{what}");
+                risks += 1;
+            }
+            (other, _) => {
+                let section = match other {
+                    "selection.assurance" | "selection.assurance-expiring" => "assurance",
+                    "agreement.expiring" => "agreements",
+                    "selection.due-diligence" => "assessments",
+                    other => panic!("an item of {other}"),
+                };
+                assert_eq!(href, format!("/suppliers/{supplier}/{section}/new"));
+            }
+        }
         // The link names its supplier for screen readers.
         assert!(text(action).contains(" for "), "{}", text(action));
         checked += 1;
     }
     assert!(checked > 5);
-    let review = page.one("table#due tr[data-rule=\"review.overdue\"] a.action");
-    assert!(text(review).starts_with("Record a review"));
+    assert!(
+        reviews > 0 && risks > 0 && escalations > 0,
+        "{reviews} {risks} {escalations}"
+    );
 }
 
 async fn a_window_that_cannot_be_shown_is_explained_at_its_field(backend: Backend) {

@@ -37,6 +37,8 @@ enum Command {
     Supplier(commands::supplier::Command),
     #[command(subcommand)]
     Audit(commands::audit::Command),
+    #[command(subcommand)]
+    Risk(commands::risk::Command),
     Due(commands::due::Opts),
     Notify(commands::notify::Opts),
     #[command(subcommand)]
@@ -74,6 +76,7 @@ fn main() -> ExitCode {
             Command::Export(o) => commands::export::run(&ctx, o).await,
             Command::Supplier(c) => commands::supplier::run(&ctx, c).await,
             Command::Audit(c) => commands::audit::run(&ctx, c).await,
+            Command::Risk(c) => commands::risk::run(&ctx, c).await,
             Command::Due(o) => commands::due::run(&ctx, o).await,
             Command::Notify(o) => commands::notify::run(&ctx, o).await,
             Command::User(c) => commands::user::run(&ctx, c).await,

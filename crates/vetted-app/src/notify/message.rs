@@ -28,6 +28,20 @@ pub struct Hook {
     pub body: String,
 }
 
+/// `s` as one URL path segment: unreserved characters as they are, every other byte
+/// percent-encoded (a risk id is free text).
+fn path_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
 /// One line of a digest.
 pub(crate) struct Line {
     pub subject: String,
@@ -89,6 +103,8 @@ impl Digest<'_> {
     fn url(&self, r: &Reminder) -> String {
         if r.is_policy() {
             format!("{}/admin/policy", self.base_url)
+        } else if let Some(risk) = &r.item.risk {
+            format!("{}/risks/{}", self.base_url, path_segment(risk))
         } else {
             format!("{}/suppliers/{}", self.base_url, r.item.supplier)
         }
@@ -265,6 +281,7 @@ mod tests {
             rule: "review.overdue",
             date: Some(date!(2026 - 11 - 01)),
             what: what.into(),
+            risk: None,
         };
         reminders(
             [
@@ -309,6 +326,25 @@ mod tests {
                 .contains(r#"<a href="https://vetted.example.eu/suppliers/acme">"#)
         );
         assert!(e.html.find("Overdue").unwrap() < e.html.find("Due soon").unwrap());
+    }
+
+    #[test]
+    fn a_risk_links_to_its_page() {
+        let mut r = sample();
+        r[0].item.risk = Some("R 12/a".into());
+        let d = Digest {
+            items: r.iter().collect(),
+            as_of: date!(2026 - 11 - 25),
+            base_url: "https://v.example.eu",
+            everything: true,
+            test: false,
+        };
+        assert!(
+            d.email("a@example.eu")
+                .unwrap()
+                .text
+                .contains("https://v.example.eu/risks/R%2012%2Fa")
+        );
     }
 
     #[test]

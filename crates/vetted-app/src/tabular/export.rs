@@ -186,6 +186,11 @@ pub(crate) fn each_row<'r, E>(
                 "treatment" => choice(r.treatment, Treatment::as_str),
                 "owner" => text(r.owner.as_ref()),
                 "due" => date(r.due),
+                "description" => text(r.description.as_ref()),
+                "rules" => lines(&r.rules),
+                "opened" => date(r.opened),
+                "accepted_by" => text(r.accepted_by.as_ref()),
+                "accepted_until" => date(r.accepted_until),
                 _ => Out::Blank,
             }),
             layout::SUBPROCESSORS => rows!(&s.subprocessors.list, |p, name| match name {

@@ -822,6 +822,11 @@ fn read_risk(r: &mut Row<'_, '_, '_, '_>) -> RiskEntry {
         treatment: r.choice("treatment", Treatment::parse, Treatment::expected),
         owner: r.text("owner"),
         due: r.date("due"),
+        description: r.text("description"),
+        rules: r.lines("rules"),
+        opened: r.date("opened"),
+        accepted_by: r.text("accepted_by"),
+        accepted_until: r.date("accepted_until"),
     }
 }
 

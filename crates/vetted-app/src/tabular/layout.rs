@@ -646,7 +646,7 @@ impl Layout {
             Sheet {
                 name: RISKS,
                 noun: "risk",
-                help: "Entries of the risk register linked to a supplier.",
+                help: "Entries of the risk register linked to a supplier. A risk linked to several suppliers has one row per supplier with the same id; keep those rows equal.",
                 columns: vec![
                     supplier_column(),
                     col(
@@ -667,6 +667,19 @@ impl Layout {
                     ),
                     col("owner", Values::Text, "Who owns it."),
                     col("due", Values::Date, "When its treatment is due."),
+                    col("description", Values::Text, "What the risk is."),
+                    col(
+                        "rules",
+                        Values::Lines,
+                        "The ids of the policy rules the risk answers, one per line (selection.residency).",
+                    ),
+                    col("opened", Values::Date, "When the risk was opened."),
+                    col("accepted_by", Values::Text, "Who accepted the risk."),
+                    col(
+                        "accepted_until",
+                        Values::Date,
+                        "The last day the acceptance holds; blank: it does not expire.",
+                    ),
                 ],
             },
             Sheet {

@@ -172,6 +172,7 @@ enum Expect {
     NumberOrText,
     Size,
     Hash,
+    RuleId,
     OneOf(fn() -> String),
 }
 
@@ -195,6 +196,7 @@ impl fmt::Display for Expect {
             Expect::NumberOrText => f.write_str("a number or a string"),
             Expect::Size => f.write_str("a whole number of bytes (an integer ≥ 0)"),
             Expect::Hash => f.write_str("a SHA-256 (64 lowercase hexadecimal digits)"),
+            Expect::RuleId => f.write_str("a rule id (a string such as selection.residency)"),
             Expect::OneOf(expected) => write!(f, "one of {}", expected()),
         }
     }
@@ -391,6 +393,11 @@ fields!(RiskEntryField {
     Treatment = "treatment",
     Owner = "owner",
     Due = "due",
+    Description = "description",
+    Rules = "rules",
+    Opened = "opened",
+    AcceptedBy = "accepted_by",
+    AcceptedUntil = "accepted_until",
 });
 
 fields!(SubprocessorsField { Known = "known", List = "list" });
@@ -1589,10 +1596,31 @@ impl<'a, 'o, S: Source<'a> + Send> Decoder<'a, 'o, S> {
                 RiskEntryField::Treatment => r.treatment = d.wire(path)?.ok(),
                 RiskEntryField::Owner => r.owner = d.opt_text(path)?,
                 RiskEntryField::Due => r.due = d.opt_date(path)?,
+                RiskEntryField::Description => r.description = d.opt_text(path)?,
+                RiskEntryField::Rules => r.rules = d.list(path, Expect::RuleId, Self::rule_id)?,
+                RiskEntryField::Opened => r.opened = d.opt_date(path)?,
+                RiskEntryField::AcceptedBy => r.accepted_by = d.opt_text(path)?,
+                RiskEntryField::AcceptedUntil => r.accepted_until = d.opt_date(path)?,
             }
             Ok(())
         })?;
         Ok(got.map(|_| r))
+    }
+
+    /// A policy rule id of a risk entry: any text but a blank one (the decoder knows no
+    /// policy; forms and the API check the ids against the policy in force).
+    fn rule_id(&mut self, path: &Path<'_>) -> Result<Got<String>, Fatal> {
+        let got = self.parsed(path, Expect::RuleId, |s| {
+            if s.trim().is_empty() {
+                Err(format!(
+                    "{} is not a rule id: name a rule of the policy, such as selection.residency",
+                    quote(s)
+                ))
+            } else {
+                Ok(s.to_string())
+            }
+        })?;
+        Ok(got.map(|(v, _)| v))
     }
 
     fn subprocessors(&mut self, path: &Path<'_>) -> Result<Subprocessors, Fatal> {

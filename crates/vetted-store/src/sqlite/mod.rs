@@ -564,6 +564,48 @@ impl Store for SqliteStore {
         }
     }
 
+    async fn update_suppliers(
+        &self,
+        updates: &[(Supplier, i64)],
+        change: &Change,
+    ) -> Result<Vec<StoredSupplier>, StoreError> {
+        writes::distinct(updates)?;
+        let (mut tx, key) = self.begin_write("updating suppliers").await?;
+        // Every decision first: a stale or missing supplier refuses the whole write before
+        // anything is written (dropping the transaction rolls back).
+        let mut decisions = Vec::with_capacity(updates.len());
+        for (supplier, expected) in updates {
+            let current = current(&mut tx, supplier.id.as_str()).await?;
+            decisions.push(writes::update(
+                supplier,
+                current.as_ref(),
+                *expected,
+                change,
+            )?);
+        }
+        let mut results = Vec::with_capacity(decisions.len());
+        let mut sealer = None;
+        for decision in decisions {
+            match decision {
+                Decision::Unchanged(stored) => results.push(stored),
+                Decision::Write { row, entry, result } => {
+                    if sealer.is_none() {
+                        sealer = Some(audit::start(&mut tx, key).await?);
+                    }
+                    write_row(&mut tx, &row, None).await?;
+                    if let Some(sealer) = sealer.as_mut() {
+                        audit::append(&mut tx, sealer, [entry]).await?;
+                    }
+                    results.push(result);
+                }
+            }
+        }
+        if sealer.is_some() {
+            tx.commit().await.map_err(context("updating suppliers"))?;
+        }
+        Ok(results)
+    }
+
     async fn archive_supplier(
         &self,
         id: &SupplierId,

@@ -163,6 +163,109 @@ pub async fn archived_suppliers_leave_the_listings_and_keep_their_row(store: &dy
     ));
 }
 
+pub async fn several_updates_are_written_together_or_not_at_all(store: &dyn Store) {
+    super::import(
+        store,
+        &super::register([supplier("a", "A"), supplier("b", "B"), supplier("c", "C")]),
+    )
+    .await;
+    let before = entries(store).await;
+
+    // Two changed and one equal to what is stored: two versions and two entries.
+    let written = store
+        .update_suppliers(
+            &[
+                (supplier("a", "A2"), 1),
+                (supplier("b", "B"), 1),
+                (supplier("c", "C2"), 1),
+            ],
+            &change(),
+        )
+        .await
+        .unwrap();
+    let versions: Vec<(String, i64)> = written
+        .iter()
+        .map(|s| (s.supplier.id.to_string(), s.version))
+        .collect();
+    assert_eq!(
+        versions,
+        [("a".into(), 2), ("b".into(), 1), ("c".into(), 2)]
+    );
+    assert_eq!(entries(store).await, before + 2);
+    let trail = store.audit_entries(&AuditQuery::default()).await.unwrap();
+    let subjects: Vec<Option<&str>> = trail[before..]
+        .iter()
+        .map(|e| e.subject.as_deref())
+        .collect();
+    assert_eq!(subjects, [Some("a"), Some("c")]);
+    assert!(
+        trail[before..]
+            .iter()
+            .all(|e| e.action == "supplier.update")
+    );
+
+    // One stale version refuses the whole write: the other change is not written either.
+    match store
+        .update_suppliers(
+            &[(supplier("a", "A3"), 2), (supplier("c", "C3"), 1)],
+            &change(),
+        )
+        .await
+    {
+        Err(StoreError::Stale { current }) => {
+            assert_eq!(current.supplier.id.as_str(), "c");
+            assert_eq!(current.version, 2);
+        }
+        other => panic!("expected Stale, got {other:?}"),
+    }
+    assert_eq!(
+        listing(store).await,
+        [("a".into(), 2), ("b".into(), 1), ("c".into(), 2)]
+    );
+    assert_eq!(
+        store
+            .get_supplier(&id("a"))
+            .await
+            .unwrap()
+            .supplier
+            .name
+            .as_deref(),
+        Some("A2")
+    );
+
+    // A supplier not stored, or one given twice: nothing is written.
+    assert!(matches!(
+        store
+            .update_suppliers(
+                &[(supplier("a", "A3"), 2), (supplier("zz", "Z"), 1)],
+                &change()
+            )
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        store
+            .update_suppliers(
+                &[(supplier("a", "A3"), 2), (supplier("a", "A4"), 2)],
+                &change()
+            )
+            .await,
+        Err(StoreError::Conflict { .. })
+    ));
+    assert_eq!(
+        entries(store).await,
+        before + 2,
+        "refused writes wrote no entry"
+    );
+    assert!(
+        store
+            .verify_audit(&super::key(), None)
+            .await
+            .unwrap()
+            .is_ok()
+    );
+}
+
 /// Two writers update the same supplier from the same version, through `one` and `two` (the
 /// same store, or two stores on one database): exactly one wins, the other gets Stale with the
 /// winner's state, and every field of the winner is stored.

@@ -13,6 +13,7 @@
 //! - [`register`]: the import and export of the register document.
 //! - [`audit`]: the audit trail (entries, a supplier's history, head, verify, export).
 //! - [`notifications`]: reminders (admins): the delivery log, a run now, a test e-mail, a retry.
+//! - [`risks`]: the risk register (list, one risk, a risk written into its suppliers).
 //! - [`params`]: query parameters shared by several endpoints (`as_of`).
 
 pub mod audit;
@@ -21,6 +22,7 @@ pub mod notifications;
 pub mod params;
 pub mod policy;
 pub mod register;
+pub mod risks;
 pub mod suppliers;
 
 use std::sync::OnceLock;
@@ -58,6 +60,7 @@ pub const SESSION_COOKIE: &str = "vetted_session";
         (name = "evaluation", description = "The policy's verdicts: summary and due list."),
         (name = "policy", description = "The supplier policy in force and its stored versions."),
         (name = "register", description = "The register document: import and export."),
+        (name = "risks", description = "The risk register: every supplier's risk entries grouped by risk id."),
         (name = "audit", description = "The audit trail: entries, a supplier's history, the chain head, verification, export."),
         (name = "operations", description = "Health probes and this document; no login."),
         (name = "accounts", description = "Sign-in, sessions, users and API tokens; the first-run setup."),
@@ -105,6 +108,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(register::routes())
         .merge(audit::routes())
         .merge(notifications::routes())
+        .merge(risks::routes())
         .merge(crate::auth::routes())
 }
 

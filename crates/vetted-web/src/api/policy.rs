@@ -1,7 +1,9 @@
 //! The supplier policy: `GET /api/v1/policy` (the policy in force, as TOML text and as a parsed
 //! view, with the stored version it is), `PUT /api/v1/policy` (an admin uploads a new version:
 //! validated, stored with an audit entry, in force at once), `GET /api/v1/policy/versions`
-//! (the history) and `GET /api/v1/policy/versions/{number}` (one version's text).
+//! (the history), `GET /api/v1/policy/versions/{number}` (one version's text) and
+//! `POST /api/v1/policy/review` (an admin records a review of the policy: a new version whose
+//! `last_review` is the review's date).
 
 use std::collections::BTreeMap;
 
@@ -33,6 +35,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_policy, put_policy))
         .routes(routes!(list_policy_versions))
         .routes(routes!(get_policy_version))
+        .routes(routes!(post_policy_review))
 }
 
 /// One clause of the policy's catalogue.
@@ -383,4 +386,116 @@ pub async fn get_policy_version(
         version: PolicyVersionView::from(&version),
         toml: version.toml,
     }))
+}
+
+/// A review of the policy: when, and optionally its new version string and owner.
+#[derive(Clone, Debug, Default, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyReviewBody {
+    /// The day of the review, `YYYY-MM-DD` (default: today, UTC): not in the future, not before
+    /// the last review recorded.
+    #[serde(default, with = "vetted_core::date::serde_opt")]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub date: Option<Date>,
+    /// A new version string for the policy (`2026.2`), if the review changes it.
+    #[serde(default)]
+    pub version: Option<String>,
+    /// A new owner, if the review changes it.
+    #[serde(default)]
+    pub owner: Option<String>,
+}
+
+/// Records a review of the policy in force (`policy.review`, control 5.1): its text with
+/// `last_review` set to the review's date (and the new version and owner, if given), every other
+/// line as it was, uploaded as the next version through [`upload_policy`] (validated, audited,
+/// in force at once). Problems by field (`date`, `version`, `owner`) are
+/// [`ApiError::Invalid`]; a policy whose text the server does not know is a conflict.
+pub async fn review_policy(
+    state: &AppState,
+    review: &PolicyReviewBody,
+    actor: vetted_core::audit::Actor,
+) -> Result<PolicyView, ApiError> {
+    let active = state.policy();
+    let day = super::params::today();
+    let date = review.date.unwrap_or(day);
+    let mut problems = Vec::new();
+    if date > day {
+        problems.push(Problem::at(
+            "date",
+            format!("{date} is in the future: record a review once it took place"),
+        ));
+    }
+    if date < active.policy.last_review {
+        problems.push(Problem::at(
+            "date",
+            format!(
+                "{date} is before the last review recorded, {}",
+                active.policy.last_review
+            ),
+        ));
+    }
+    for (field, value) in [("version", &review.version), ("owner", &review.owner)] {
+        if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+            problems.push(Problem::at(
+                field,
+                "must not be blank: leave it out to keep the current one",
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::Invalid(problems));
+    }
+    let text = active.toml.as_deref().ok_or_else(|| {
+        ApiError::conflict(
+            "the text of the policy in force is not known to this server: upload the policy file first, then record its review",
+        )
+    })?;
+    let text = vetted_app::policy_review::reviewed_text(
+        text,
+        &vetted_app::policy_review::PolicyReview {
+            date,
+            version: review.version.as_ref().map(|v| v.trim().to_string()),
+            owner: review.owner.as_ref().map(|v| v.trim().to_string()),
+        },
+    )
+    .map_err(|e| match e {
+        vetted_app::policy_review::ReviewError::Blank(field) => {
+            ApiError::invalid(field, "must not be blank")
+        }
+        e @ vetted_app::policy_review::ReviewError::NotToml(_) => {
+            ApiError::internal("editing the policy in force for its review", &e)
+        }
+    })?;
+    upload_policy(state, &text, actor).await
+}
+
+/// Records a review of the policy (admin): a new version of the policy in force whose
+/// `last_review` is the review's date (default today), with a new version string and owner if
+/// given; everything else in the file is kept as written. Validated, audited and in force at
+/// once, as an upload.
+#[utoipa::path(
+    post,
+    path = "/api/v1/policy/review",
+    tag = "policy",
+    request_body(content = PolicyReviewBody, description = "The review", content_type = "application/json"),
+    responses(
+        (status = 200, description = "The reviewed policy, now in force", body = PolicyView),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 409, description = "The server does not know the text of the policy in force", body = ErrorBody),
+        (status = 413, description = "The body is over the size limit", body = ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
+        (status = 422, description = "A date in the future or before the last review, a blank version or owner", body = ErrorBody),
+        (status = 500, description = "An internal error (logged; the body says no more)", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn post_policy_review(
+    Admin(principal): Admin,
+    State(state): State<AppState>,
+    ApiQuery(NoQuery): ApiQuery<NoQuery>,
+    crate::extract::ApiJson(body): crate::extract::ApiJson<PolicyReviewBody>,
+) -> Result<Json<PolicyView>, ApiError> {
+    Ok(Json(review_policy(&state, &body, principal.actor()).await?))
 }

@@ -89,6 +89,8 @@ pub struct Flagged {
     pub rules: Vec<String>,
     /// How many other failing rules are not shown.
     pub more: usize,
+    /// "Open a risk" for it, prefilled with every rule it fails (editors see the link).
+    pub open_risk: String,
 }
 
 impl Flagged {
@@ -97,6 +99,7 @@ impl Flagged {
         Flagged {
             name: s.name.clone().unwrap_or_else(|| id.clone()),
             href: format!("/suppliers/{}", url_segment(&id)),
+            open_risk: crate::ui::risks::open_risk_url(&id, s.failing.iter().map(String::as_str)),
             id,
             rules,
             more,

@@ -2,7 +2,9 @@
 //! `vetted due` list it (the same engine function, through the register's
 //! [`crate::snapshot`]), in pages of 100. A window selector (`within=30d|60d|90d`, default the
 //! policy's due-soon window), filters by urgency (`kind`) and by what is due (`rule`), and for
-//! editors a link per row to the form that deals with it (record a review, add evidence …).
+//! editors a link per row to what deals with it: "Start review" (the review workflow) for
+//! reviews, the risk's form for a risk overdue, "Open a risk" prefilled for a failing supplier
+//! without an escalation, the new-record form of the section for the others (add evidence …).
 //!
 //! [`DUE_RULES`] names the kinds of items the engine puts on the list; the dashboard counts
 //! them too.
@@ -23,7 +25,8 @@ use super::register::{Choice, FieldProblem, query_string, url_segment};
 use super::{Chrome, Nav, PageError, Pages, SignedIn, VIEWER, render};
 use crate::AppState;
 use crate::api::params::today;
-use crate::snapshot::MAX_WINDOW_DAYS;
+use crate::snapshot::{MAX_WINDOW_DAYS, Snapshot};
+use crate::ui::risks::{open_risk_url, risk_url};
 
 /// `GET /due`.
 pub fn pages() -> Pages {
@@ -109,9 +112,9 @@ pub const DUE_RULES: [DueRule; 8] = [
     },
     DueRule {
         rule: ESCALATION_RISK.id,
-        label: "Escalation missing",
-        dashboard: "Failing without an escalation",
-        action: ("risks", "Open a risk entry"),
+        label: "Escalation missing, or a risk overdue",
+        dashboard: "Escalations missing and risks overdue or due within {window} days",
+        action: ("risks", "Open a risk"),
     },
 ];
 
@@ -317,7 +320,27 @@ fn days_text(date: Option<time::Date>, today: time::Date) -> (String, bool) {
     }
 }
 
-fn row(item: &DueItem, today: time::Date, can_edit: bool) -> DueRow {
+/// The action of an item (editors only): a review's rows start the review workflow, a risk's
+/// rows open the risk's form, a failing supplier without an escalation opens a new risk
+/// prefilled with the rules it fails; the others the new-record form of their section.
+fn action(item: &DueItem, href: &str, snapshot: &Snapshot) -> Option<(String, &'static str)> {
+    if let Some(risk) = &item.risk {
+        return Some((format!("{}/edit", risk_url(risk)), "Decide on the risk"));
+    }
+    if item.rule == ESCALATION_RISK.id && item.kind == DueKind::Missing {
+        let failing = snapshot
+            .supplier(&item.supplier)
+            .map(|s| s.failing.iter().map(String::as_str).collect::<Vec<_>>())
+            .unwrap_or_default();
+        return Some((open_risk_url(&item.supplier, failing), "Open a risk"));
+    }
+    if [REVIEW_OVERDUE.id, REVIEW_TRIGGERED.id, REVIEW_DUE_SOON.id].contains(&item.rule) {
+        return Some((format!("{href}/review"), "Start review"));
+    }
+    DueRule::of(item.rule).map(|r| (format!("{href}/{}/new", r.action.0), r.action.1))
+}
+
+fn row(item: &DueItem, today: time::Date, can_edit: bool, snapshot: &Snapshot) -> DueRow {
     let href = format!("/suppliers/{}", url_segment(&item.supplier));
     let (days, late) = days_text(item.date, today);
     DueRow {
@@ -331,9 +354,11 @@ fn row(item: &DueItem, today: time::Date, can_edit: bool) -> DueRow {
         date: item.date.map(format_date),
         days,
         late,
-        action: DueRule::of(item.rule)
-            .filter(|_| can_edit)
-            .map(|r| (format!("{href}/{}/new", r.action.0), r.action.1)),
+        action: if can_edit {
+            action(item, &href, snapshot)
+        } else {
+            None
+        },
         href,
     }
 }
@@ -431,7 +456,7 @@ async fn due_queue(
         .iter()
         .skip(offset)
         .take(DUE_PAGE_SIZE)
-        .map(|i| row(i, today, can_edit))
+        .map(|i| row(i, today, can_edit, &snapshot))
         .collect();
     page.total = total;
     page.first = if page.rows.is_empty() { 0 } else { offset + 1 };

@@ -25,6 +25,8 @@
 //!   [`crate::snapshot`].
 //! - [`register`]: `/suppliers`, the register as a table, and its exports.
 //! - [`due`]: `/due`, the due queue.
+//! - [`risks`]: `/risks`, the risk register: the list and its exports, one risk, its forms.
+//! - [`review`]: `/suppliers/{id}/review`, the review workflow.
 //!
 //! The first-run setup page lives with the account routes in `crate::auth::setup` (it also
 //! answers JSON), but renders its templates through [`page`].
@@ -38,6 +40,8 @@ pub mod forms;
 pub mod import;
 pub mod page;
 pub mod register;
+pub mod review;
+pub mod risks;
 pub mod session;
 pub mod supplier;
 
@@ -160,6 +164,8 @@ fn pages() -> Pages {
         .merge(evidence::pages())
         .merge(register::pages())
         .merge(due::pages())
+        .merge(risks::pages())
+        .merge(review::pages())
 }
 
 /// The UI's routes but the upload forms' (they need `crate::auth::authenticate` around them,

@@ -20,6 +20,8 @@ pub enum Nav {
     Register,
     /// `/due`.
     Due,
+    /// `/risks` and a risk's pages.
+    Risks,
     /// `/import`.
     Import,
     /// `/admin/…`.
@@ -77,6 +79,8 @@ pub enum Notice {
     Imported,
     /// Signed out.
     SignedOut,
+    /// A review was recorded.
+    Reviewed,
 }
 
 impl Notice {
@@ -89,6 +93,7 @@ impl Notice {
             "restored" => Notice::Restored,
             "imported" => Notice::Imported,
             "signed-out" => Notice::SignedOut,
+            "reviewed" => Notice::Reviewed,
             _ => return None,
         })
     }
@@ -102,6 +107,7 @@ impl Notice {
             Notice::Restored => "restored",
             Notice::Imported => "imported",
             Notice::SignedOut => "signed-out",
+            Notice::Reviewed => "reviewed",
         }
     }
 
@@ -114,6 +120,9 @@ impl Notice {
             Notice::Restored => "The supplier is restored.",
             Notice::Imported => "The register was imported.",
             Notice::SignedOut => "You are signed out.",
+            Notice::Reviewed => {
+                "The review is recorded. The next review date below follows from it."
+            }
         }
     }
 }

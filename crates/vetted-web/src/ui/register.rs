@@ -690,10 +690,12 @@ fn export_table(rows: &[SupplierSummary]) -> Table {
     }
 }
 
-/// The two export formats.
+/// The two export formats of a view.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Format {
+pub(crate) enum Format {
+    /// CSV (UTF-8 with a byte-order mark).
     Csv,
+    /// A workbook of one sheet.
     Xlsx,
 }
 
@@ -713,7 +715,21 @@ async fn export(
     let today = today();
     let rows = every_row(&state, &list.to_store(), &state.evaluator(today)).await?;
     let table = export_table(&rows);
-    let name = format!("vetted-register-{}", format_date(today));
+    download(
+        table,
+        &format!("vetted-register-{}", format_date(today)),
+        format,
+    )
+    .await
+}
+
+/// `table` as a file to download, `name` plus the format's extension: written with the
+/// register's safe writers (no text ever runs as a formula), off the async threads.
+pub(crate) async fn download(
+    table: Table,
+    name: &str,
+    format: Format,
+) -> Result<Response, PageError> {
     let (content_type, file, bytes) = match format {
         Format::Csv => (
             "text/csv; charset=utf-8",

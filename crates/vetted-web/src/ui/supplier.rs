@@ -67,7 +67,7 @@ impl FindingRow {
     /// The engine writes each message as "what is wrong: what to do"; the last `": "` outside
     /// parentheses parts them (what is wrong may quote a record's text, which may hold a colon
     /// itself; the advice may name a field in parentheses, as in `(gdpr_art28: true)`).
-    fn of(f: &Finding) -> FindingRow {
+    pub(crate) fn of(f: &Finding) -> FindingRow {
         let (message, advice) = split_advice(&f.message);
         FindingRow {
             severity: f.severity.as_str(),
@@ -106,6 +106,8 @@ fn capitalized(s: &str) -> String {
 pub struct HistoryRow {
     /// The entry's place in the trail.
     pub seq: u64,
+    /// The supplier changed (the entry's subject).
+    pub subject: String,
     /// When, RFC 3339 (`<time datetime>`).
     pub at_iso: String,
     /// When, as read: `2026-11-25 14:03 UTC`.
@@ -172,14 +174,37 @@ fn action_text(action: &str) -> String {
 
 /// The supplier's history, newest first, people by e-mail address where the user exists.
 async fn history(state: &AppState, id: &SupplierId) -> Result<Vec<HistoryRow>, PageError> {
-    let entries: Vec<AuditEntry> = state
+    let entries = supplier_entries(state, id).await?;
+    history_rows(state, entries, |e| match e.action.as_str() {
+        action::SUPPLIER_UPDATE => changed_fields(e.before.as_ref(), e.after.as_ref()),
+        _ => Vec::new(),
+    })
+    .await
+}
+
+/// Every audit entry of supplier `id`, oldest first.
+pub(crate) async fn supplier_entries(
+    state: &AppState,
+    id: &SupplierId,
+) -> Result<Vec<AuditEntry>, PageError> {
+    Ok(state
         .store
         .audit_entries(&AuditQuery {
             subject: Some(id.to_string()),
             after_seq: None,
             limit: None,
         })
-        .await?;
+        .await?)
+}
+
+/// `entries` (oldest first) as history rows, newest first, people by e-mail address where the
+/// user exists, each with the parts `fields` names (the supplier page: the fields an update
+/// touched; the risk page: what changed in the risk).
+pub(crate) async fn history_rows(
+    state: &AppState,
+    entries: Vec<AuditEntry>,
+    fields: impl Fn(&AuditEntry) -> Vec<String>,
+) -> Result<Vec<HistoryRow>, PageError> {
     // The trail keeps ids only (personal data can be erased without breaking the chain); the
     // page shows addresses, looked up in one query when a person appears at all.
     let emails: HashMap<String, String> = if entries.iter().any(|e| e.actor != Actor::System) {
@@ -204,6 +229,7 @@ async fn history(state: &AppState, id: &SupplierId) -> Result<Vec<HistoryRow>, P
         .rev()
         .map(|e| HistoryRow {
             seq: e.seq,
+            subject: e.subject.clone().unwrap_or_default(),
             at_iso: e
                 .at
                 .format(&time::format_description::well_known::Rfc3339)
@@ -220,10 +246,7 @@ async fn history(state: &AppState, id: &SupplierId) -> Result<Vec<HistoryRow>, P
                 Actor::System => "Vetted (system)".to_string(),
             },
             action: action_text(&e.action),
-            fields: match e.action.as_str() {
-                action::SUPPLIER_UPDATE => changed_fields(e.before.as_ref(), e.after.as_ref()),
-                _ => Vec::new(),
-            },
+            fields: fields(&e),
         })
         .collect())
 }
@@ -260,6 +283,13 @@ pub struct SupplierPage {
     pub can_edit: bool,
     /// The assurance section (`supplier/_assurance.html`, shared with the evidence pages).
     pub evidence: crate::ui::evidence::EvidenceSection,
+    /// "Open a risk" for this supplier, prefilled with the rules it fails.
+    pub open_risk: String,
+    /// The last check (review or approving assessment) and the next review it makes due, on
+    /// the day evaluated (the engine's).
+    pub last_check: Option<Date>,
+    /// See `last_check`.
+    pub next_review: Option<Date>,
 }
 
 /// One clause of an agreement as listed.
@@ -346,6 +376,11 @@ impl SupplierPage {
             .collect()
     }
 
+    /// Why a risk entry needs a decision on the day evaluated, if it does.
+    pub fn risk_overdue(&self, r: &vetted_core::model::RiskEntry) -> Option<&'static str> {
+        vetted_core::risks::overdue(r, self.as_of).map(vetted_core::risks::Overdue::as_str)
+    }
+
     /// How many findings have `severity`.
     pub fn count(&self, severity: &str) -> usize {
         self.findings
@@ -402,10 +437,26 @@ pub async fn show(
     let history = history(&state, &id).await?;
     let can_edit = session.can_edit();
     let evidence = crate::ui::evidence::EvidenceSection::new(&stored, &state.policy().policy, day);
+    let (last_check, next_review) = {
+        let active = state.policy();
+        let facts = vetted_core::engine::Facts::new(&stored.supplier, &active.policy, day);
+        (facts.last_check.map(|(_, d)| d), facts.next_review)
+    };
+    let open_risk = crate::ui::risks::open_risk_url(
+        id.as_str(),
+        evaluation
+            .findings
+            .iter()
+            .filter(|f| f.severity == vetted_core::report::Severity::Fail)
+            .map(|f| f.rule.as_str()),
+    );
     Ok(render(
         StatusCode::OK,
         &SupplierPage {
             evidence,
+            open_risk,
+            last_check,
+            next_review,
             chrome: Chrome::new(session, Nav::Register).with_notice(notice),
             base: format!("/suppliers/{}", segment(id.as_str())),
             version: stored.version,

@@ -68,7 +68,15 @@ async fn first_admin_sets_up_signs_in_by_keyboard_and_signs_out() {
     );
     assert_eq!(
         browser.texts("nav[aria-label='Main'] a").await,
-        ["Vetted", "Dashboard", "Register", "Due", "Import", "Admin"],
+        [
+            "Vetted",
+            "Dashboard",
+            "Register",
+            "Due",
+            "Risks",
+            "Import",
+            "Admin"
+        ],
         "an admin's menu"
     );
 

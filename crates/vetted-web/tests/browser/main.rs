@@ -41,5 +41,6 @@ mod import;
 mod model_provider;
 mod notifications;
 mod review;
+mod review_escalation;
 mod verbs;
 mod viewer;

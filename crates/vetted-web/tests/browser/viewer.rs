@@ -70,7 +70,7 @@ async fn viewer_sees_no_edit_controls_and_a_forged_write_is_refused() {
     );
     assert_eq!(
         browser.texts("nav[aria-label='Main'] a").await,
-        ["Vetted", "Dashboard", "Register", "Due"],
+        ["Vetted", "Dashboard", "Register", "Due", "Risks"],
         "a viewer's menu has no Import and no Admin"
     );
     assert!(!browser.has("a[href='/import'], a[href^='/admin']").await);
@@ -198,7 +198,7 @@ async fn viewer_sees_no_edit_controls_and_a_forged_write_is_refused() {
     browser.wait_for_path("/").await;
     assert_eq!(
         browser.texts("nav[aria-label='Main'] a").await,
-        ["Vetted", "Dashboard", "Register", "Due", "Import"],
+        ["Vetted", "Dashboard", "Register", "Due", "Risks", "Import"],
         "an editor's menu has Import"
     );
     let csrf = browser.csrf_token().await;

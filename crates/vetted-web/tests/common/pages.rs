@@ -54,6 +54,55 @@ impl Page {
     }
 }
 
+impl Page {
+    /// What a browser would send for the form matching `form` as the page shows it: hidden
+    /// and text inputs, ticked boxes, selected options, text areas (the CSRF token among them).
+    pub fn form_fields(&self, form: &str) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let css = format!("{form} input[name], {form} select[name], {form} textarea[name]");
+        for e in self.all(&css) {
+            let name = e.attr("name").unwrap().to_string();
+            match e.value().name() {
+                "input" if e.attr("type") == Some("checkbox") => {
+                    if e.attr("checked").is_some() {
+                        out.push((name, e.attr("value").unwrap_or("on").to_string()));
+                    }
+                }
+                "input" => out.push((name, e.attr("value").unwrap_or_default().to_string())),
+                "select" => {
+                    let sel = Selector::parse("option[selected]").unwrap();
+                    let v = e
+                        .select(&sel)
+                        .next()
+                        .and_then(|o| o.attr("value"))
+                        .unwrap_or_default();
+                    out.push((name, v.to_string()));
+                }
+                _ => out.push((name, e.text().collect())),
+            }
+        }
+        out
+    }
+}
+
+/// `fields` with every value of `name` replaced by `values` (none: the field is left out, as
+/// an unticked box is).
+pub fn set(fields: &mut Vec<(String, String)>, name: &str, values: &[&str]) {
+    fields.retain(|(k, _)| k != name);
+    fields.extend(values.iter().map(|v| (name.to_string(), (*v).to_string())));
+}
+
+impl Visitor {
+    /// Submits `fields` (as [`Page::form_fields`] gives them, changed at will) to `action`.
+    pub async fn submit(&self, action: &str, fields: &[(String, String)]) -> Page {
+        let pairs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        self.post_raw(action, &pairs).await
+    }
+}
+
 /// An element's text, whitespace collapsed.
 pub fn text(e: ElementRef<'_>) -> String {
     e.text()

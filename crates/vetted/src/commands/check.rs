@@ -59,6 +59,11 @@ pub async fn run(ctx: &Context, o: Opts) -> Result<u8> {
         .iter()
         .filter(|s| o.suppliers.is_empty() || o.suppliers.iter().any(|id| id == s.id.as_str()))
         .collect();
+    // Risks linked to several suppliers whose copies differ: each supplier is checked with its
+    // own copy, so this is a warning on stderr, never part of the report or the exit status.
+    for warning in vetted_core::risks::RiskRegister::of(&register.suppliers).warnings() {
+        eprintln!("warning: {warning}");
+    }
     let as_of = o.as_of.unwrap_or(ctx.today);
     let mut report = vetted_app::evaluate::check_parallel(&selected, &policy, as_of);
     if !o.verdicts.is_empty() {

@@ -92,16 +92,19 @@ pub enum AdminNotice {
     TokenRevoked,
     /// A policy version was uploaded and is in force.
     PolicyUploaded,
+    /// A review of the policy was recorded (as a new version).
+    PolicyReviewed,
 }
 
 impl AdminNotice {
-    const ALL: [AdminNotice; 6] = [
+    const ALL: [AdminNotice; 7] = [
         AdminNotice::UserCreated,
         AdminNotice::RoleChanged,
         AdminNotice::UserDisabled,
         AdminNotice::UserEnabled,
         AdminNotice::TokenRevoked,
         AdminNotice::PolicyUploaded,
+        AdminNotice::PolicyReviewed,
     ];
 
     /// Its code, for a redirect's `?notice=`.
@@ -113,6 +116,7 @@ impl AdminNotice {
             AdminNotice::UserEnabled => "user-enabled",
             AdminNotice::TokenRevoked => "token-revoked",
             AdminNotice::PolicyUploaded => "policy-uploaded",
+            AdminNotice::PolicyReviewed => "policy-reviewed",
         }
     }
 
@@ -127,6 +131,9 @@ impl AdminNotice {
             AdminNotice::UserEnabled => "The user was enabled.",
             AdminNotice::TokenRevoked => "The token was revoked: it no longer works.",
             AdminNotice::PolicyUploaded => "The new policy version is in force.",
+            AdminNotice::PolicyReviewed => {
+                "The policy review is recorded: its new version, with the review date, is in force."
+            }
         }
     }
 

@@ -2,6 +2,12 @@
 //! fingerprint, and its TOML text), the history of stored versions with each one's text
 //! (`/admin/policy/versions/{number}`), and uploading a new version.
 //!
+//! "Record a policy review" (`POST /admin/policy/review`) shows the policy's owner, version and
+//! last review, when the next one is due and whether `policy.review` warns today, and records a
+//! review through [`crate::api::policy::review_policy`], the code of
+//! `POST /api/v1/policy/review`: a new version whose `last_review` is the date given (today by
+//! default), with a new version string or owner if given, uploaded as below.
+//!
 //! An upload (a `.toml` file, or text pasted in the form) goes through
 //! [`crate::api::policy::upload_policy`], as `PUT /api/v1/policy` does: validated with
 //! `Policy::from_toml` first (every problem is listed with its line, column and key path,
@@ -19,8 +25,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::{AdminNotice, Moment, NoticeQuery, actor_name, path};
 use crate::AppState;
-use crate::api::policy::upload_policy;
+use crate::api::params::today;
+use crate::api::policy::{PolicyReviewBody, review_policy, upload_policy};
 use crate::error::{ApiError, Problem};
+use crate::ui::forms::FormData;
 use crate::ui::{ADMIN, Chrome, IsAdmin, Nav, PageError, Pages, Session, render};
 
 /// The policy routes.
@@ -29,6 +37,55 @@ pub fn pages() -> Pages {
         .get("/admin/policy", ADMIN, show)
         .post("/admin/policy", ADMIN, upload)
         .get("/admin/policy/versions/{number}", ADMIN, version)
+        .post("/admin/policy/review", ADMIN, review)
+}
+
+/// The policy's own review as the page shows it.
+#[derive(Clone, Debug)]
+pub struct ReviewView {
+    /// The owner named in the policy.
+    pub owner: String,
+    /// The policy's version string.
+    pub version: String,
+    /// The last review recorded in the policy.
+    pub last_review: String,
+    /// When the next review is due (last review + the policy's interval).
+    pub due: String,
+    /// The policy's review interval, in months.
+    pub interval: u32,
+    /// The `policy.review` finding today, if it warns.
+    pub warning: Option<String>,
+}
+
+/// The review form's values and the problems by field (`date`, `version`, `owner`).
+#[derive(Clone, Debug, Default)]
+pub struct ReviewForm {
+    /// The review's date as typed.
+    pub date: String,
+    /// A new version string, as typed.
+    pub version: String,
+    /// A new owner, as typed.
+    pub owner: String,
+    /// Problems by field.
+    pub problems: Vec<Problem>,
+}
+
+impl ReviewForm {
+    /// The problem of field `name`.
+    pub fn problem(&self, name: &str) -> Option<&str> {
+        self.problems
+            .iter()
+            .find(|p| p.path == name)
+            .map(|p| p.message.as_str())
+    }
+
+    /// Problems without a field of the form.
+    pub fn other_problems(&self) -> Vec<&Problem> {
+        self.problems
+            .iter()
+            .filter(|p| !["date", "version", "owner"].contains(&p.path.as_str()))
+            .collect()
+    }
 }
 
 /// The policy in force.
@@ -79,6 +136,10 @@ pub struct PolicyPage {
     problems: Vec<Problem>,
     /// A problem with the form itself (nothing given, not UTF-8).
     upload_error: Option<String>,
+    /// The policy's own review.
+    review: ReviewView,
+    /// The review form.
+    review_form: ReviewForm,
 }
 
 /// `templates/admin/policy_version.html`: one stored version's text.
@@ -108,6 +169,22 @@ async fn policy_page(
     text: String,
     problems: Vec<Problem>,
     upload_error: Option<String>,
+) -> Result<PolicyPage, PageError> {
+    let form = ReviewForm {
+        date: vetted_core::date::format_date(today()),
+        ..ReviewForm::default()
+    };
+    policy_page_with(state, session, notice, text, problems, upload_error, form).await
+}
+
+async fn policy_page_with(
+    state: &AppState,
+    session: Session,
+    notice: Option<AdminNotice>,
+    text: String,
+    problems: Vec<Problem>,
+    upload_error: Option<String>,
+    review_form: ReviewForm,
 ) -> Result<PolicyPage, PageError> {
     let emails = super::emails(state).await?;
     let tokens = token_names(state).await?;
@@ -139,7 +216,24 @@ async fn policy_page(
         fingerprint: active.fingerprint.clone(),
         toml: active.toml.as_deref().map(str::to_string),
     };
+    let policy = &state.policy().policy;
+    let review = ReviewView {
+        owner: policy.owner.clone(),
+        version: policy.version.clone(),
+        last_review: vetted_core::date::format_date(policy.last_review),
+        due: vetted_core::date::format_date(vetted_core::date::add_months(
+            policy.last_review,
+            policy.review_interval_months,
+        )),
+        interval: policy.review_interval_months,
+        warning: vetted_core::engine::policy_findings(policy, today())
+            .into_iter()
+            .next()
+            .map(|f| f.message),
+    };
     Ok(PolicyPage {
+        review,
+        review_form,
         chrome: Chrome::new(session, Nav::Admin),
         notice,
         active,
@@ -261,4 +355,55 @@ async fn version(
             toml: found.toml,
         },
     ))
+}
+
+/// `POST /admin/policy/review`: the review form (`date`, `new_version`, `new_owner`).
+async fn review(
+    IsAdmin(session): IsAdmin,
+    State(state): State<AppState>,
+    data: FormData,
+) -> Result<Response, PageError> {
+    let values = &data.values;
+    let form = ReviewForm {
+        date: values.first("date").trim().to_string(),
+        // Not `version`: that name is the forms' supplier version (`FormData::version`).
+        version: values.first("new_version").trim().to_string(),
+        owner: values.first("new_owner").trim().to_string(),
+        problems: Vec::new(),
+    };
+    let mut problems = Vec::new();
+    let day = if form.date.is_empty() {
+        None
+    } else if let Some(d) = vetted_core::date::parse_date(&form.date) {
+        Some(d)
+    } else {
+        problems.push(Problem::at(
+            "date",
+            format!("“{}” is not a date: expected YYYY-MM-DD", form.date),
+        ));
+        None
+    };
+    let result = if problems.is_empty() {
+        let body = PolicyReviewBody {
+            date: day,
+            version: (!form.version.is_empty()).then(|| form.version.clone()),
+            owner: (!form.owner.is_empty()).then(|| form.owner.clone()),
+        };
+        review_policy(&state, &body, session.principal.actor()).await
+    } else {
+        Err(ApiError::Invalid(problems))
+    };
+    match result {
+        Ok(_) => Ok(
+            Redirect::to(&AdminNotice::PolicyReviewed.location("/admin/policy")).into_response(),
+        ),
+        Err(ApiError::Invalid(problems) | ApiError::InvalidPolicy(problems)) => {
+            let form = ReviewForm { problems, ..form };
+            let page =
+                policy_page_with(&state, session, None, String::new(), Vec::new(), None, form)
+                    .await?;
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+        Err(e) => Err(e.into()),
+    }
 }

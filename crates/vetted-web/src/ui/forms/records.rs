@@ -59,7 +59,7 @@ fn select<T: Copy>(values: &[T], wire: fn(T) -> &'static str) -> Kind {
 }
 
 /// The four re-checks of a review, labelled with what each re-checks (policy: `review.incomplete`).
-fn review_checks() -> Vec<Choice> {
+pub(crate) fn review_checks() -> Vec<Choice> {
     ReviewCheck::ALL
         .iter()
         .map(|c| Choice {
@@ -181,6 +181,16 @@ pub fn spec(section: Section, policy: &Policy) -> Option<Vec<Group>> {
             Field::new("treatment", "Treatment", select(Treatment::ALL, Treatment::as_str)),
             text("owner", "Owner"),
             date("due", "Due on"),
+            // The extensions (`docs/register-format-extensions.md`): on the form so an edit
+            // keeps them. A risk with an id is edited in the risk register (`/risks/{id}`),
+            // which writes every supplier's copy at once.
+            Field::new("description", "Description", Kind::TextArea),
+            Field::new("rules", "Rules it answers", Kind::Lines)
+                .hint("Policy rule ids, one per line, such as selection.residency."),
+            date("opened", "Opened on"),
+            text("accepted_by", "Accepted by"),
+            date("accepted_until", "Accepted until")
+                .hint("The last day an acceptance holds; empty: it does not expire."),
         ])],
         Section::Subprocessors => vec![Group::plain(vec![
             text("name", "Name"),

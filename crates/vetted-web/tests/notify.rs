@@ -173,7 +173,10 @@ async fn digests_go_to_admins_and_owners_once_per_window(backend: Backend) {
     );
     for r in &admin.items {
         if !r.is_policy() {
-            let link = format!("https://vetted.example.eu/suppliers/{}", r.item.supplier);
+            let link = match &r.item.risk {
+                Some(risk) => format!("https://vetted.example.eu/risks/{risk}"),
+                None => format!("https://vetted.example.eu/suppliers/{}", r.item.supplier),
+            };
             assert!(body.contains(&link), "{link} in {body}");
             assert!(
                 html.contains(&format!("href=\"{link}\"")),

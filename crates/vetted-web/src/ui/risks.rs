@@ -929,10 +929,23 @@ async fn create(
     data: FormData,
 ) -> Result<Response, PageError> {
     let spec = new_spec(&state).await?;
-    let policy = std::sync::Arc::clone(&state.policy().policy);
     let id = data.values.first("id").trim().to_string();
+    submit(&state, session, &spec, &data, &id, true).await
+}
+
+/// Reads the risk form (`spec`) of risk `id`, and saves it (`create`: a new risk) or shows it
+/// again with its problems (422) or the refusal (409 and the like).
+async fn submit(
+    state: &AppState,
+    session: Session,
+    spec: &FormSpec,
+    data: &FormData,
+    id: &str,
+    create: bool,
+) -> Result<Response, PageError> {
+    let policy = std::sync::Arc::clone(&state.policy().policy);
     let versions = data.values.all("versions").to_vec();
-    let change = match read_form(&data.values, &spec.groups, &id, &policy) {
+    let change = match read_form(&data.values, &spec.groups, id, &policy) {
         Ok(c) => c,
         Err(errors) => {
             return Ok(render(
@@ -949,9 +962,9 @@ async fn create(
     };
     let principal = session.principal.clone();
     let email = session.email.clone();
-    match save(&state, change, true, &principal, &email).await {
-        Ok(_) => Ok(saved(&id)),
-        Err(failure) => refused(failure, &spec, session, &data.values, versions),
+    match save(state, change, create, &principal, &email).await {
+        Ok(_) => Ok(saved(id)),
+        Err(failure) => refused(failure, spec, session, &data.values, versions),
     }
 }
 
@@ -987,31 +1000,9 @@ async fn update(
     data: FormData,
 ) -> Result<Response, PageError> {
     let id = risk_id(&raw)?;
-    let policy = std::sync::Arc::clone(&state.policy().policy);
     let title = data.values.first("title").to_string();
     let spec = edit_spec(&state, &id, &title).await?;
-    let versions = data.values.all("versions").to_vec();
-    let change = match read_form(&data.values, &spec.groups, &id, &policy) {
-        Ok(c) => c,
-        Err(errors) => {
-            return Ok(render(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &spec.page(
-                    Chrome::new(session, Nav::Risks),
-                    &data.values,
-                    &errors,
-                    versions,
-                    None,
-                ),
-            ));
-        }
-    };
-    let principal = session.principal.clone();
-    let email = session.email.clone();
-    match save(&state, change, false, &principal, &email).await {
-        Ok(_) => Ok(saved(&id)),
-        Err(failure) => refused(failure, &spec, session, &data.values, versions),
-    }
+    submit(&state, session, &spec, &data, &id, false).await
 }
 
 #[cfg(test)]

@@ -54,8 +54,18 @@ pub(crate) struct Line {
 /// Lines of one kind.
 pub(crate) struct Group {
     pub title: &'static str,
+    /// How many reminders of this kind the digest carries.
+    pub total: usize,
+    /// The first [`MAX_LINES`] of them.
     pub lines: Vec<Line>,
+    /// How many more there are than lines.
+    pub more: usize,
 }
+
+/// Lines per kind in an e-mail or Slack message: past this, the message says how many more
+/// there are and links the due queue (a first run over a large register can have thousands;
+/// the JSON webhook body always carries every item).
+pub const MAX_LINES: usize = 100;
 
 #[derive(Template)]
 #[template(path = "mail/digest.txt")]
@@ -127,20 +137,24 @@ impl Digest<'_> {
         kinds.dedup();
         kinds
             .into_iter()
-            .map(|kind| Group {
-                title: title(kind),
-                lines: self
-                    .items
-                    .iter()
-                    .filter(|r| r.item.kind == kind)
-                    .map(|r| Line {
-                        subject: Self::subject_of(r),
-                        what: r.item.what.clone(),
-                        date: r.item.date.map(format_date),
-                        rule: r.item.rule,
-                        url: self.url(r),
-                    })
-                    .collect(),
+            .map(|kind| {
+                let of_kind = || self.items.iter().filter(move |r| r.item.kind == kind);
+                let total = of_kind().count();
+                Group {
+                    title: title(kind),
+                    total,
+                    more: total.saturating_sub(MAX_LINES),
+                    lines: of_kind()
+                        .take(MAX_LINES)
+                        .map(|r| Line {
+                            subject: Self::subject_of(r),
+                            what: r.item.what.clone(),
+                            date: r.item.date.map(format_date),
+                            rule: r.item.rule,
+                            url: self.url(r),
+                        })
+                        .collect(),
+                }
             })
             .collect()
     }
@@ -248,6 +262,7 @@ impl Digest<'_> {
         let mut text = format!("*{}*", esc(&self.subject()));
         for g in self.groups() {
             let _ = write!(text, "\n\n*{}*", g.title);
+            let more = g.more;
             for l in g.lines {
                 let _ = write!(
                     text,
@@ -256,6 +271,13 @@ impl Digest<'_> {
                     esc(&l.subject),
                     esc(&l.what),
                     l.date.map(|d| format!(" ({d})")).unwrap_or_default()
+                );
+            }
+            if more > 0 {
+                let _ = write!(
+                    text,
+                    "\n• … and {more} more: <{}/due|the due queue>",
+                    self.base_url
                 );
             }
         }
@@ -326,6 +348,49 @@ mod tests {
                 .contains(r#"<a href="https://vetted.example.eu/suppliers/acme">"#)
         );
         assert!(e.html.find("Overdue").unwrap() < e.html.find("Due soon").unwrap());
+    }
+
+    #[test]
+    fn a_long_digest_lists_the_first_lines_of_each_kind_and_counts_the_rest() {
+        let many: Vec<Reminder> = (0..MAX_LINES + 7)
+            .map(|n| {
+                let mut r = sample().remove(0);
+                r.item.supplier = format!("s{n:03}");
+                r.key = format!("k{n}");
+                r
+            })
+            .collect();
+        let d = Digest {
+            items: many.iter().collect(),
+            as_of: date!(2026 - 11 - 25),
+            base_url: "https://v.example.eu",
+            everything: true,
+            test: false,
+        };
+        let e = d.email("a@example.eu").unwrap();
+        assert!(
+            e.text.contains(&format!("Overdue ({})", MAX_LINES + 7)),
+            "{}",
+            e.text
+        );
+        assert_eq!(
+            e.text.lines().filter(|l| l.starts_with("- ")).count(),
+            MAX_LINES
+        );
+        assert!(
+            e.text.contains("… and 7 more: see the due queue"),
+            "{}",
+            e.text
+        );
+        assert!(e.html.contains("… and 7 more"));
+        let slack = d.slack().unwrap();
+        assert!(slack.contains("… and 7 more: <https://v.example.eu/due|the due queue>"));
+        let v: serde_json::Value = serde_json::from_str(&d.json().unwrap()).unwrap();
+        assert_eq!(
+            v["items"].as_array().unwrap().len(),
+            MAX_LINES + 7,
+            "JSON has all"
+        );
     }
 
     #[test]

@@ -513,7 +513,75 @@ async fn viewers_cannot_open_or_edit_risks(backend: common::Backend) {
     assert!(editor.get("/risks").await.has("#new-risk"));
 }
 
+async fn a_long_list_is_paged_and_the_pages_keep_the_filters(backend: common::Backend) {
+    let (_guard, state) = backend.state().await;
+    let before = Visitor::signed_in(&state, Role::Viewer)
+        .await
+        .get("/risks?status=open")
+        .await;
+    let open_before: usize = before
+        .one("#result-count")
+        .attr("data-total")
+        .unwrap()
+        .parse()
+        .unwrap();
+    change(&state, "stratocloud", |s| {
+        for n in 0..150 {
+            s.risks.push(RiskEntry {
+                id: Some(format!("R-{}", 1000 + n)),
+                title: Some(format!("Generated risk {n}")),
+                status: Some(RiskStatus::Open),
+                treatment: Some(Treatment::Remediate),
+                owner: Some("ciso@example.eu".into()),
+                due: Some(today() + Duration::days(90)),
+                ..RiskEntry::default()
+            });
+        }
+    })
+    .await;
+    let viewer = Visitor::signed_in(&state, Role::Viewer).await;
+    let first = viewer.get("/risks?status=open").await;
+    assert_eq!(first.status, StatusCode::OK);
+    let total = open_before + 150;
+    assert_eq!(
+        first.one("#result-count").attr("data-total"),
+        Some(total.to_string().as_str())
+    );
+    assert_eq!(ids(&first).len(), 100, "one page of 100");
+    assert!(!first.has("#prev-page"));
+    let next = first.one("#next-page").attr("href").unwrap().to_string();
+    assert_eq!(next, "/risks?status=open&page=2", "the filter is kept");
+    let second = viewer.get(&next).await;
+    assert_eq!(ids(&second).len(), total - 100);
+    assert!(!second.has("#next-page"));
+    assert_eq!(
+        second.one("#prev-page").attr("href"),
+        Some("/risks?status=open")
+    );
+    let mut all = ids(&first);
+    all.extend(ids(&second));
+    all.sort();
+    all.dedup();
+    assert_eq!(
+        all.len(),
+        total,
+        "every risk on one page or the other, once"
+    );
+    // The export is the whole view, whatever the page.
+    assert!(
+        !first
+            .one("#export-csv")
+            .attr("href")
+            .unwrap()
+            .contains("page=")
+    );
+
+    let bad = viewer.get("/risks?page=0").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+}
+
 on_both_backends!(
+    a_long_list_is_paged_and_the_pages_keep_the_filters,
     the_list_shows_every_risk_once_with_its_suppliers_and_marks_the_overdue,
     filters_narrow_the_list_and_a_bad_value_is_shown_at_its_field,
     the_view_exports_as_csv_and_xlsx_without_formulas,

@@ -168,10 +168,20 @@ pub struct RisksPage {
     supplier: String,
     problems: Vec<FieldProblem>,
     rows: Vec<RiskRow>,
+    /// How many risks match (the rows are one page of them).
+    total: usize,
+    /// The 1-based positions of the first and last row shown.
+    first_shown: usize,
+    last_shown: usize,
+    prev: Option<String>,
+    next: Option<String>,
     export_csv: String,
     export_xlsx: String,
     new_href: String,
 }
+
+/// Risks per page of `/risks`.
+pub const RISKS_PER_PAGE: usize = 100;
 
 impl RisksPage {
     /// The problem of field `name`.
@@ -192,15 +202,26 @@ impl RisksPage {
 }
 
 /// The list's query: the filters, each problem kept for its field, and `notice`.
-fn parse_list(raw: &str) -> (RiskQuery, Vec<FieldProblem>, Option<Notice>) {
+fn parse_list(raw: &str) -> (RiskQuery, Vec<FieldProblem>, Option<Notice>, usize) {
     let mut query = RiskQuery::default();
     let mut problems = Vec::new();
     let mut notice = None;
+    let mut page = 1;
     let mut seen: Vec<String> = Vec::new();
     for (k, v) in form_urlencoded::parse(raw.as_bytes()) {
         let v = v.trim();
         if k == "notice" {
             notice = Notice::from_code(v);
+            continue;
+        }
+        if k == "page" {
+            match v.parse::<usize>() {
+                Ok(n) if n >= 1 => page = n,
+                _ => problems.push(FieldProblem {
+                    field: "page".into(),
+                    message: format!("`{v}` is not a page number: expected 1 or more"),
+                }),
+            }
             continue;
         }
         if v.is_empty() {
@@ -219,7 +240,7 @@ fn parse_list(raw: &str) -> (RiskQuery, Vec<FieldProblem>, Option<Notice>) {
             });
         }
     }
-    (query, problems, notice)
+    (query, problems, notice, page)
 }
 
 fn choices<T: Copy + PartialEq>(
@@ -241,7 +262,7 @@ async fn list(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
-    let (query, problems, notice) = parse_list(raw.as_deref().unwrap_or(""));
+    let (query, problems, notice, page_number) = parse_list(raw.as_deref().unwrap_or(""));
     let day = today();
     let params = query.params();
     let keep = || query_string(params.iter().map(|(k, v)| (*k, v.as_str())));
@@ -270,6 +291,11 @@ async fn list(
             .unwrap_or_default(),
         problems,
         rows: Vec::new(),
+        total: 0,
+        first_shown: 0,
+        last_shown: 0,
+        prev: None,
+        next: None,
         export_csv: format!("/risks/export.csv{}", keep()),
         export_xlsx: format!("/risks/export.xlsx{}", keep()),
     };
@@ -278,7 +304,30 @@ async fn list(
         return Ok(render(StatusCode::BAD_REQUEST, &page));
     }
     let risks = crate::api::risks::risks_of(&state, &query).await?;
-    page.rows = risks.iter().map(|v| RiskRow::of(v, day)).collect();
+    // Pages of the filtered list, which the snapshot holds whole: only the rows shown are
+    // rendered.
+    let skip = (page_number - 1).saturating_mul(RISKS_PER_PAGE);
+    page.total = risks.len();
+    page.rows = risks
+        .iter()
+        .skip(skip)
+        .take(RISKS_PER_PAGE)
+        .map(|v| RiskRow::of(v, day))
+        .collect();
+    page.first_shown = skip + 1;
+    page.last_shown = skip + page.rows.len();
+    let at = |n: usize| {
+        let mut pairs: Vec<(&str, String)> = params.iter().map(|(k, v)| (*k, v.clone())).collect();
+        if n > 1 {
+            pairs.push(("page", n.to_string()));
+        }
+        format!(
+            "/risks{}",
+            query_string(pairs.iter().map(|(k, v)| (*k, v.as_str())))
+        )
+    };
+    page.prev = (page_number > 1 && skip <= page.total).then(|| at(page_number - 1));
+    page.next = (skip + RISKS_PER_PAGE < page.total).then(|| at(page_number + 1));
     Ok(render(StatusCode::OK, &page))
 }
 
@@ -287,7 +336,7 @@ async fn export(
     raw: Option<String>,
     format: Format,
 ) -> Result<Response, PageError> {
-    let (query, problems, _) = parse_list(raw.as_deref().unwrap_or(""));
+    let (query, problems, _, _) = parse_list(raw.as_deref().unwrap_or(""));
     if let Some(p) = problems.into_iter().next() {
         return Err(ApiError::bad_parameter(p.field, p.message).into());
     }

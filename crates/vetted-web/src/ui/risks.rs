@@ -1071,7 +1071,7 @@ mod tests {
 
     #[test]
     fn the_list_keeps_each_problem_for_its_field() {
-        let (q, problems, _) =
+        let (q, problems, _, _) =
             parse_list("status=opne&overdue=true&treatment=&colour=red&owner=x&owner=y");
         assert_eq!(q.overdue, Some(true));
         let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();

@@ -22,6 +22,7 @@ on_both_backends!(
     nested_sections_and_items,
     summary_counts_as_vetted_check_does,
     the_due_list_is_vetted_due,
+    today_s_summary_and_due_list_follow_writes,
     the_policy_is_shown_as_toml_and_parsed,
     export_round_trips_to_the_imported_register,
     unknown_suppliers_are_404,
@@ -349,4 +350,54 @@ async fn unknown_suppliers_are_404(backend: Backend) {
     ] {
         error(get(&app, uri).await, StatusCode::NOT_FOUND, "not_found").await;
     }
+}
+
+/// Today's summary and the due list within 30 days, as the API answers them.
+async fn check(app: &axum::Router, verdicts: serde_json::Value, due: serde_json::Value) {
+    let summary = json(get(app, "/api/v1/evaluation/summary").await, StatusCode::OK).await;
+    assert_eq!(summary["verdicts"], verdicts);
+    let list = json(get(app, "/api/v1/due?within=30").await, StatusCode::OK).await;
+    assert_eq!(list["items"], due);
+}
+
+/// Today's summary and due list (answered from the register's snapshot) equal a fresh
+/// evaluation of the stored register, before and after a write.
+async fn today_s_summary_and_due_list_follow_writes(backend: Backend) {
+    let (_db, state) = backend.state().await;
+    let store = std::sync::Arc::clone(&state.store);
+    let app = app(state, Some(Role::Viewer));
+    let policy = Policy::default();
+    let today = time::OffsetDateTime::now_utc().date();
+    let fresh = || async {
+        let suppliers: Vec<vetted_core::model::Supplier> = store
+            .list_suppliers()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| s.supplier)
+            .collect();
+        let report = check_register(suppliers.iter(), &policy, today);
+        let due = vetted_app::evaluate::due_list(&suppliers, &policy, today, Some(30));
+        (
+            serde_json::to_value(&report.summary).unwrap(),
+            serde_json::to_value(&due).unwrap(),
+        )
+    };
+    let (verdicts, due) = fresh().await;
+    check(&app, verdicts, due.clone()).await;
+
+    // Archive a supplier that is due for something: both answers change with the store.
+    let id = SupplierId::parse("pulsepoll").unwrap();
+    let version = store.get_supplier(&id).await.unwrap().version;
+    store
+        .archive_supplier(
+            &id,
+            version,
+            &vetted_store::Change::now(vetted_core::audit::Actor::System),
+        )
+        .await
+        .unwrap();
+    let (verdicts_after, due_after) = fresh().await;
+    assert_ne!(due_after, due, "the archived supplier's items are gone");
+    check(&app, verdicts_after, due_after).await;
 }

@@ -99,8 +99,22 @@ pub async fn summary(
     ApiQuery(q): ApiQuery<AsOfQuery>,
 ) -> Result<Json<SummaryView>, ApiError> {
     let as_of = q.date();
-    let suppliers = register(&state).await?;
     let policy = std::sync::Arc::clone(&state.policy().policy);
+    // Today's counts are the snapshot's (the dashboard's, kept current by the refresher);
+    // another day is evaluated for this request.
+    if as_of == today() {
+        let snap = state.snapshots.get(&state, as_of).await?;
+        return Ok(Json(SummaryView {
+            as_of,
+            policy: policy.name.clone(),
+            policy_version: policy.version.clone(),
+            suppliers: snap.suppliers.len(),
+            failing: snap.failing,
+            verdicts: snap.verdicts.clone(),
+            tiers: snap.tiers.clone(),
+        }));
+    }
+    let suppliers = register(&state).await?;
     // The engine is CPU-bound: evaluate off the request threads.
     let view = tokio::task::spawn_blocking(move || {
         let refs: Vec<&Supplier> = suppliers.iter().collect();
@@ -191,6 +205,18 @@ pub async fn due(
     let within_days = q
         .within
         .unwrap_or(state.policy().policy.review.due_soon_days);
+    // Today's list within the snapshot's horizon is the snapshot's; another day or a longer
+    // look-ahead is evaluated for this request.
+    if as_of == today() {
+        let snap = state.snapshots.get(&state, as_of).await?;
+        if within_days <= snap.horizon_days {
+            return Ok(Json(DueView {
+                as_of,
+                within_days,
+                items: snap.due_within(within_days).cloned().collect(),
+            }));
+        }
+    }
     let suppliers = register(&state).await?;
     let policy = std::sync::Arc::clone(&state.policy().policy);
     let items = tokio::task::spawn_blocking(move || {

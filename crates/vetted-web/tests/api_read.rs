@@ -242,6 +242,32 @@ async fn the_due_list_is_vetted_due(backend: Backend) {
     .await;
     assert_eq!(body["within_days"], 60);
     assert_eq!(body["items"], serde_json::to_value(&expected).unwrap());
+    assert_eq!(body["total"], expected.len());
+    // Pages of 3: the same items, in order, with the total on each page.
+    let mut paged = Vec::new();
+    for offset in (0..expected.len()).step_by(3) {
+        let page = json(
+            get(
+                &app,
+                &format!("/api/v1/due?as_of={AS_OF}&within=2m&limit=3&offset={offset}"),
+            )
+            .await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(page["total"], expected.len());
+        paged.extend(page["items"].as_array().unwrap().iter().cloned());
+    }
+    assert_eq!(
+        serde_json::Value::Array(paged),
+        serde_json::to_value(&expected).unwrap()
+    );
+    error(
+        get(&app, "/api/v1/due?limit=0").await,
+        StatusCode::BAD_REQUEST,
+        "bad_parameter",
+    )
+    .await;
     let body = json(
         get(&app, &format!("/api/v1/due?as_of={AS_OF}")).await,
         StatusCode::OK,
@@ -358,6 +384,14 @@ async fn check(app: &axum::Router, verdicts: serde_json::Value, due: serde_json:
     assert_eq!(summary["verdicts"], verdicts);
     let list = json(get(app, "/api/v1/due?within=30").await, StatusCode::OK).await;
     assert_eq!(list["items"], due);
+    let items = due.as_array().unwrap();
+    let page = json(
+        get(app, "/api/v1/due?within=30&limit=2&offset=1").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(page["total"], items.len());
+    assert_eq!(page["items"].as_array().unwrap()[..], items[1..3]);
 }
 
 /// Today's summary and due list (answered from the register's snapshot) equal a fresh

@@ -156,15 +156,28 @@ pub struct DueQuery {
     /// (default: the policy's review due-soon window).
     #[param(value_type = Option<String>, pattern = "^[0-9]+[dwm]?$", example = "30d")]
     pub within: Option<u32>,
+    /// At most this many items, 1 to 1000 (default: every item).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<u32>,
+    /// Skip this many items first (default 0): with `limit`, one page of the list.
+    pub offset: Option<u32>,
 }
 
 impl FromQuery for DueQuery {
-    const PARAMS: &'static [&'static str] = &["as_of", "within"];
+    const PARAMS: &'static [&'static str] = &["as_of", "within", "limit", "offset"];
 
     fn from_query(q: &mut QueryParams) -> Result<DueQuery, ApiError> {
         Ok(DueQuery {
             as_of: q.parsed("as_of", parse_as_of)?,
             within: q.parsed("within", parse_within)?,
+            limit: q.parsed("limit", |s| match s.parse::<u32>() {
+                Ok(n) if (1..=1000).contains(&n) => Ok(n),
+                _ => Err(format!("`{s}` is not a page size: expected 1 to 1000")),
+            })?,
+            offset: q.parsed("offset", |s| {
+                s.parse::<u32>()
+                    .map_err(|_| format!("`{s}` is not an offset: expected 0 or more"))
+            })?,
         })
     }
 }
@@ -177,8 +190,24 @@ pub struct DueView {
     pub as_of: Date,
     /// How many days ahead it looks.
     pub within_days: u32,
+    /// How many items are due in all (`items` is a page of them when `limit` was given).
+    pub total: usize,
     /// What needs action, most urgent first (as `vetted due` lists it).
     pub items: Vec<DueItem>,
+}
+
+/// How many of `items` there are, and the page of them `q` asks for (all without `limit`).
+fn paged<T>(items: impl Iterator<Item = T>, q: &DueQuery) -> (usize, Vec<T>) {
+    let mut total = 0;
+    let skip = q.offset.unwrap_or(0) as usize;
+    let take = q.limit.map_or(usize::MAX, |n| n as usize);
+    let page = items
+        .inspect(|_| total += 1)
+        .enumerate()
+        .filter(|(i, _)| *i >= skip && *i - skip < take)
+        .map(|(_, item)| item)
+        .collect();
+    (total, page)
 }
 
 /// What needs action, most urgent first: reviews overdue, triggered or due soon; assurance
@@ -210,10 +239,14 @@ pub async fn due(
     if as_of == today() {
         let snap = state.snapshots.get(&state, as_of).await?;
         if within_days <= snap.horizon_days {
+            // Only the page's items are cloned.
+            let (total, page) = paged(snap.due_within(within_days), &q);
+            let items = page.into_iter().cloned().collect();
             return Ok(Json(DueView {
                 as_of,
                 within_days,
-                items: snap.due_within(within_days).cloned().collect(),
+                total,
+                items,
             }));
         }
     }
@@ -224,9 +257,11 @@ pub async fn due(
     })
     .await
     .map_err(|e| ApiError::internal("listing what is due", &e))?;
+    let (total, items) = paged(items.into_iter(), &q);
     Ok(Json(DueView {
         as_of,
         within_days,
+        total,
         items,
     }))
 }

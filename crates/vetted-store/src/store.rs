@@ -100,6 +100,19 @@ pub trait Store:
     /// created.
     async fn list_suppliers(&self) -> Result<Vec<StoredSupplier>, StoreError>;
 
+    /// Every supplier not archived, in register order, as a register document (versions
+    /// left out): what evaluations, exports and reminders work on.
+    async fn register(&self) -> Result<Register, StoreError> {
+        Ok(Register {
+            suppliers: self
+                .list_suppliers()
+                .await?
+                .into_iter()
+                .map(|s| s.supplier)
+                .collect(),
+        })
+    }
+
     /// The supplier with this id, if there is one.
     async fn find_supplier(&self, id: &SupplierId) -> Result<Option<StoredSupplier>, StoreError>;
 

@@ -13,20 +13,8 @@ use std::time::Duration;
 use time::{Date, OffsetDateTime};
 use tokio::task::JoinHandle;
 use vetted_app::notify::{DeliverReport, Notifier, NotifyError, RunReport};
-use vetted_core::model::Supplier;
 
 use crate::AppState;
-
-/// The stored register, archived suppliers left out.
-pub async fn register(state: &AppState) -> Result<Vec<Supplier>, NotifyError> {
-    Ok(state
-        .store
-        .list_suppliers()
-        .await?
-        .into_iter()
-        .map(|s| s.supplier)
-        .collect())
-}
 
 /// The day's run on `as_of` under the policy in force; `dry_run` writes nothing.
 pub async fn run_reminders(
@@ -36,9 +24,11 @@ pub async fn run_reminders(
     now: OffsetDateTime,
     dry_run: bool,
 ) -> Result<RunReport, NotifyError> {
-    let suppliers = register(state).await?;
+    let register = state.store.register().await?;
     let policy = Arc::clone(&state.policy().policy);
-    notifier.run(&suppliers, &policy, as_of, now, dry_run).await
+    notifier
+        .run(&register.suppliers, &policy, as_of, now, dry_run)
+        .await
 }
 
 /// The daily schedule's state between ticks.

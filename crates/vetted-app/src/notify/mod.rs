@@ -20,7 +20,6 @@ pub mod send;
 
 use std::sync::Arc;
 
-use lettre::{AsyncSmtpTransport, Tokio1Executor};
 use serde::Serialize;
 use time::{Date, Duration, OffsetDateTime};
 use vetted_core::model::Supplier;
@@ -53,6 +52,31 @@ impl Security {
             Security::Tls => "tls",
             Security::None => "none",
         }
+    }
+
+    /// The port a server of this kind listens on unless told otherwise.
+    pub fn default_port(self) -> u16 {
+        match self {
+            Security::Starttls => 587,
+            Security::Tls => 465,
+            Security::None => 25,
+        }
+    }
+
+    /// How people name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Security::Starttls => "STARTTLS",
+            Security::Tls => "TLS",
+            Security::None => "none (plain SMTP)",
+        }
+    }
+}
+
+impl SmtpSettings {
+    /// The port connected to: the one configured, or the default of `security`.
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(self.security.default_port())
     }
 }
 
@@ -109,13 +133,21 @@ pub struct Webhook {
     pub secret: Option<String>,
 }
 
+impl Webhook {
+    /// The URL's scheme and host (`https://hooks.example.eu`), all of it that may be shown: the
+    /// path can be a secret (Slack's carry a token).
+    pub fn origin(&self) -> Option<&str> {
+        let (scheme, rest) = self.url.split_once("://")?;
+        let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+        Some(&self.url[..scheme.len() + 3 + host.len()])
+    }
+}
+
 impl std::fmt::Debug for Webhook {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The URL itself can be a secret (Slack's carry a token): only its scheme and host.
-        let shown = self.url.split_once("://").map_or_else(
-            || "<not a URL>".into(),
-            |(scheme, rest)| format!("{scheme}://{}/…", rest.split('/').next().unwrap_or("")),
-        );
+        let shown = self
+            .origin()
+            .map_or_else(|| "<not a URL>".into(), |o| format!("{o}/…"));
         f.debug_struct("Webhook")
             .field("name", &self.name)
             .field("url", &shown)
@@ -220,7 +252,7 @@ pub fn backoff(attempts: u32) -> Duration {
 pub struct Notifier {
     store: Arc<dyn Store>,
     settings: Settings,
-    mailer: Option<AsyncSmtpTransport<Tokio1Executor>>,
+    mailer: Option<send::Mailer>,
     http: reqwest::Client,
 }
 
@@ -233,14 +265,6 @@ impl Notifier {
             .map(send::mailer)
             .transpose()
             .map_err(NotifyError::Config)?;
-        if let Some(smtp) = &settings.smtp {
-            smtp.from.parse::<lettre::message::Mailbox>().map_err(|e| {
-                NotifyError::Config(format!(
-                    "smtp.from `{}` is not an e-mail address: {e}",
-                    smtp.from
-                ))
-            })?;
-        }
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(15))
             .redirect(reqwest::redirect::Policy::none())
@@ -505,11 +529,8 @@ impl Notifier {
             let Some(mailer) = &self.mailer else {
                 return Attempt::Transient("e-mail is not configured ([smtp])".into());
             };
-            let Some(smtp) = &self.settings.smtp else {
-                return Attempt::Transient("e-mail is not configured ([smtp])".into());
-            };
             match serde_json::from_str::<Email>(&d.payload) {
-                Ok(email) => send::send_email(mailer, &smtp.from, &email).await,
+                Ok(email) => send::send_email(mailer, &email).await,
                 Err(e) => Attempt::Permanent(format!("the stored message is unreadable: {e}")),
             }
         } else {

@@ -27,8 +27,20 @@ pub enum Attempt {
     Permanent(String),
 }
 
-/// The SMTP transport `settings` describe.
-pub fn mailer(settings: &SmtpSettings) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+/// The way out for e-mail: the SMTP transport and the sender.
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+/// The mailer `settings` describe; an error naming the setting that cannot work.
+pub fn mailer(settings: &SmtpSettings) -> Result<Mailer, String> {
+    let from: Mailbox = settings.from.parse().map_err(|e| {
+        format!(
+            "smtp.from `{}` is not an e-mail address: {e}",
+            settings.from
+        )
+    })?;
     let host = settings.host.as_str();
     let tls = || -> Result<TlsParameters, String> {
         let mut b = TlsParameters::builder(host.to_string());
@@ -40,15 +52,12 @@ pub fn mailer(settings: &SmtpSettings) -> Result<AsyncSmtpTransport<Tokio1Execut
         b.build_rustls()
             .map_err(|e| format!("setting up TLS for {host}: {e}"))
     };
-    let builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host);
+    let builder =
+        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host).port(settings.port());
     let builder = match settings.security {
-        Security::None => builder.port(settings.port.unwrap_or(25)).tls(Tls::None),
-        Security::Starttls => builder
-            .port(settings.port.unwrap_or(587))
-            .tls(Tls::Required(tls()?)),
-        Security::Tls => builder
-            .port(settings.port.unwrap_or(465))
-            .tls(Tls::Wrapper(tls()?)),
+        Security::None => builder.tls(Tls::None),
+        Security::Starttls => builder.tls(Tls::Required(tls()?)),
+        Security::Tls => builder.tls(Tls::Wrapper(tls()?)),
     };
     let builder = builder.timeout(Some(Duration::from_secs(u64::from(
         settings.timeout_seconds.max(1),
@@ -57,21 +66,14 @@ pub fn mailer(settings: &SmtpSettings) -> Result<AsyncSmtpTransport<Tokio1Execut
         (Some(u), Some(p)) => builder.credentials(Credentials::new(u.clone(), p.clone())),
         _ => builder,
     };
-    Ok(builder.build())
+    Ok(Mailer {
+        transport: builder.build(),
+        from,
+    })
 }
 
-/// Sends `email` from `from`.
-pub async fn send_email(
-    mailer: &AsyncSmtpTransport<Tokio1Executor>,
-    from: &str,
-    email: &Email,
-) -> Attempt {
-    let from: Mailbox = match from.parse() {
-        Ok(m) => m,
-        Err(e) => {
-            return Attempt::Permanent(format!("the from address `{from}` is not valid: {e}"));
-        }
-    };
+/// Sends `email`.
+pub async fn send_email(mailer: &Mailer, email: &Email) -> Attempt {
     let to: Mailbox = match email.to.parse() {
         Ok(m) => m,
         Err(e) => {
@@ -79,7 +81,7 @@ pub async fn send_email(
         }
     };
     let message = match Message::builder()
-        .from(from)
+        .from(mailer.from.clone())
         .to(to)
         .subject(email.subject.clone())
         .multipart(MultiPart::alternative_plain_html(
@@ -89,7 +91,7 @@ pub async fn send_email(
         Ok(m) => m,
         Err(e) => return Attempt::Permanent(format!("building the message: {e}")),
     };
-    match mailer.send(message).await {
+    match mailer.transport.send(message).await {
         Ok(_) => Attempt::Sent,
         Err(e) if e.is_permanent() => Attempt::Permanent(format!("the SMTP server refused: {e}")),
         Err(e) => Attempt::Transient(format!("SMTP: {e}")),

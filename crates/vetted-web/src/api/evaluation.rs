@@ -69,16 +69,6 @@ pub struct SummaryView {
     pub tiers: TierCounts,
 }
 
-async fn register(state: &AppState) -> Result<Vec<Supplier>, ApiError> {
-    Ok(state
-        .store
-        .list_suppliers()
-        .await?
-        .into_iter()
-        .map(|s| s.supplier)
-        .collect())
-}
-
 /// The register's verdicts and tiers on a day.
 #[utoipa::path(
     get,
@@ -114,7 +104,7 @@ pub async fn summary(
             tiers: snap.tiers.clone(),
         }));
     }
-    let suppliers = register(&state).await?;
+    let suppliers = state.store.register().await?.suppliers;
     // The engine is CPU-bound: evaluate off the request threads.
     let view = tokio::task::spawn_blocking(move || {
         let refs: Vec<&Supplier> = suppliers.iter().collect();
@@ -250,7 +240,7 @@ pub async fn due(
             }));
         }
     }
-    let suppliers = register(&state).await?;
+    let suppliers = state.store.register().await?.suppliers;
     let policy = std::sync::Arc::clone(&state.policy().policy);
     let items = tokio::task::spawn_blocking(move || {
         vetted_app::evaluate::due_list(&suppliers, &policy, as_of, Some(within_days))

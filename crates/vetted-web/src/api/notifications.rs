@@ -21,7 +21,7 @@ use crate::AppState;
 use crate::auth::Admin;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, FromQuery, QueryParams};
-use crate::reminders::{register, run_reminders};
+use crate::reminders::run_reminders;
 
 /// The routes of this module.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -339,7 +339,7 @@ pub async fn send_test(
 ) -> Result<Json<DeliveryView>, ApiError> {
     let n = notifier(&state)?;
     let now = OffsetDateTime::now_utc();
-    let suppliers = register(&state).await.map_err(failure)?;
+    let suppliers = state.store.register().await?.suppliers;
     let policy = std::sync::Arc::clone(&state.policy().policy);
     let d = n
         .send_test(body.to.trim(), &suppliers, &policy, now.date(), now)

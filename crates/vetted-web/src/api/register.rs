@@ -122,15 +122,7 @@ pub async fn export(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    let register = Register {
-        suppliers: state
-            .store
-            .list_suppliers()
-            .await?
-            .into_iter()
-            .map(|s| s.supplier)
-            .collect(),
-    };
+    let register = state.store.register().await?;
     let policy = std::sync::Arc::clone(&state.policy().policy);
     let format = q.format.unwrap_or_default();
     tokio::task::spawn_blocking(move || match format {

@@ -44,18 +44,16 @@ pub fn load_file(path: &Path, format: Option<FileFormat>, policy: &Policy) -> Re
 /// The register held in the database, in register order.
 pub async fn load_db(ctx: &Context) -> Result<Register> {
     let store = ctx.store().await?;
-    let suppliers = store.list_suppliers().await;
+    let register = store.register().await;
     store.close().await;
-    let suppliers = suppliers?;
-    if suppliers.is_empty() {
+    let register = register?;
+    if register.suppliers.is_empty() {
         eprintln!(
             "note: the register in {} is empty: add suppliers with `vetted import FILE` (try examples/register.json)",
             ctx.db_location()?
         );
     }
-    Ok(Register {
-        suppliers: suppliers.into_iter().map(|s| s.supplier).collect(),
-    })
+    Ok(register)
 }
 
 /// `--format text|json`.

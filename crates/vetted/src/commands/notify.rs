@@ -72,12 +72,7 @@ pub async fn run(ctx: &Context, o: Opts) -> Result<u8> {
         Notifier::new(Arc::clone(&store), settings).map_err(|e| Reported(e.to_string()))?;
     let now = OffsetDateTime::now_utc();
     let as_of = o.as_of.unwrap_or_else(|| now.date());
-    let suppliers: Vec<_> = store
-        .list_suppliers()
-        .await?
-        .into_iter()
-        .map(|s| s.supplier)
-        .collect();
+    let suppliers = store.register().await?.suppliers;
     let mut out = std::io::stdout().lock();
 
     if let Some(to) = o.send_test {

@@ -22,7 +22,7 @@ use vetted_store::notify::{Delivery, DeliveryStatus};
 use super::{Moment, form, path, sentence};
 use crate::AppState;
 use crate::error::ApiError;
-use crate::reminders::{register, run_reminders};
+use crate::reminders::run_reminders;
 use crate::ui::{ADMIN, Chrome, IsAdmin, Nav, PageError, Pages, Session, render};
 
 /// The notification routes.
@@ -173,12 +173,6 @@ pub struct NotificationsPage {
     older: Option<i64>,
 }
 
-fn host_of(url: &str) -> String {
-    url.split_once("://")
-        .map(|(_, rest)| rest.split('/').next().unwrap_or("").to_string())
-        .unwrap_or_default()
-}
-
 async fn page(
     state: &AppState,
     session: Session,
@@ -194,20 +188,8 @@ async fn page(
     Ok(NotificationsPage {
         available: n.is_some(),
         email: settings.and_then(|s| s.smtp.as_ref()).map(|s| EmailView {
-            server: format!(
-                "{}:{}",
-                s.host,
-                s.port.unwrap_or(match s.security {
-                    vetted_app::notify::Security::Starttls => 587,
-                    vetted_app::notify::Security::Tls => 465,
-                    vetted_app::notify::Security::None => 25,
-                })
-            ),
-            security: match s.security {
-                vetted_app::notify::Security::Starttls => "STARTTLS",
-                vetted_app::notify::Security::Tls => "TLS",
-                vetted_app::notify::Security::None => "none (plain SMTP)",
-            },
+            server: format!("{}:{}", s.host, s.port()),
+            security: s.security.label(),
             from: s.from.clone(),
             authenticated: s.username.is_some(),
         }),
@@ -221,7 +203,7 @@ async fn page(
                             vetted_app::notify::WebhookFormat::Json => "JSON",
                             vetted_app::notify::WebhookFormat::Slack => "Slack",
                         },
-                        host: host_of(&w.url),
+                        host: w.origin().unwrap_or_default().to_string(),
                         signed: w.secret.is_some(),
                     })
                     .collect()
@@ -336,7 +318,7 @@ async fn send_test(
     let mut p = page(&state, session, None).await?;
     p.test_to.clone_from(&to);
     let now = OffsetDateTime::now_utc();
-    let suppliers = register(&state).await.map_err(failure)?;
+    let suppliers = state.store.register().await?.suppliers;
     let policy = std::sync::Arc::clone(&state.policy().policy);
     match n.send_test(&to, &suppliers, &policy, now.date(), now).await {
         Ok(d) => {

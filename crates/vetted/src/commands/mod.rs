@@ -56,6 +56,27 @@ pub async fn load_db(ctx: &Context) -> Result<Register> {
     Ok(register)
 }
 
+/// The configuration of a command configured like `serve` (`vetted.toml` < `VETTED_*` <
+/// flags): `--db`, `--policy` and `--audit-key` (which clap has already filled from the
+/// environment, keeping that order) are flags over `flags`; warnings are printed.
+pub fn load_config(
+    ctx: &Context,
+    file: Option<std::path::PathBuf>,
+    flags: crate::config::Layer,
+) -> Result<crate::config::Loaded> {
+    let flags = crate::config::Layer {
+        db: ctx.global.db.clone(),
+        policy: ctx.global.policy.clone(),
+        audit_key_file: ctx.global.audit_key.clone(),
+        ..flags
+    };
+    let loaded = crate::config::load(&crate::config::Sources::from_process(file), flags)?;
+    for warning in &loaded.warnings {
+        eprintln!("warning: {warning}");
+    }
+    Ok(loaded)
+}
+
 /// `--format text|json`.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OutputFormat {

@@ -19,7 +19,7 @@ use vetted_app::notify::{Notifier, NotifyError};
 use vetted_store::notify::DeliveryStatus;
 
 use super::OutputFormat;
-use crate::config::{self, Layer, Sources};
+use crate::config::Layer;
 use crate::context::{Context, Global, Reported, parse_as_of};
 
 /// Send the day's reminders by e-mail and webhook (for cron).
@@ -42,17 +42,7 @@ pub struct Opts {
 }
 
 pub async fn run(ctx: &Context, o: Opts) -> Result<u8> {
-    let flags = Layer {
-        db: ctx.global.db.clone(),
-        policy: ctx.global.policy.clone(),
-        audit_key_file: ctx.global.audit_key.clone(),
-        ..Layer::default()
-    };
-    let loaded = config::load(&Sources::from_process(o.config), flags)?;
-    for warning in &loaded.warnings {
-        eprintln!("warning: {warning}");
-    }
-    let config = loaded.config;
+    let config = super::load_config(ctx, o.config, Layer::default())?.config;
     let effective = Context::new(
         Global {
             db: config.db.clone(),

@@ -37,7 +37,7 @@ use vetted_web::metrics::MetricsToken;
 use vetted_web::reminders::Scheduler;
 use vetted_web::{AppState, Server, WebConfig};
 
-use crate::config::{self, Layer, LogFormat, Sources};
+use crate::config::{self, Layer, LogFormat};
 use crate::context::{Context, Global};
 
 /// Serve the register over HTTP until Ctrl-C or SIGTERM.
@@ -69,18 +69,10 @@ const EXAMPLE_REGISTER: &str = include_str!("../../../../examples/register.json"
 pub async fn run(ctx: &Context, opts: Opts) -> Result<u8> {
     let flags = Layer {
         listen: opts.listen,
-        // `--db`/`--policy` are global options; clap has already put VETTED_DB/VETTED_POLICY
-        // into them, which keeps the same order (environment below flags).
-        db: ctx.global.db.clone(),
-        policy: ctx.global.policy.clone(),
-        audit_key_file: ctx.global.audit_key.clone(),
         log_format: opts.log_format,
         ..Layer::default()
     };
-    let loaded = config::load(&Sources::from_process(opts.config), flags)?;
-    for warning in &loaded.warnings {
-        eprintln!("warning: {warning}");
-    }
+    let loaded = super::load_config(ctx, opts.config, flags)?;
     let config = loaded.config;
     init_logging(config.log_format);
 

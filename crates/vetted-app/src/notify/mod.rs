@@ -46,14 +46,6 @@ pub enum Security {
 }
 
 impl Security {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Security::Starttls => "starttls",
-            Security::Tls => "tls",
-            Security::None => "none",
-        }
-    }
-
     /// The port a server of this kind listens on unless told otherwise.
     pub fn default_port(self) -> u16 {
         match self {

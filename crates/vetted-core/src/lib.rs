@@ -13,6 +13,7 @@
 //! - [`remind`]: reminders of what is due, cut into windows and digests.
 //! - [`risks`]: the risk register, every supplier's risk entries grouped by risk id.
 //! - [`due`]: the action list (reviews, evidence, agreements, risks due).
+//! - [`publication`]: the public subprocessor list, its versions, notices and objections.
 
 pub mod audit;
 pub mod country;
@@ -24,6 +25,7 @@ pub mod model;
 pub mod openapi;
 pub mod policy;
 pub mod projection;
+pub mod publication;
 pub mod read;
 pub mod remind;
 pub mod report;

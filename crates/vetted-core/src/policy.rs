@@ -117,6 +117,31 @@ pub struct ReviewPolicy {
     pub required_checks: Vec<ReviewCheck>,
 }
 
+/// The public subprocessor list: how far ahead a published change takes effect, so customers
+/// can object in time (GDPR Art. 28(2)). `[subprocessor_list]` in the policy file; absent, the
+/// defaults apply.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubprocessorListPolicy {
+    /// Days between publishing a change and the day it takes effect, at least.
+    #[serde(default = "SubprocessorListPolicy::default_notice_days")]
+    pub notice_days: u32,
+}
+
+impl SubprocessorListPolicy {
+    fn default_notice_days() -> u32 {
+        30
+    }
+}
+
+impl Default for SubprocessorListPolicy {
+    fn default() -> Self {
+        SubprocessorListPolicy {
+            notice_days: Self::default_notice_days(),
+        }
+    }
+}
+
 /// Agreement windows and limits.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -190,6 +215,8 @@ pub struct Policy {
     pub clauses: Vec<ClauseDef>,
     pub required_by_tier: PerTier<Vec<String>>,
     pub required_by_category: BTreeMap<Category, Vec<String>>,
+    /// The public subprocessor list (an extension of the spec's policy, optional in the file).
+    pub subprocessor_list: SubprocessorListPolicy,
 }
 
 impl Default for Policy {
@@ -249,7 +276,7 @@ mod raw {
     use super::{
         AgreementPolicy, AssurancePolicy, BTreeMap, Category, ClauseDef, Country,
         INCIDENT_NOTIFICATION, NO_TRAINING, ParamKind, PerTier, Policy, PolicyProblem,
-        ReviewPolicy, TierPolicy,
+        ReviewPolicy, SubprocessorListPolicy, TierPolicy,
     };
     use serde::Deserialize;
     use toml::Spanned;
@@ -270,6 +297,8 @@ mod raw {
         tiers: Tiers,
         clauses: toml::Table,
         required_clauses: RequiredClauses,
+        #[serde(default)]
+        subprocessor_list: SubprocessorListPolicy,
     }
 
     #[derive(Deserialize)]
@@ -514,6 +543,7 @@ mod raw {
                     clauses,
                     required_by_tier,
                     required_by_category,
+                    subprocessor_list: self.subprocessor_list,
                 }),
                 _ => Err(problems),
             }

@@ -32,6 +32,7 @@ pub mod policies;
 pub mod postgres;
 pub mod sqlite;
 pub mod store;
+pub mod subprocessors;
 mod trail;
 pub mod url;
 mod writes;
@@ -52,6 +53,7 @@ pub use policies::{PolicyStore, PolicyVersion};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use store::{Change, ImportSummary, PlannedVersions, Store, StoredSupplier};
+pub use subprocessors::SubprocessorStore;
 pub use url::DatabaseUrl;
 
 use url::Target;

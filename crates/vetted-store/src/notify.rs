@@ -24,6 +24,10 @@ pub enum DeliveryKind {
     Digest,
     /// A test message sent by hand.
     Test,
+    /// A change notice of the public subprocessor list, to one subscriber.
+    Notice,
+    /// The double opt-in's confirmation request, to one would-be subscriber.
+    Confirmation,
 }
 
 impl DeliveryKind {
@@ -31,6 +35,8 @@ impl DeliveryKind {
         match self {
             DeliveryKind::Digest => "digest",
             DeliveryKind::Test => "test",
+            DeliveryKind::Notice => "notice",
+            DeliveryKind::Confirmation => "confirmation",
         }
     }
 
@@ -38,6 +44,8 @@ impl DeliveryKind {
         match s {
             "digest" => Ok(DeliveryKind::Digest),
             "test" => Ok(DeliveryKind::Test),
+            "notice" => Ok(DeliveryKind::Notice),
+            "confirmation" => Ok(DeliveryKind::Confirmation),
             other => Err(StoreError::other(
                 "reading a delivery",
                 format!("unknown kind `{other}`"),

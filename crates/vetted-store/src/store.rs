@@ -12,6 +12,7 @@ use vetted_core::model::{Register, Supplier, SupplierId};
 use crate::accounts::AccountStore;
 use crate::{
     AuditStore, BackupStore, DocumentStore, EvaluationStore, NotifyStore, PolicyStore, StoreError,
+    SubprocessorStore,
 };
 
 /// A supplier as stored, with its version.
@@ -83,7 +84,7 @@ pub type PlannedVersions = HashMap<String, Option<i64>>;
 /// Each further area has its own trait as a supertrait: [`AccountStore`] (users, tokens,
 /// sessions), [`AuditStore`], [`EvaluationStore`], [`PolicyStore`] (policy versions),
 /// [`BackupStore`] (backup and restore), [`DocumentStore`] (evidence files), [`NotifyStore`]
-/// (the reminders' delivery log).
+/// (the reminders' delivery log), [`SubprocessorStore`] (the public subprocessor list).
 #[async_trait]
 pub trait Store:
     AccountStore
@@ -93,6 +94,7 @@ pub trait Store:
     + EvaluationStore
     + NotifyStore
     + PolicyStore
+    + SubprocessorStore
     + Send
     + Sync
 {

@@ -16,6 +16,7 @@ mod documents;
 mod evaluations;
 mod notify;
 mod policies;
+mod subprocessors;
 
 use std::collections::HashMap;
 use std::fmt;

@@ -14,6 +14,7 @@ pub mod generate;
 pub mod import;
 pub mod notify;
 pub mod policy_review;
+pub mod publication;
 pub mod risks;
 pub mod suppliers;
 pub mod tabular;

@@ -485,6 +485,8 @@ impl std::fmt::Display for PublishError {
     }
 }
 
+impl std::error::Error for PublishError {}
+
 /// A version about to be published.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewVersion {
@@ -517,6 +519,8 @@ impl std::fmt::Display for ChangeClosed {
         })
     }
 }
+
+impl std::error::Error for ChangeClosed {}
 
 /// The published versions and their objections, as they stand on one day.
 #[derive(Clone, Debug)]

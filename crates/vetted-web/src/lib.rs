@@ -74,6 +74,9 @@ pub struct WebConfig {
     pub trust_forwarded_headers: bool,
     /// The token `GET /metrics` asks for; `None`: `/metrics` answers 404.
     pub metrics_token: Option<metrics::MetricsToken>,
+    /// Who publishes the public subprocessor list ("Subprocessors of …"); `None`: the plain
+    /// title "Subprocessors".
+    pub organization: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -86,6 +89,7 @@ impl Default for WebConfig {
             secure_cookies: false,
             trust_forwarded_headers: false,
             metrics_token: None,
+            organization: None,
         }
     }
 }

@@ -137,6 +137,9 @@ pub struct Snapshot {
     pub unescalated_count: usize,
     /// The risk register: every supplier's risk entries grouped by risk id.
     pub risks: RiskRegister,
+    /// The register's public subprocessor list now (listed suppliers' public entries, in the
+    /// list's order): what an editor would publish.
+    pub public: Vec<vetted_core::publication::PublicEntry>,
 }
 
 /// A [`Snapshot`] in the making: suppliers are added a page at a time (in register order), so
@@ -176,6 +179,7 @@ impl SnapshotBuilder {
                 ineligible_count: 0,
                 unescalated_count: 0,
                 risks: RiskRegister::new(),
+                public: Vec::new(),
             },
             rule_counts: HashMap::new(),
         }
@@ -200,6 +204,7 @@ impl SnapshotBuilder {
         ));
         for (supplier, r) in suppliers.iter().zip(report.suppliers) {
             s.risks.add(supplier);
+            s.public.extend(vetted_core::publication::entry(supplier));
             s.tiers.add(r.tier);
             let row = r
                 .tier
@@ -242,6 +247,7 @@ impl SnapshotBuilder {
         snapshot.ineligible_count = snapshot.ineligible().count();
         snapshot.unescalated_count = snapshot.unescalated().count();
         snapshot.risks = std::mem::take(&mut snapshot.risks).finish();
+        vetted_core::publication::sort(&mut snapshot.public);
         snapshot
     }
 }

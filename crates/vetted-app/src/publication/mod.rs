@@ -167,12 +167,12 @@ struct NoticeHtml<'a> {
     unsubscribe_url: &'a str,
 }
 
-fn delivery(kind: DeliveryKind, email: Email) -> Result<NewDelivery, String> {
+fn delivery(kind: DeliveryKind, email: &Email) -> Result<NewDelivery, String> {
     Ok(NewDelivery {
         kind,
         recipient: format!("email:{}", email.to),
         subject: email.subject.clone(),
-        payload: serde_json::to_string(&email).map_err(|e| e.to_string())?,
+        payload: serde_json::to_string(email).map_err(|e| e.to_string())?,
         items: 1,
     })
 }
@@ -276,7 +276,7 @@ pub async fn request_subscription(
         .map_err(render)?,
         subject,
     };
-    let d = delivery(DeliveryKind::Confirmation, email).map_err(SubscribeError::Render)?;
+    let d = delivery(DeliveryKind::Confirmation, &email).map_err(SubscribeError::Render)?;
     store.queue(&d, now).await?;
     Ok(Subscribed::Queued)
 }
@@ -362,7 +362,7 @@ pub async fn queue_notices(
             .map_err(|e| e.to_string())?;
             delivery(
                 DeliveryKind::Notice,
-                Email {
+                &Email {
                     to: sub.email.clone(),
                     subject: subject.clone(),
                     text,

@@ -34,8 +34,17 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 pub const CSRF_FIELD: &str = "csrf_token";
 
 /// Paths that never act as a session, so a browser still holding a session cookie can post
-/// them without a CSRF token: signing in (again) and the first-run setup.
-const SESSIONLESS_PATHS: &[&str] = &["/api/v1/auth/login", "/login", "/setup"];
+/// them without a CSRF token: signing in (again), the first-run setup, and the public
+/// subprocessor list's forms (for people without an account; their links are signed).
+const SESSIONLESS_PATHS: &[&str] = &[
+    "/api/v1/auth/login",
+    "/login",
+    "/setup",
+    "/subprocessors/subscribe",
+    "/subprocessors/confirm",
+    "/subprocessors/unsubscribe",
+    "/subprocessors/object",
+];
 
 /// The signed-in user's e-mail address (pages show it in their menu), put into the request's
 /// extensions beside the [`Principal`].

@@ -44,6 +44,11 @@ const ASSETS: &[Asset] = &[
         bytes: include_bytes!("../../static/vetted.css"),
     },
     Asset {
+        name: "public.css",
+        content_type: "text/css; charset=utf-8",
+        bytes: vetted_app::publication::render::PUBLIC_CSS.as_bytes(),
+    },
+    Asset {
         name: "vetted.js",
         content_type: "text/javascript; charset=utf-8",
         bytes: include_bytes!("../../static/vetted.js"),

@@ -39,6 +39,8 @@ pub mod evidence;
 pub mod forms;
 pub mod import;
 pub mod page;
+pub mod public_list;
+pub mod publication;
 pub mod register;
 pub mod review;
 pub mod risks;
@@ -166,6 +168,8 @@ fn pages() -> Pages {
         .merge(due::pages())
         .merge(risks::pages())
         .merge(review::pages())
+        .merge(public_list::pages())
+        .merge(publication::pages())
 }
 
 /// The UI's routes but the upload forms' (they need `crate::auth::authenticate` around them,

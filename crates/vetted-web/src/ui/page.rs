@@ -24,6 +24,8 @@ pub enum Nav {
     Risks,
     /// `/import`.
     Import,
+    /// `/public-list`: the subprocessor list.
+    PublicList,
     /// `/admin/…`.
     Admin,
     /// A page outside the menu.

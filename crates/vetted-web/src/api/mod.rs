@@ -23,6 +23,7 @@ pub mod params;
 pub mod policy;
 pub mod register;
 pub mod risks;
+pub mod subprocessors;
 pub mod suppliers;
 
 use std::sync::OnceLock;
@@ -64,6 +65,7 @@ pub const SESSION_COOKIE: &str = "vetted_session";
         (name = "audit", description = "The audit trail: entries, a supplier's history, the chain head, verification, export."),
         (name = "operations", description = "Health probes and this document; no login."),
         (name = "accounts", description = "Sign-in, sessions, users and API tokens; the first-run setup."),
+        (name = "subprocessors", description = "The public subprocessor list as the team manages it: state, publishing, objections, decisions."),
         (name = "notifications", description = "Reminders by e-mail and webhook: the delivery log, a run now, a test e-mail (admins)."),
     )
 )]
@@ -109,6 +111,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(audit::routes())
         .merge(notifications::routes())
         .merge(risks::routes())
+        .merge(subprocessors::routes())
         .merge(crate::auth::routes())
 }
 

@@ -219,7 +219,7 @@ pub async fn notify_subscribers(state: &AppState, number: i64) {
             deliver_soon(state, now);
         }
         Err(e) => {
-            tracing::error!(version = number, error = %e, "change notices could not be queued")
+            tracing::error!(version = number, error = %e, "change notices could not be queued");
         }
     }
 }

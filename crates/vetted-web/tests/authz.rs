@@ -64,6 +64,20 @@ const MIN_ROLE: &[(&str, &str, Need)] = &[
     ("GET", "/api/v1/risks/{id}", VIEWER),
     ("PUT", "/api/v1/risks/{id}", EDITOR),
     ("GET", "/api/v1/due", VIEWER),
+    ("GET", "/api/v1/subprocessors", VIEWER),
+    ("POST", "/api/v1/subprocessors/publish", EDITOR),
+    ("GET", "/api/v1/subprocessors/objections", VIEWER),
+    ("POST", "/api/v1/subprocessors/objections", ADMIN),
+    (
+        "PUT",
+        "/api/v1/subprocessors/objections/{objection}/outcome",
+        ADMIN,
+    ),
+    (
+        "POST",
+        "/api/v1/subprocessors/versions/{number}/decision",
+        ADMIN,
+    ),
     ("GET", "/api/v1/notifications/deliveries", ADMIN),
     ("POST", "/api/v1/notifications/run", ADMIN),
     ("POST", "/api/v1/notifications/test", ADMIN),
@@ -301,6 +315,7 @@ impl World {
             .replace("{index}", "0")
             .replace("{number}", "1")
             .replace("{delivery}", "1")
+            .replace("{objection}", "1")
     }
 
     /// A request the operation accepts, with the status it answers to an allowed caller; `None`
@@ -340,6 +355,24 @@ impl World {
                 Some(json!({"to": "someone@example.org"})),
                 StatusCode::UNPROCESSABLE_ENTITY,
             ),
+            // Refused the same way on every call, whoever publishes first: a date in the past
+            // is inside the notice period (today for a first version).
+            ("POST", "/api/v1/subprocessors/publish") => (
+                Some(json!({"effective": "2000-01-01"})),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            // Nothing is published, so there is no change to object to or decide on, and no
+            // objection.
+            ("POST", "/api/v1/subprocessors/objections") => (
+                Some(json!({"version": 1, "customer": "C", "contact": "P", "grounds": "G"})),
+                StatusCode::CONFLICT,
+            ),
+            ("PUT", "/api/v1/subprocessors/objections/{objection}/outcome") => {
+                (Some(json!({"outcome": "withdrawn"})), StatusCode::NOT_FOUND)
+            }
+            ("POST", "/api/v1/subprocessors/versions/{number}/decision") => {
+                (Some(json!({"decision": "proceed"})), StatusCode::NOT_FOUND)
+            }
             // A review dated today (each call stores one more policy version).
             ("POST", "/api/v1/policy/review") => (Some(json!({})), ok),
             ("GET", _) | ("POST", "/api/v1/notifications/run") => (None, ok),

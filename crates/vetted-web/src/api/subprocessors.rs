@@ -459,9 +459,9 @@ pub struct OutcomeBody {
 /// Records (or replaces) an objection's outcome.
 #[utoipa::path(
     put,
-    path = "/api/v1/subprocessors/objections/{id}/outcome",
+    path = "/api/v1/subprocessors/objections/{objection}/outcome",
     tag = "subprocessors",
-    params(("id" = i64, Path, description = "The objection's number")),
+    params(("objection" = i64, Path, description = "The objection's number")),
     request_body = OutcomeBody,
     responses(
         (status = 200, description = "The objection with its outcome", body = ObjectionView),

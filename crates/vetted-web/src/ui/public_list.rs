@@ -326,8 +326,10 @@ async fn subscribe(
 ) -> Result<Response, PageError> {
     let f = super::admin::form(f)?;
     if !mail_enabled(&state) {
+        // Not offered here (the page shows no form): a 404 rather than a 5xx, which would
+        // signal a fault.
         return Ok(message(
-            StatusCode::SERVICE_UNAVAILABLE,
+            StatusCode::NOT_FOUND,
             "Subscriptions are not available",
             &["This server cannot send e-mail yet. Please try again later."],
             None,

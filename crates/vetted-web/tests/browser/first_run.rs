@@ -74,6 +74,7 @@ async fn first_admin_sets_up_signs_in_by_keyboard_and_signs_out() {
             "Register",
             "Due",
             "Risks",
+            "Subprocessors",
             "Import",
             "Admin"
         ],

@@ -70,7 +70,14 @@ async fn viewer_sees_no_edit_controls_and_a_forged_write_is_refused() {
     );
     assert_eq!(
         browser.texts("nav[aria-label='Main'] a").await,
-        ["Vetted", "Dashboard", "Register", "Due", "Risks"],
+        [
+            "Vetted",
+            "Dashboard",
+            "Register",
+            "Due",
+            "Risks",
+            "Subprocessors"
+        ],
         "a viewer's menu has no Import and no Admin"
     );
     assert!(!browser.has("a[href='/import'], a[href^='/admin']").await);

@@ -30,6 +30,7 @@ pub const KNOWN_ENV: &[&str] = &[
     "VETTED_MAX_UPLOAD_BYTES",
     "VETTED_METRICS_TOKEN",
     "VETTED_METRICS_TOKEN_FILE",
+    "VETTED_ORGANIZATION",
     "VETTED_POLICY",
     "VETTED_POLICY_POLL_SECONDS",
     "VETTED_PUBLIC_URL",
@@ -110,6 +111,8 @@ pub struct Config {
     pub metrics_token_file: Option<PathBuf>,
     /// The largest evidence file an upload accepts, in bytes.
     pub max_upload_bytes: u64,
+    /// Who publishes the public subprocessor list ("Subprocessors of …").
+    pub organization: Option<String>,
     /// Reminders: `[smtp]`, `[[webhooks]]`, `[reminders]`, `public_url`.
     pub notify: NotifyConfig,
 }
@@ -130,6 +133,7 @@ impl Default for Config {
             metrics_token: None,
             metrics_token_file: None,
             max_upload_bytes: vetted_web::DEFAULT_MAX_UPLOAD_BYTES as u64,
+            organization: None,
             notify: NotifyConfig::default(),
         }
     }
@@ -152,6 +156,7 @@ pub struct Layer {
     pub metrics_token: Option<Secret>,
     pub metrics_token_file: Option<PathBuf>,
     pub max_upload_bytes: Option<u64>,
+    pub organization: Option<String>,
     pub public_url: Option<String>,
     pub smtp: Option<SmtpLayer>,
     pub webhooks: Option<Vec<WebhookLayer>>,
@@ -198,6 +203,9 @@ impl Config {
         }
         if let Some(v) = layer.max_upload_bytes {
             self.max_upload_bytes = v;
+        }
+        if let Some(v) = layer.organization {
+            self.organization = Some(v).filter(|o| !o.trim().is_empty());
         }
         if let Some(v) = layer.public_url {
             self.notify.public_url = Some(v);
@@ -418,6 +426,7 @@ fn env_layer(env: &[(String, String)]) -> Result<Layer, ConfigError> {
                     })
             })
             .transpose()?,
+        organization: get("VETTED_ORGANIZATION"),
         public_url: get("VETTED_PUBLIC_URL"),
         smtp: Some(crate::notify_config::env_smtp(&get)?),
         webhooks: None,
@@ -506,6 +515,9 @@ pub fn example_toml(default_db: Option<&Path>) -> String {
 # The largest evidence file (a certificate, an audit report) an upload accepts, in bytes.
 # Files are kept in the database and read into memory whole while uploaded or downloaded.
 # max_upload_bytes = {max_upload}
+
+# Who publishes the public subprocessor list: its title is "Subprocessors of <organization>".
+# organization = "Example Ltd"
 {notify}"#,
         notify = crate::notify_config::EXAMPLE,
         max_upload = defaults.max_upload_bytes,
@@ -746,6 +758,7 @@ mod tests {
                 metrics_token: Some(Secret("a long random string".into())),
                 metrics_token_file: Some("/run/secrets/vetted-metrics-token".into()),
                 max_upload_bytes: Some(20 * 1024 * 1024),
+                organization: Some("Example Ltd".into()),
                 public_url: None,
                 smtp: None,
                 webhooks: None,

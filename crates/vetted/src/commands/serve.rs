@@ -121,6 +121,7 @@ pub async fn run(ctx: &Context, opts: Opts) -> Result<u8> {
         trust_forwarded_headers: config.trust_forwarded_headers,
         metrics_token: metrics_token(&config)?,
         max_upload_bytes: usize::try_from(config.max_upload_bytes).unwrap_or(usize::MAX),
+        organization: config.organization.clone(),
         ..WebConfig::default()
     };
     let server = Server::bind(&web).await?;
@@ -248,6 +249,7 @@ async fn seed_demo(state: &AppState) -> Result<(String, String)> {
         .upsert_register(&register, &change, &|_| {})
         .await
         .context("cannot seed the demo database")?;
+    seed_demo_list(state, &register, &change).await?;
     let password = vetted_app::accounts::secret::new_secret();
     let admin = state
         .accounts
@@ -265,6 +267,59 @@ async fn seed_demo(state: &AppState) -> Result<(String, String)> {
         .await
         .context("cannot create the demo admin's token")?;
     Ok((password, token))
+}
+
+/// The demo's public subprocessor list: version 1 in effect (every listed supplier but the
+/// newest), and version 2 adding the newest, planned for the policy's notice period ahead, so
+/// the public page shows a list and a planned change.
+async fn seed_demo_list(
+    state: &AppState,
+    register: &vetted_core::model::Register,
+    change: &vetted_store::Change,
+) -> Result<()> {
+    use vetted_core::publication::{NewVersion, entries};
+    let all = entries(register.suppliers.iter());
+    let newest = all
+        .iter()
+        .max_by_key(|e| e.since)
+        .map(|e| e.supplier.clone());
+    let first: Vec<_> = all
+        .iter()
+        .filter(|e| Some(&e.supplier) != newest.as_ref())
+        .cloned()
+        .collect();
+    let notice_days = state.policy().policy.subprocessor_list.notice_days;
+    let today = change.at.date();
+    let store = state.store.as_ref();
+    store
+        .publish_list_version(
+            &NewVersion {
+                number: 1,
+                effective: today,
+                notice_days,
+                note: None,
+                entries: first,
+            },
+            change,
+        )
+        .await
+        .context("cannot publish the demo's subprocessor list")?;
+    if newest.is_some() {
+        store
+            .publish_list_version(
+                &NewVersion {
+                    number: 2,
+                    effective: vetted_core::date::add_days(today, notice_days),
+                    notice_days,
+                    note: Some("We are adding a subprocessor; see the change below.".into()),
+                    entries: all,
+                },
+                change,
+            )
+            .await
+            .context("cannot publish the demo's planned change")?;
+    }
+    Ok(())
 }
 
 /// The metrics token from the configuration, or from its file (first line); both is an error.

@@ -13,9 +13,11 @@
 //!
 //! What is copied: suppliers, the audit trail and its key fingerprint, users, tokens,
 //! sessions, login failures, setup tokens, policy versions, documents (the evidence files'
-//! bytes; in a `PostgreSQL` backup as hex text, twice their size), and the reminders' delivery
-//! log with its claims (so a restored server does not send again what was sent). Stored evaluations are not: they
-//! are derived, and recomputed on the first list. The rows are copied byte for byte, so the
+//! bytes; in a `PostgreSQL` backup as hex text, twice their size), the reminders' delivery
+//! log with its claims (so a restored server does not send again what was sent), the public
+//! subprocessor list's versions, objections and subscribers, the rate limits' recent events and
+//! the instance's secrets (so links signed before the backup still verify after it). Stored
+//! evaluations are not: they are derived, and recomputed on the first list. The rows are copied byte for byte, so the
 //! audit trail verifies after a restore under the same key; a restore under a store whose key
 //! is not the backup's is refused (it would never verify). A backup of an older or newer schema
 //! (another migration number) is refused too.
@@ -27,7 +29,7 @@ use async_trait::async_trait;
 use crate::StoreError;
 
 /// The tables a backup holds, parents before children, each with its ordering key.
-pub(crate) const TABLES: [(&str, &str); 12] = [
+pub(crate) const TABLES: [(&str, &str); 17] = [
     ("suppliers", "position"),
     ("audit_meta", "name"),
     ("audit_entries", "pos"),
@@ -40,15 +42,22 @@ pub(crate) const TABLES: [(&str, &str); 12] = [
     ("documents", "sha256"),
     ("deliveries", "id"),
     ("reminder_claims", "delivery_id"),
+    ("list_versions", "number"),
+    ("objections", "id"),
+    ("subscribers", "id"),
+    ("rate_events", "at_us"),
+    ("instance_secrets", "name"),
 ];
 
 /// The tables whose rows make a database "not empty" for [`BackupStore::restore`].
-pub(crate) const CONTENT: [&str; 5] = [
+pub(crate) const CONTENT: [&str; 7] = [
     "suppliers",
     "audit_entries",
     "users",
     "policy_versions",
     "documents",
+    "list_versions",
+    "objections",
 ];
 
 /// The format name in a `PostgreSQL` backup's header.
@@ -76,7 +85,8 @@ pub trait BackupStore: Send + Sync {
     async fn backup(&self, to: &Path) -> Result<BackupSummary, StoreError>;
 
     /// Replaces the database's contents with the backup at `from`, all or nothing. A
-    /// database holding suppliers, audit entries, users, policy versions or documents is refused with
+    /// database holding suppliers, audit entries, users, policy versions, documents, versions
+    /// of the subprocessor list or objections is refused with
     /// [`StoreError::Conflict`] unless `force`. Needs the audit key, which must be the one the
     /// backup's trail was sealed with ([`StoreError::AuditKey`] otherwise).
     async fn restore(&self, from: &Path, force: bool) -> Result<BackupSummary, StoreError>;

@@ -14,9 +14,12 @@ use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 use vetted_core::audit::{Actor, NewEntry};
 use vetted_core::publication::{
-    Decision, ListVersion, NewVersion, Objection, ObjectionVia, PublicEntry, Resolution,
+    Decision, DecisionKind, ListVersion, NewVersion, Objection, ObjectionOutcome, ObjectionVia,
+    PublicEntry, Resolution,
 };
 
+use crate::error::context;
+use crate::notify::micros;
 use crate::{Change, StoreError};
 
 /// Audit actions of this area.
@@ -34,12 +37,19 @@ pub mod action {
 /// An objection about to be recorded.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewObjection {
+    /// The version (the change) objected to.
     pub version: i64,
+    /// The customer (company).
     pub customer: String,
+    /// Who to talk to.
     pub contact: String,
+    /// The contact's e-mail address, when given.
     pub email: Option<String>,
+    /// What the customer objects to, in their words.
     pub grounds: String,
+    /// The day it was received.
     pub received: time::Date,
+    /// How it reached us.
     pub via: ObjectionVia,
 }
 
@@ -55,6 +65,7 @@ pub enum SubscriberStatus {
 }
 
 impl SubscriberStatus {
+    /// The status column's text.
     pub fn as_str(self) -> &'static str {
         match self {
             SubscriberStatus::Pending => "pending",
@@ -63,6 +74,7 @@ impl SubscriberStatus {
         }
     }
 
+    /// The status from the column's text.
     pub fn parse(s: &str) -> Result<SubscriberStatus, StoreError> {
         match s {
             "pending" => Ok(SubscriberStatus::Pending),
@@ -83,11 +95,15 @@ pub struct Subscriber {
     pub id: String,
     /// Lower-cased.
     pub email: String,
+    /// Where it stands.
     pub status: SubscriberStatus,
     /// The latest request to subscribe: a confirmation link is good only for the request it
     /// was sent for.
     pub requested_at: OffsetDateTime,
+    /// When the confirmation link was followed (`None` while pending, and again after a new
+    /// request to subscribe).
     pub confirmed_at: Option<OffsetDateTime>,
+    /// When an unsubscribe link was first followed (`None` again after a new request).
     pub unsubscribed_at: Option<OffsetDateTime>,
 }
 
@@ -142,9 +158,12 @@ pub trait SubprocessorStore: Send + Sync {
 
     /// A request to subscribe `email` (lower-cased here) at `at`: a new subscriber is pending;
     /// a pending or unsubscribed one becomes pending with `requested_at = at`; a confirmed one
-    /// is returned unchanged.
+    /// is returned unchanged. The id stays the address's own for good (links sent earlier keep
+    /// working); a new request clears `confirmed_at` and `unsubscribed_at`. One statement, so
+    /// two requests for one address at once leave one row.
     async fn subscribe(&self, email: &str, at: OffsetDateTime) -> Result<Subscriber, StoreError>;
 
+    /// The subscriber with this id, if any.
     async fn find_subscriber(&self, id: &str) -> Result<Option<Subscriber>, StoreError>;
 
     /// Confirms subscriber `id` when it is pending and `requested_at` is its latest request;
@@ -157,7 +176,8 @@ pub trait SubprocessorStore: Send + Sync {
         at: OffsetDateTime,
     ) -> Result<Option<Subscriber>, StoreError>;
 
-    /// Unsubscribes `id` (any status); `None` when there is no such subscriber.
+    /// Unsubscribes `id` (any status; one unsubscribed already keeps its time); `None` when
+    /// there is no such subscriber.
     async fn unsubscribe(
         &self,
         id: &str,
@@ -272,10 +292,338 @@ pub(crate) fn objection_entry(
 
 /// The entries column's JSON.
 pub(crate) fn encode_entries(entries: &[PublicEntry]) -> Result<String, StoreError> {
-    serde_json::to_string(entries).map_err(crate::error::context("encoding a list version"))
+    serde_json::to_string(entries).map_err(context("encoding a list version"))
 }
 
 /// The entries from the column's JSON.
 pub(crate) fn decode_entries(text: &str) -> Result<Vec<PublicEntry>, StoreError> {
-    serde_json::from_str(text).map_err(crate::error::context("reading a list version"))
+    serde_json::from_str(text).map_err(context("reading a list version"))
+}
+
+/// The kind of record of a version, in errors.
+pub(crate) const VERSION: &str = "subprocessor list version";
+
+/// The kind of record of an objection, in errors.
+pub(crate) const OBJECTION: &str = "objection";
+
+/// `at` as the tables keep it: whole microseconds (what a write returns is what a read gives).
+pub(crate) fn stored_time(at: OffsetDateTime) -> Result<OffsetDateTime, StoreError> {
+    time_of(micros(at))
+}
+
+/// A time from the tables' UTC Unix microseconds.
+fn time_of(us: i64) -> Result<OffsetDateTime, StoreError> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1_000)
+        .map_err(context("reading a time of the subprocessor list"))
+}
+
+/// A length of time in microseconds (saturating; windows are minutes to a day).
+pub(crate) fn micros_of(d: Duration) -> i64 {
+    i64::try_from(d.whole_microseconds()).unwrap_or(i64::MAX)
+}
+
+/// How far back rate events are kept.
+pub(crate) const RATE_EVENTS_KEPT: Duration = Duration::DAY;
+
+/// The version `new` becomes when `latest` is the newest stored number (read under the
+/// writers' lock): [`StoreError::Conflict`] unless `new.number` comes right after it.
+pub(crate) fn next_version(
+    latest: Option<i64>,
+    new: &NewVersion,
+    change: &Change,
+) -> Result<ListVersion, StoreError> {
+    let expected = latest.map_or(1, |n| n + 1);
+    if new.number != expected {
+        return Err(StoreError::Conflict {
+            what: VERSION,
+            id: new.number.to_string(),
+            reason: match latest {
+                Some(n) => format!(
+                    "version {n} is the newest published: the next one is {expected} (someone \
+                     published meanwhile? reload and review the change again)"
+                ),
+                None => "no version was published yet: the first one is 1".to_string(),
+            },
+        });
+    }
+    Ok(ListVersion {
+        number: new.number,
+        published_at: stored_time(change.at)?,
+        published_by: change.actor.clone(),
+        effective: new.effective,
+        notice_days: new.notice_days,
+        note: new.note.clone(),
+        entries: new.entries.clone(),
+        decision: None,
+    })
+}
+
+/// `before` with `decision`: [`StoreError::Conflict`] when it has one already.
+pub(crate) fn decided(
+    before: &ListVersion,
+    decision: &Decision,
+) -> Result<ListVersion, StoreError> {
+    if let Some(d) = &before.decision {
+        return Err(StoreError::Conflict {
+            what: VERSION,
+            id: before.number.to_string(),
+            reason: format!(
+                "was decided already ({} on {})",
+                d.kind.as_str(),
+                vetted_core::date::format_date(d.on)
+            ),
+        });
+    }
+    Ok(ListVersion {
+        decision: Some(Decision {
+            at: stored_time(decision.at)?,
+            ..decision.clone()
+        }),
+        ..before.clone()
+    })
+}
+
+/// The objection `new` becomes under `id`, recorded by `change`: an admin's objection names
+/// the admin, one that came through a link nobody.
+pub(crate) fn recorded(
+    id: i64,
+    new: &NewObjection,
+    change: &Change,
+) -> Result<Objection, StoreError> {
+    Ok(Objection {
+        id,
+        version: new.version,
+        customer: new.customer.clone(),
+        contact: new.contact.clone(),
+        email: new.email.clone(),
+        grounds: new.grounds.clone(),
+        received: new.received,
+        via: new.via.clone(),
+        recorded_at: stored_time(change.at)?,
+        recorded_by: match new.via {
+            ObjectionVia::Admin => Some(change.actor.clone()),
+            ObjectionVia::Link { .. } => None,
+        },
+        resolution: None,
+    })
+}
+
+/// `before` with `resolution` in place of any earlier one.
+pub(crate) fn resolved(
+    before: &Objection,
+    resolution: &Resolution,
+) -> Result<Objection, StoreError> {
+    Ok(Objection {
+        resolution: Some(Resolution {
+            at: stored_time(resolution.at)?,
+            ..resolution.clone()
+        }),
+        ..before.clone()
+    })
+}
+
+/// The `via` and `subscriber` columns.
+pub(crate) fn via_columns(via: &ObjectionVia) -> (&'static str, Option<&str>) {
+    match via {
+        ObjectionVia::Link { subscriber } => ("link", Some(subscriber.as_str())),
+        ObjectionVia::Admin => ("admin", None),
+    }
+}
+
+/// An actor column's text (JSON, ids only, as in the audit trail).
+pub(crate) fn encode_actor(actor: &Actor) -> Result<String, StoreError> {
+    serde_json::to_string(actor).map_err(context("encoding an actor of the subprocessor list"))
+}
+
+fn decode_actor(text: &str) -> Result<Actor, StoreError> {
+    serde_json::from_str(text).map_err(context("reading an actor of the subprocessor list"))
+}
+
+/// A date column's text.
+pub(crate) fn encode_date(d: time::Date) -> String {
+    vetted_core::date::format_date(d)
+}
+
+fn decode_date(what: &'static str, text: &str) -> Result<time::Date, StoreError> {
+    vetted_core::date::parse_date(text)
+        .ok_or_else(|| StoreError::other(what, format!("`{text}` is not a date")))
+}
+
+/// All of a record's optional group of columns, or none: anything else is a damaged row.
+fn damaged(what: &'static str, columns: &str) -> StoreError {
+    StoreError::other(what, format!("its {columns} columns are set in part"))
+}
+
+/// A new subscriber id: 16 random bytes from the operating system as 32 lowercase hex digits.
+pub(crate) fn new_subscriber_id() -> Result<String, StoreError> {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| StoreError::other("making a subscriber id", e))?;
+    Ok(bytes
+        .iter()
+        .flat_map(|b| [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 0xf)]])
+        .map(char::from)
+        .collect())
+}
+
+/// A new instance secret: 32 random bytes from the operating system.
+pub(crate) fn new_secret() -> Result<[u8; 32], StoreError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| StoreError::other("making an instance secret", e))?;
+    Ok(bytes)
+}
+
+/// A `list_versions` row as both backends select it (dates as `YYYY-MM-DD`, entries as JSON
+/// text, counts as 64-bit integers).
+#[derive(sqlx::FromRow)]
+pub(crate) struct VersionRow {
+    number: i64,
+    published_us: i64,
+    published_by: String,
+    effective: String,
+    notice_days: i64,
+    note: Option<String>,
+    entries: String,
+    decision: Option<String>,
+    decision_on: Option<String>,
+    decision_note: Option<String>,
+    decided_by: Option<String>,
+    decided_us: Option<i64>,
+}
+
+impl VersionRow {
+    /// The version the row holds.
+    pub(crate) fn decode(self) -> Result<ListVersion, StoreError> {
+        const WHAT: &str = "reading a subprocessor list version";
+        let decision = match (
+            self.decision,
+            self.decision_on,
+            self.decided_by,
+            self.decided_us,
+        ) {
+            (None, None, None, None) => None,
+            (Some(kind), Some(on), Some(by), Some(us)) => Some(Decision {
+                kind: DecisionKind::parse(&kind)
+                    .ok_or_else(|| StoreError::other(WHAT, format!("unknown decision `{kind}`")))?,
+                on: decode_date(WHAT, &on)?,
+                by: decode_actor(&by)?,
+                at: time_of(us)?,
+                note: self.decision_note,
+            }),
+            _ => return Err(damaged(WHAT, "decision")),
+        };
+        Ok(ListVersion {
+            number: self.number,
+            published_at: time_of(self.published_us)?,
+            published_by: decode_actor(&self.published_by)?,
+            effective: decode_date(WHAT, &self.effective)?,
+            notice_days: u32::try_from(self.notice_days).map_err(context(WHAT))?,
+            note: self.note,
+            entries: decode_entries(&self.entries)?,
+            decision,
+        })
+    }
+}
+
+/// An `objections` row as both backends select it (dates as `YYYY-MM-DD`).
+#[derive(sqlx::FromRow)]
+pub(crate) struct ObjectionRow {
+    id: i64,
+    version: i64,
+    customer: String,
+    contact: String,
+    email: Option<String>,
+    grounds: String,
+    received: String,
+    via: String,
+    subscriber: Option<String>,
+    recorded_us: i64,
+    recorded_by: Option<String>,
+    outcome: Option<String>,
+    outcome_on: Option<String>,
+    outcome_notes: Option<String>,
+    outcome_by: Option<String>,
+    outcome_us: Option<i64>,
+}
+
+impl ObjectionRow {
+    /// The objection the row holds.
+    pub(crate) fn decode(self) -> Result<Objection, StoreError> {
+        const WHAT: &str = "reading an objection";
+        let via = match (self.via.as_str(), self.subscriber) {
+            ("link", Some(subscriber)) => ObjectionVia::Link { subscriber },
+            ("admin", None) => ObjectionVia::Admin,
+            (other, _) => {
+                return Err(StoreError::other(WHAT, format!("unknown way in `{other}`")));
+            }
+        };
+        let resolution = match (
+            self.outcome,
+            self.outcome_on,
+            self.outcome_by,
+            self.outcome_us,
+        ) {
+            (None, None, None, None) => None,
+            (Some(outcome), Some(on), Some(by), Some(us)) => Some(Resolution {
+                outcome: ObjectionOutcome::parse(&outcome).ok_or_else(|| {
+                    StoreError::other(WHAT, format!("unknown outcome `{outcome}`"))
+                })?,
+                on: decode_date(WHAT, &on)?,
+                notes: self.outcome_notes,
+                by: decode_actor(&by)?,
+                at: time_of(us)?,
+            }),
+            _ => return Err(damaged(WHAT, "outcome")),
+        };
+        Ok(Objection {
+            id: self.id,
+            version: self.version,
+            customer: self.customer,
+            contact: self.contact,
+            email: self.email,
+            grounds: self.grounds,
+            received: decode_date(WHAT, &self.received)?,
+            via,
+            recorded_at: time_of(self.recorded_us)?,
+            recorded_by: self.recorded_by.as_deref().map(decode_actor).transpose()?,
+            resolution,
+        })
+    }
+}
+
+/// A `subscribers` row.
+#[derive(sqlx::FromRow)]
+pub(crate) struct SubscriberRow {
+    id: String,
+    email: String,
+    status: String,
+    requested_us: i64,
+    confirmed_us: Option<i64>,
+    unsubscribed_us: Option<i64>,
+}
+
+impl SubscriberRow {
+    /// The subscriber the row holds.
+    pub(crate) fn decode(self) -> Result<Subscriber, StoreError> {
+        Ok(Subscriber {
+            id: self.id,
+            email: self.email,
+            status: SubscriberStatus::parse(&self.status)?,
+            requested_at: time_of(self.requested_us)?,
+            confirmed_at: self.confirmed_us.map(time_of).transpose()?,
+            unsubscribed_at: self.unsubscribed_us.map(time_of).transpose()?,
+        })
+    }
+}
+
+/// The columns of [`SubscriberRow`], for `SELECT` and `RETURNING` in both backends.
+pub(crate) const SUBSCRIBER_COLUMNS: &str =
+    "id, email, status, requested_us, confirmed_us, unsubscribed_us";
+
+/// Rows decoded in order.
+pub(crate) fn decode_all<R, T>(
+    rows: Vec<R>,
+    decode: impl Fn(R) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
+    rows.into_iter().map(decode).collect()
 }

@@ -492,6 +492,29 @@ policies_conformance_tests!(fresh;
     concurrent_uploads_get_consecutive_numbers,
 );
 
+subprocessors_conformance_tests!(fresh;
+    versions_are_published_in_order_and_round_trip,
+    publishing_out_of_turn_is_a_conflict_and_writes_nothing,
+    a_publication_is_audited,
+    a_decision_is_recorded_once_and_audited,
+    objections_are_recorded_and_resolved,
+    publication_records_are_the_versions_and_the_objections,
+    subscribing_lower_cases_and_keeps_one_row_per_address,
+    subscribers_confirm_unsubscribe_and_come_back,
+    rate_slots_are_limited_per_bucket_and_window,
+    concurrent_takers_of_the_last_slot_get_one,
+    an_instance_secret_is_made_once_per_name,
+);
+
+#[tokio::test]
+async fn two_stores_on_one_database_share_a_rate_limit() {
+    let db = scratch().await;
+    let (one, two) = (connect(&db).await, connect(&db).await);
+    conformance::subprocessors::two_stores_share_a_rate_limit(&one, &two).await;
+    one.close().await;
+    two.close().await;
+}
+
 #[tokio::test]
 async fn backup_and_restore_round_trip() {
     let dir = tempfile::tempdir().unwrap();
@@ -554,4 +577,87 @@ async fn two_stores_on_one_database_claim_reminders_at_once() {
     conformance::notify::two_stores_claim_at_once(&one, &two).await;
     one.close().await;
     two.close().await;
+}
+
+/// Migration 0009 widens `deliveries.kind`'s CHECK in place: the rows of a database at 0008
+/// survive and the new kinds are accepted.
+#[tokio::test]
+async fn migration_0009_keeps_deliveries_and_claims() {
+    use vetted_store::NotifyStore;
+    use vetted_store::notify::{DeliveryKind, NewDelivery};
+
+    let db = scratch().await;
+    let mut conn = raw(&db).await;
+    sqlx::migrate!("./migrations/postgres")
+        .run_to(8, &mut conn)
+        .await
+        .unwrap();
+    let delivery = "INSERT INTO deliveries (kind, recipient, subject, payload, items, status, \
+        next_attempt_us, created_us) VALUES ($1, 'email:ann@example.org', 's', '{}', 1, \
+        'pending', 5, 5) RETURNING id";
+    let id: i64 = sqlx::query_scalar(delivery)
+        .bind("digest")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO reminder_claims (recipient, item_key, win, delivery_id) \
+         VALUES ('email:ann@example.org', 'aws/iso', 'soon', $1)",
+    )
+    .bind(id)
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    assert!(
+        sqlx::query(delivery)
+            .bind("notice")
+            .fetch_one(&mut conn)
+            .await
+            .is_err(),
+        "0008 refuses the new kinds"
+    );
+    conn.close().await.unwrap();
+
+    let store = connect(&db).await;
+    let kept = store.find_delivery(id).await.unwrap().expect("kept");
+    assert_eq!(
+        (kept.kind, kept.recipient.as_str()),
+        (DeliveryKind::Digest, "email:ann@example.org")
+    );
+    let claim = vec![("aws/iso".to_string(), "soon".to_string())];
+    assert!(
+        store
+            .unclaimed("email:ann@example.org", &claim)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    for kind in [DeliveryKind::Notice, DeliveryKind::Confirmation] {
+        let new = NewDelivery {
+            kind,
+            recipient: "email:bob@example.org".into(),
+            subject: "s".into(),
+            payload: "{}".into(),
+            items: 0,
+        };
+        let queued = store
+            .queue(&new, time::OffsetDateTime::UNIX_EPOCH)
+            .await
+            .unwrap();
+        assert_eq!(
+            store.find_delivery(queued).await.unwrap().unwrap().kind,
+            kind
+        );
+    }
+    let mut conn = raw(&db).await;
+    assert!(
+        sqlx::query(delivery)
+            .bind("fax")
+            .fetch_one(&mut conn)
+            .await
+            .is_err(),
+        "other kinds are still refused"
+    );
+    conn.close().await.unwrap();
+    store.close().await;
 }

@@ -575,6 +575,31 @@ policies_conformance_tests!(fresh;
     concurrent_uploads_get_consecutive_numbers,
 );
 
+subprocessors_conformance_tests!(fresh;
+    versions_are_published_in_order_and_round_trip,
+    publishing_out_of_turn_is_a_conflict_and_writes_nothing,
+    a_publication_is_audited,
+    a_decision_is_recorded_once_and_audited,
+    objections_are_recorded_and_resolved,
+    publication_records_are_the_versions_and_the_objections,
+    subscribing_lower_cases_and_keeps_one_row_per_address,
+    subscribers_confirm_unsubscribe_and_come_back,
+    rate_slots_are_limited_per_bucket_and_window,
+    concurrent_takers_of_the_last_slot_get_one,
+    an_instance_secret_is_made_once_per_name,
+);
+
+#[tokio::test]
+async fn two_stores_on_one_file_share_a_rate_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB);
+    let one = SqliteStore::open(&path).await.unwrap();
+    let two = SqliteStore::open(&path).await.unwrap();
+    conformance::subprocessors::two_stores_share_a_rate_limit(&one, &two).await;
+    one.close().await;
+    two.close().await;
+}
+
 #[tokio::test]
 async fn backup_and_restore_round_trip() {
     let (dir, source) = fresh().await;
@@ -643,4 +668,118 @@ async fn two_stores_on_one_file_claim_reminders_at_once() {
     conformance::notify::two_stores_claim_at_once(&one, &two).await;
     one.close().await;
     two.close().await;
+}
+
+/// Migration 0009 rebuilds `deliveries` (for its wider CHECK) and `reminder_claims`: the rows
+/// of a database at 0008 survive with their ids, the id counter goes on past a deleted id, the
+/// claims still reference the deliveries (enforced), and the new kinds are accepted.
+#[tokio::test]
+async fn migration_0009_keeps_deliveries_and_claims() {
+    use vetted_store::NotifyStore;
+    use vetted_store::notify::{DeliveryKind, NewDelivery};
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB);
+    let mut conn = SqliteConnection::connect_with(
+        &SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true)
+            .foreign_keys(true),
+    )
+    .await
+    .unwrap();
+    sqlx::migrate!("./migrations/sqlite")
+        .run_to(8, &mut conn)
+        .await
+        .unwrap();
+    let delivery = "INSERT INTO deliveries (kind, recipient, subject, payload, items, status, \
+        next_attempt_us, created_us) VALUES (?1, 'email:ann@example.org', 's', '{}', 1, \
+        'pending', 5, 5)";
+    for kind in ["digest", "test"] {
+        sqlx::query(delivery)
+            .bind(kind)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    sqlx::query("DELETE FROM deliveries WHERE id = 2")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO reminder_claims (recipient, item_key, win, delivery_id) \
+         VALUES ('email:ann@example.org', 'aws/iso', 'soon', 1)",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    assert!(
+        sqlx::query(delivery)
+            .bind("notice")
+            .execute(&mut conn)
+            .await
+            .is_err(),
+        "0008 refuses the new kinds"
+    );
+    conn.close().await.unwrap();
+
+    let store = SqliteStore::open(&path).await.unwrap();
+    let kept = store.find_delivery(1).await.unwrap().expect("kept");
+    assert_eq!(
+        (kept.kind, kept.recipient.as_str(), kept.items),
+        (DeliveryKind::Digest, "email:ann@example.org", 1)
+    );
+    let claim = vec![("aws/iso".to_string(), "soon".to_string())];
+    assert!(
+        store
+            .unclaimed("email:ann@example.org", &claim)
+            .await
+            .unwrap()
+            .is_empty(),
+        "the claim is kept"
+    );
+    for (kind, expected) in [(DeliveryKind::Notice, 3), (DeliveryKind::Confirmation, 4)] {
+        let new = NewDelivery {
+            kind,
+            recipient: "email:bob@example.org".into(),
+            subject: "s".into(),
+            payload: "{}".into(),
+            items: 0,
+        };
+        let id = store.queue(&new, OffsetDateTime::UNIX_EPOCH).await.unwrap();
+        assert_eq!(id, expected, "ids go on after the deleted one");
+        assert_eq!(store.find_delivery(id).await.unwrap().unwrap().kind, kind);
+    }
+
+    let mut conn = raw(&path).await;
+    let parents: Vec<String> =
+        sqlx::query_scalar("SELECT \"table\" FROM pragma_foreign_key_list('reminder_claims')")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!(parents, ["deliveries"]);
+    let broken: Vec<(String,)> = sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    assert!(broken.is_empty(), "{broken:?}");
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE name LIKE '%_new' OR name = 'deliveries_due'",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(
+        tables,
+        ["deliveries_due"],
+        "the index is back, no table left behind"
+    );
+    let orphan = sqlx::query(
+        "INSERT INTO reminder_claims (recipient, item_key, win, delivery_id) \
+         VALUES ('email:ann@example.org', 'x', 'y', 99)",
+    )
+    .execute(&mut conn)
+    .await;
+    assert!(orphan.is_err(), "the reference is enforced");
+    store.close().await;
 }

@@ -18,10 +18,11 @@ use crate::{StoreError, trail};
 const BATCH_ROWS: usize = 500;
 
 /// Identity columns whose sequences must move past the restored ids.
-const IDENTITIES: [(&str, &str); 3] = [
+const IDENTITIES: [(&str, &str); 4] = [
     ("audit_entries", "pos"),
     ("login_failures", "id"),
     ("deliveries", "id"),
+    ("objections", "id"),
 ];
 
 async fn migration(conn: &mut PgConnection) -> Result<Option<i64>, StoreError> {

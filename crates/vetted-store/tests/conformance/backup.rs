@@ -4,10 +4,16 @@
 
 use std::path::Path;
 
+use time::macros::date;
 use time::{Duration, OffsetDateTime};
+use vetted_core::country::Country;
 use vetted_core::model::{DocumentHash, MediaType};
+use vetted_core::publication::{
+    NewVersion, ObjectionOutcome, ObjectionVia, PublicEntry, Resolution,
+};
 use vetted_core::role::Role;
 use vetted_store::accounts::{FailureScope, NewSession, NewToken, NewUser};
+use vetted_store::subprocessors::NewObjection;
 use vetted_store::{AuditQuery, Store, StoreError};
 
 use super::{change, id, key, register, supplier};
@@ -17,7 +23,9 @@ fn t0() -> OffsetDateTime {
 }
 
 /// Fills `store` with suppliers (one updated, one archived), policy versions, a user with a
-/// token and a session, a login failure, a setup token and a document.
+/// token and a session, a login failure, a setup token, a document, a version of the
+/// subprocessor list with a resolved objection, a subscriber, a rate event and an instance
+/// secret.
 pub async fn fill(store: &dyn Store) {
     super::import(store, &register([supplier("a", "A"), supplier("b", "B")])).await;
     let a = store.get_supplier(&id("a")).await.unwrap();
@@ -87,6 +95,65 @@ pub async fn fill(store: &dyn Store) {
         .put_document(&document(), MediaType::Pdf, &change())
         .await
         .unwrap();
+    store
+        .publish_list_version(
+            &NewVersion {
+                number: 1,
+                effective: date!(2026 - 04 - 01),
+                notice_days: 30,
+                note: Some("First list".into()),
+                entries: vec![PublicEntry {
+                    supplier: "a".into(),
+                    name: "A renamed".into(),
+                    purpose: Some("Hosting".into()),
+                    processing: vec![Country::parse("DE").unwrap()],
+                    storage: vec![Country::parse("DE").unwrap()],
+                    data_categories: vec!["contact details".into()],
+                    since: Some(date!(2025 - 01 - 01)),
+                }],
+            },
+            &change(),
+        )
+        .await
+        .unwrap();
+    let subscriber = store.subscribe("Ann@Example.org", t0()).await.unwrap();
+    let objection = store
+        .add_objection(
+            &NewObjection {
+                version: 1,
+                customer: "Globex".into(),
+                contact: "Hank".into(),
+                email: Some("hank@globex.example".into()),
+                grounds: "No".into(),
+                received: date!(2026 - 03 - 02),
+                via: ObjectionVia::Link {
+                    subscriber: subscriber.id,
+                },
+            },
+            &change(),
+        )
+        .await
+        .unwrap();
+    store
+        .resolve_objection(
+            objection.id,
+            &Resolution {
+                outcome: ObjectionOutcome::Accommodated,
+                on: date!(2026 - 03 - 05),
+                notes: Some("Done".into()),
+                by: change().actor,
+                at: change().at,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        store
+            .take_rate_slot("subscribe", 1, Duration::minutes(1), t0())
+            .await
+            .unwrap()
+    );
+    store.instance_secret("links").await.unwrap();
 }
 
 /// The document of [`fill`]: binary, every byte value.
@@ -128,6 +195,25 @@ async fn contents(store: &dyn Store) -> impl PartialEq + std::fmt::Debug {
                 .await
                 .unwrap()
         ),
+        publication(store).await,
+    )
+}
+
+/// The subprocessor list's records, subscribers, whether the rate event of [`fill`] is
+/// counted, and the instance secret.
+async fn publication(store: &dyn Store) -> impl PartialEq + std::fmt::Debug {
+    let records = store.publication_records().await.unwrap();
+    assert_eq!((records.0.len(), records.1.len()), (1, 1));
+    let subscribers = format!("{:?}", store.list_subscribers(None).await.unwrap());
+    let limited = !store
+        .take_rate_slot("subscribe", 1, Duration::minutes(1), t0())
+        .await
+        .unwrap();
+    (
+        records,
+        subscribers,
+        limited,
+        store.instance_secret("links").await.unwrap(),
     )
 }
 

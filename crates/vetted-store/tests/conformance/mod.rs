@@ -15,6 +15,8 @@ pub mod notify;
 #[macro_use]
 pub mod policies;
 #[macro_use]
+pub mod subprocessors;
+#[macro_use]
 pub mod writes;
 
 use std::sync::Mutex;

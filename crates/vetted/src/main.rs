@@ -39,6 +39,8 @@ enum Command {
     Audit(commands::audit::Command),
     #[command(subcommand)]
     Risk(commands::risk::Command),
+    #[command(subcommand)]
+    Subprocessors(commands::subprocessors::Command),
     Due(commands::due::Opts),
     Notify(commands::notify::Opts),
     #[command(subcommand)]
@@ -77,6 +79,7 @@ fn main() -> ExitCode {
             Command::Supplier(c) => commands::supplier::run(&ctx, c).await,
             Command::Audit(c) => commands::audit::run(&ctx, c).await,
             Command::Risk(c) => commands::risk::run(&ctx, c).await,
+            Command::Subprocessors(c) => commands::subprocessors::run(&ctx, c).await,
             Command::Due(o) => commands::due::run(&ctx, o).await,
             Command::Notify(o) => commands::notify::run(&ctx, o).await,
             Command::User(c) => commands::user::run(&ctx, c).await,

@@ -12,6 +12,7 @@ pub mod notify;
 pub mod policy;
 pub mod risk;
 pub mod serve;
+pub mod subprocessors;
 pub mod supplier;
 pub mod token;
 pub mod user;

@@ -181,7 +181,9 @@ fn feedparser_reads_the_feed_without_complaint() {
         base: Some(BASE),
         feed_id: FEED_ID,
     };
-    let feed = view.atom();
+    let feed = view.atom(&vetted_app::publication::pages::Hrefs::server(
+        "/static/public.css",
+    ));
     let read = read_feed(&feed);
     assert_eq!(read["bozo"], 0, "feedparser complains: {read:#}\n{feed}");
     assert_eq!(read["version"], "atom10", "{read:#}");

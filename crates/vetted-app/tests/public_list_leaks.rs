@@ -446,9 +446,10 @@ fn outputs(publication: &Publication) -> BTreeMap<String, String> {
         String::from_utf8(view.csv()).expect("CSV is UTF-8"),
     );
     out.insert("markdown".to_string(), view.markdown());
-    out.insert("atom".to_string(), view.atom());
     let files = Hrefs::files();
     let server = Hrefs::server("/static/public.css?v=1");
+    out.insert("atom".to_string(), view.atom(&server));
+    out.insert("atom (export)".to_string(), view.atom(&files));
     out.insert(
         "page (export)".to_string(),
         view.page(&files, None, None).render().unwrap(),

@@ -149,6 +149,7 @@ struct ConfirmHtml<'a> {
 #[derive(Template)]
 #[template(path = "mail/list_notice.txt")]
 struct NoticeText<'a> {
+    pending: bool,
     title: &'a str,
     v: &'a VersionLine,
     list_url: &'a str,
@@ -159,6 +160,7 @@ struct NoticeText<'a> {
 #[derive(Template)]
 #[template(path = "mail/list_notice.html")]
 struct NoticeHtml<'a> {
+    pending: bool,
     subject: &'a str,
     title: &'a str,
     v: &'a VersionLine,
@@ -302,6 +304,35 @@ pub async fn queue_notices(
     number: i64,
     now: OffsetDateTime,
 ) -> Result<usize, SubscribeError> {
+    queue_notices_to(store, mailing, number, None, now).await
+}
+
+/// A subscriber who confirms while a change is pending is told of it too (they could not
+/// have been when it was published): queues the pending change's notice to `subscriber`
+/// alone, if there is a pending change and they have not had its notice.
+///
+/// # Errors
+/// The store's, or a message that cannot be rendered.
+pub async fn queue_pending_notice(
+    store: &dyn Store,
+    mailing: &Mailing<'_>,
+    subscriber: &str,
+    now: OffsetDateTime,
+) -> Result<usize, SubscribeError> {
+    let p = publication(store, now.date()).await?;
+    match p.pending() {
+        Some((v, _)) => queue_notices_to(store, mailing, v.number, Some(subscriber), now).await,
+        None => Ok(0),
+    }
+}
+
+async fn queue_notices_to(
+    store: &dyn Store,
+    mailing: &Mailing<'_>,
+    number: i64,
+    only: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<usize, SubscribeError> {
     let p = publication(store, now.date()).await?;
     let Some((v, s)) = p.version(number) else {
         return Ok(0);
@@ -328,6 +359,8 @@ pub async fn queue_notices(
     for sub in store
         .list_subscribers(Some(SubscriberStatus::Confirmed))
         .await?
+        .into_iter()
+        .filter(|s| only.is_none_or(|id| s.id == id))
     {
         let object_url = if pending {
             mailing.links.url(&Signed::Object {
@@ -342,6 +375,7 @@ pub async fn queue_notices(
         });
         let render = |_: &[usize]| -> Result<NewDelivery, String> {
             let text = NoticeText {
+                pending,
                 title: mailing.title,
                 v: &line,
                 list_url: &list_url,
@@ -351,6 +385,7 @@ pub async fn queue_notices(
             .render()
             .map_err(|e| e.to_string())?;
             let html = NoticeHtml {
+                pending,
                 subject: &subject,
                 title: mailing.title,
                 v: &line,

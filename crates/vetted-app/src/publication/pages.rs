@@ -18,12 +18,19 @@ pub struct Hrefs {
     pub md: String,
     pub atom: String,
     pub versions: String,
-    /// Version `n`'s page is this followed by `n`.
+    /// Version `n`'s page is this, `n` and [`Hrefs::version_suffix`].
     pub version_base: String,
-    pub compare: String,
+    pub version_suffix: String,
+    /// The comparison form's action; none where nothing answers it (a static export).
+    pub compare: Option<String>,
 }
 
 impl Hrefs {
+    /// Version `n`'s page.
+    pub fn version(&self, n: i64) -> String {
+        format!("{}{n}{}", self.version_base, self.version_suffix)
+    }
+
     /// The server's own paths (`stylesheet`: the hashed static URL).
     pub fn server(stylesheet: &str) -> Hrefs {
         Hrefs {
@@ -35,7 +42,8 @@ impl Hrefs {
             atom: "/subprocessors.atom".into(),
             versions: "/subprocessors/versions".into(),
             version_base: "/subprocessors/versions/".into(),
-            compare: "/subprocessors/versions/compare".into(),
+            version_suffix: String::new(),
+            compare: Some("/subprocessors/versions/compare".into()),
         }
     }
 
@@ -50,7 +58,8 @@ impl Hrefs {
             atom: "subprocessors.atom".into(),
             versions: "versions.html".into(),
             version_base: "version-".into(),
-            compare: "versions.html".into(),
+            version_suffix: ".html".into(),
+            compare: None,
         }
     }
 }
@@ -98,8 +107,8 @@ pub struct Versions {
     pub title: String,
     pub stylesheet: String,
     pub home: String,
-    pub compare_action: String,
-    pub version_base: String,
+    pub compare_action: Option<String>,
+    pub hrefs: Hrefs,
     pub versions: Vec<VersionLine>,
 }
 
@@ -209,7 +218,7 @@ impl View<'_> {
             stylesheet: hrefs.stylesheet.clone(),
             home: hrefs.home.clone(),
             compare_action: hrefs.compare.clone(),
-            version_base: hrefs.version_base.clone(),
+            hrefs: hrefs.clone(),
             versions: self.versions(),
         }
     }

@@ -249,11 +249,15 @@ impl View<'_> {
             .map(|(v, s)| self.version_line(v, s))
     }
 
-    /// `path` under the base (or relative when there is none).
+    /// `path` under the base, or `path` as it is when there is none.
     pub fn link(&self, path: &str) -> String {
         match self.base {
-            Some(b) => format!("{}{path}", b.trim_end_matches('/')),
-            None => path.trim_start_matches('/').to_string(),
+            Some(b) => format!(
+                "{}/{}",
+                b.trim_end_matches('/'),
+                path.trim_start_matches('/')
+            ),
+            None => path.to_string(),
         }
     }
 
@@ -382,8 +386,9 @@ impl View<'_> {
         out
     }
 
-    /// The Atom feed (RFC 4287): one entry per published version, newest first.
-    pub fn atom(&self) -> String {
+    /// The Atom feed (RFC 4287): one entry per published version, newest first, linking the
+    /// pages where `hrefs` says they are (the server's, or a static export's files).
+    pub fn atom(&self, hrefs: &super::pages::Hrefs) -> String {
         let versions = self.versions();
         let updated = versions
             .iter()
@@ -398,12 +403,12 @@ impl View<'_> {
         let _ = writeln!(
             out,
             "  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>",
-            xml(&self.link("/subprocessors.atom"))
+            xml(&self.link(&hrefs.atom))
         );
         let _ = writeln!(
             out,
             "  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>",
-            xml(&self.link("/subprocessors"))
+            xml(&self.link(&hrefs.home))
         );
         let _ = writeln!(
             out,
@@ -429,7 +434,7 @@ impl View<'_> {
             let _ = writeln!(
                 out,
                 "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>",
-                xml(&self.link(&format!("/subprocessors/versions/{}", v.number)))
+                xml(&self.link(&hrefs.version(v.number)))
             );
             let _ = writeln!(out, "    <summary>{}</summary>", xml(&v.standing));
             let mut html = format!("<p>{}</p>", xml(&v.standing));

@@ -196,7 +196,7 @@ async fn atom(State(state): State<AppState>) -> Result<Response, PageError> {
     let org = state.config.organization.clone();
     Ok(data(
         "application/atom+xml; charset=utf-8",
-        view(&p, &base, org.as_deref(), &feed).atom(),
+        view(&p, &base, org.as_deref(), &feed).atom(&hrefs()),
     ))
 }
 
@@ -535,6 +535,21 @@ async fn confirm(
         .await?
     {
         Some(s) if s.status == vetted_store::subprocessors::SubscriberStatus::Confirmed => {
+            let links = links(&state).await?;
+            let title = title(&state);
+            let mailing = Mailing {
+                links: &links,
+                title: &title,
+            };
+            match publication::queue_pending_notice(state.store.as_ref(), &mailing, &s.id, now)
+                .await
+            {
+                Ok(n) if n > 0 => deliver_soon(&state, now),
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::error!(error = %e, "the pending change's notice could not be queued");
+                }
+            }
             Ok(message(
                 StatusCode::OK,
                 "You are subscribed",

@@ -200,7 +200,7 @@ async fn export(ctx: &Context, o: ExportOpts) -> Result<u8> {
         ("subprocessors.json".into(), view.json().into_bytes()),
         ("subprocessors.csv".into(), view.csv()),
         ("subprocessors.md".into(), view.markdown().into_bytes()),
-        ("subprocessors.atom".into(), view.atom().into_bytes()),
+        ("subprocessors.atom".into(), view.atom(&files).into_bytes()),
         ("subprocessors.css".into(), PUBLIC_CSS.as_bytes().to_vec()),
         ("snippet.html".into(), html(&view.snippet())?),
         ("versions.html".into(), html(&view.history(&files))?),

@@ -205,7 +205,15 @@ async fn viewer_sees_no_edit_controls_and_a_forged_write_is_refused() {
     browser.wait_for_path("/").await;
     assert_eq!(
         browser.texts("nav[aria-label='Main'] a").await,
-        ["Vetted", "Dashboard", "Register", "Due", "Risks", "Import"],
+        [
+            "Vetted",
+            "Dashboard",
+            "Register",
+            "Due",
+            "Risks",
+            "Subprocessors",
+            "Import"
+        ],
         "an editor's menu has Import"
     );
     let csrf = browser.csrf_token().await;

@@ -63,7 +63,8 @@ pub struct ExportOpts {
     /// The day the list is shown as of (default: today, UTC).
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_as_of)]
     pub as_of: Option<Date>,
-    /// Who publishes the list: the title becomes "Subprocessors of NAME".
+    /// Who publishes the list: the title becomes "Subprocessors of NAME" (default: the
+    /// configuration's `organization`).
     #[arg(long, value_name = "NAME")]
     pub organization: Option<String>,
     /// Print nothing (by default, one line per file written).
@@ -108,7 +109,8 @@ pub struct PublishOpts {
     /// Say what would be published, and publish nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Who publishes the list, for the notices' subject: "Subprocessors of NAME".
+    /// Who publishes the list, for the notices' subject: "Subprocessors of NAME" (default: the
+    /// configuration's `organization`).
     #[arg(long, value_name = "NAME")]
     pub organization: Option<String>,
     /// A configuration file. Default: vetted.toml in the working directory, if there is one.
@@ -188,9 +190,10 @@ async fn export(ctx: &Context, o: ExportOpts) -> Result<u8> {
     .await;
     store.close().await;
     let (publication, feed_id) = read.context("cannot read the published versions")?;
+    let organization = o.organization.or(config.organization);
     let view = View {
         publication: &publication,
-        organization: o.organization.as_deref(),
+        organization: organization.as_deref(),
         base: base.as_deref(),
         feed_id: &feed_id,
     };
@@ -376,7 +379,8 @@ async fn publish(ctx: &Context, o: PublishOpts) -> Result<u8> {
         .settings(config.listen)
         .map_err(|e| Reported(e.to_string()))?;
     let store = ctx.writable_store().await?;
-    let result = publish_on(&store, &o, notice_days, settings).await;
+    let organization = o.organization.clone().or(config.organization);
+    let result = publish_on(&store, &o, organization.as_deref(), notice_days, settings).await;
     store.close().await;
     result
 }
@@ -384,6 +388,7 @@ async fn publish(ctx: &Context, o: PublishOpts) -> Result<u8> {
 async fn publish_on(
     store: &Arc<dyn Store>,
     o: &PublishOpts,
+    organization: Option<&str>,
     notice_days: u32,
     settings: vetted_app::notify::Settings,
 ) -> Result<u8> {
@@ -471,7 +476,7 @@ async fn publish_on(
         return Ok(0);
     }
     let links = vetted_app::publication::links(store.as_ref(), &settings.base_url).await?;
-    let title = title(o.organization.as_deref());
+    let title = title(organization);
     let mailing = Mailing {
         links: &links,
         title: &title,

@@ -129,6 +129,8 @@ pub struct AppState {
     /// [`AppState::with_notifier`], one with no channel configured; `None` only when even that
     /// could not be set up (the page then says so).
     pub notifier: Option<Arc<vetted_app::notify::Notifier>>,
+    /// The public subprocessor list's outputs, kept while the list does not change.
+    pub public_cache: Arc<ui::public_list::PublicCache>,
 }
 
 /// The policy in force and the text it was read from.
@@ -252,6 +254,7 @@ impl AppState {
             audit_key: None,
             snapshots: Arc::default(),
             notifier,
+            public_cache: Arc::default(),
         }
     }
 

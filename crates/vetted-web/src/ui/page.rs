@@ -5,7 +5,7 @@
 
 use askama::Template;
 use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 
 use super::session::Session;
 use crate::auth::Role;
@@ -140,17 +140,7 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 /// bug in a value's `Display`) is logged and answered 500.
 pub fn render<T: Template>(status: StatusCode, template: &T) -> Response {
     match template.render() {
-        Ok(html) => (
-            status,
-            [
-                (header::CACHE_CONTROL, "no-store"),
-                (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
-                (header::X_FRAME_OPTIONS, "DENY"),
-                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-            ],
-            Html(html),
-        )
-            .into_response(),
+        Ok(html) => html_page(status, html),
         Err(e) => {
             tracing::error!(error = %e, "a page failed to render");
             (
@@ -160,6 +150,22 @@ pub fn render<T: Template>(status: StatusCode, template: &T) -> Response {
                 .into_response()
         }
     }
+}
+
+/// A rendered page with the headers every page has (no caching, the CSP, no framing).
+pub fn html_page(status: StatusCode, html: impl Into<axum::body::Body>) -> Response {
+    (
+        status,
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+            (header::X_FRAME_OPTIONS, "DENY"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+        ],
+        html.into(),
+    )
+        .into_response()
 }
 
 /// An error met while serving a page.

@@ -10,7 +10,11 @@
 //! address). The forms never act as a session (`SESSIONLESS_PATHS` in the auth middleware):
 //! a signed-in user posts them like anyone else.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::Bytes;
 
 use askama::Template;
 use axum::Extension;
@@ -145,33 +149,136 @@ async fn page_with(
 }
 
 async fn page(State(state): State<AppState>, RawQuery(q): RawQuery) -> Result<Response, PageError> {
-    let notice = match q.as_deref() {
-        Some("notice=check-inbox") => Some(
-            "Thank you. If the address can receive notices, a message with a confirmation link is on its way: open it to start receiving change notices.".to_string(),
-        ),
-        _ => None,
-    };
-    page_with(&state, StatusCode::OK, None, notice).await
+    let notice = (q.as_deref() == Some("notice=check-inbox")).then(|| {
+        "Thank you. If the address can receive notices, a message with a confirmation link is on its way: open it to start receiving change notices.".to_string()
+    });
+    if notice.is_some() {
+        return page_with(&state, StatusCode::OK, None, notice).await;
+    }
+    let c = cached(&state).await?;
+    let html = c.body("page", || {
+        let base = base_url(&state);
+        let v = view(
+            &c.publication,
+            &base,
+            state.config.organization.as_deref(),
+            "",
+        );
+        let subscribe = mail_enabled(&state).then(|| SubscribeForm {
+            action: "/subprocessors/subscribe".into(),
+            email: String::new(),
+            error: None,
+        });
+        v.page(&hrefs(), subscribe, None)
+            .render()
+            .unwrap_or_default()
+    });
+    Ok(super::page::html_page(StatusCode::OK, html))
 }
 
+/// The public outputs, made once per change of the published list (every change to versions
+/// and objections is audited, so the audit trail's head names the list's state) and per day,
+/// then served from memory: the pages without a login must stay cheap for anyone to fetch.
+#[derive(Default)]
+pub struct PublicCache(std::sync::Mutex<Option<Arc<Cached>>>);
+
+impl std::fmt::Debug for PublicCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PublicCache")
+    }
+}
+
+/// The list evaluated under one key, and the outputs rendered from it so far.
+pub struct Cached {
+    key: (u64, time::Date),
+    publication: Publication,
+    feed_id: String,
+    bodies: std::sync::Mutex<HashMap<&'static str, Bytes>>,
+}
+
+impl Cached {
+    /// The output `name`, rendered by `make` the first time.
+    fn body(&self, name: &'static str, make: impl FnOnce() -> String) -> Bytes {
+        if let Some(b) = self
+            .bodies
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(name)
+        {
+            return b.clone();
+        }
+        let b = Bytes::from(make());
+        self.bodies
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(name, b.clone());
+        b
+    }
+}
+
+/// The list as published now: from memory when nothing was audited since and the day is the
+/// same, else read again (the head is read first, so what is kept is never older than its key).
+async fn cached(state: &AppState) -> Result<Arc<Cached>, PageError> {
+    let head = state.store.audit_head().await?.map_or(0, |h| h.seq);
+    let key = (head, today());
+    if let Some(c) = state
+        .public_cache
+        .0
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .as_ref()
+        .filter(|c| c.key == key)
+    {
+        return Ok(Arc::clone(c));
+    }
+    let publication = publication::publication(state.store.as_ref(), key.1).await?;
+    let feed_id = publication::feed_id(state.store.as_ref()).await?;
+    let c = Arc::new(Cached {
+        key,
+        publication,
+        feed_id,
+        bodies: std::sync::Mutex::default(),
+    });
+    *state
+        .public_cache
+        .0
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Arc::clone(&c));
+    Ok(c)
+}
+
+/// A data format from the cache.
+async fn format(
+    state: &AppState,
+    name: &'static str,
+    content_type: &'static str,
+    make: impl FnOnce(&View<'_>) -> String,
+) -> Result<Response, PageError> {
+    let c = cached(state).await?;
+    let base = base_url(state);
+    let body = c.body(name, || {
+        make(&view(
+            &c.publication,
+            &base,
+            state.config.organization.as_deref(),
+            &c.feed_id,
+        ))
+    });
+    Ok(data(content_type, body))
+}
+
+// The closures below are not redundant: a method path does not satisfy `format`'s bound for
+// every lifetime of the view.
+#[allow(clippy::redundant_closure_for_method_calls)]
 async fn json(State(state): State<AppState>) -> Result<Response, PageError> {
-    let p = load(&state).await?;
-    let base = base_url(&state);
-    let org = state.config.organization.clone();
-    Ok(data(
-        "application/json",
-        view(&p, &base, org.as_deref(), "").json(),
-    ))
+    format(&state, "json", "application/json", |v| v.json()).await
 }
 
 async fn csv(State(state): State<AppState>) -> Result<Response, PageError> {
-    let p = load(&state).await?;
-    let base = base_url(&state);
-    let org = state.config.organization.clone();
-    let mut r = data(
-        "text/csv; charset=utf-8",
-        view(&p, &base, org.as_deref(), "").csv(),
-    );
+    let mut r = format(&state, "csv", "text/csv; charset=utf-8", |v| {
+        String::from_utf8(v.csv()).unwrap_or_default()
+    })
+    .await?;
     r.headers_mut().insert(
         header::CONTENT_DISPOSITION,
         HeaderValue::from_static("attachment; filename=\"subprocessors.csv\""),
@@ -179,36 +286,26 @@ async fn csv(State(state): State<AppState>) -> Result<Response, PageError> {
     Ok(r)
 }
 
+#[allow(clippy::redundant_closure_for_method_calls)]
 async fn markdown(State(state): State<AppState>) -> Result<Response, PageError> {
-    let p = load(&state).await?;
-    let base = base_url(&state);
-    let org = state.config.organization.clone();
-    Ok(data(
-        "text/markdown; charset=utf-8",
-        view(&p, &base, org.as_deref(), "").markdown(),
-    ))
+    format(&state, "md", "text/markdown; charset=utf-8", |v| {
+        v.markdown()
+    })
+    .await
 }
 
 async fn atom(State(state): State<AppState>) -> Result<Response, PageError> {
-    let p = load(&state).await?;
-    let feed = publication::feed_id(state.store.as_ref()).await?;
-    let base = base_url(&state);
-    let org = state.config.organization.clone();
-    Ok(data(
-        "application/atom+xml; charset=utf-8",
-        view(&p, &base, org.as_deref(), &feed).atom(&hrefs()),
-    ))
+    format(&state, "atom", "application/atom+xml; charset=utf-8", |v| {
+        v.atom(&hrefs())
+    })
+    .await
 }
 
 async fn snippet(State(state): State<AppState>) -> Result<Response, PageError> {
-    let p = load(&state).await?;
-    let base = base_url(&state);
-    let org = state.config.organization.clone();
-    let html = view(&p, &base, org.as_deref(), "")
-        .snippet()
-        .render()
-        .map_err(|e| PageError::Api(ApiError::internal("rendering the snippet", &e)))?;
-    Ok(data("text/html; charset=utf-8", html))
+    format(&state, "snippet", "text/html; charset=utf-8", |v| {
+        v.snippet().render().unwrap_or_default()
+    })
+    .await
 }
 
 async fn history(State(state): State<AppState>) -> Result<Response, PageError> {

@@ -42,5 +42,6 @@ mod model_provider;
 mod notifications;
 mod review;
 mod review_escalation;
+mod subprocessors;
 mod verbs;
 mod viewer;

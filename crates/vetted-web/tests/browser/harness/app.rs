@@ -31,6 +31,9 @@ pub struct App {
     _dir: tempfile::TempDir,
 }
 
+/// The mail settings of a server, made from its own address once it is bound.
+type SettingsFor = Box<dyn FnOnce(&str) -> vetted_app::notify::Settings + Send>;
+
 /// A user [`App::add_user`] created, to sign in with.
 #[derive(Clone, Debug)]
 pub struct Account {
@@ -54,13 +57,19 @@ impl App {
 
     /// [`App::with_example_register`] sending reminders as `settings` say.
     pub async fn with_reminders(settings: vetted_app::notify::Settings) -> App {
-        App::start(Some(&common::example_register()), Some(settings)).await
+        App::with_mail(|_| settings).await
     }
 
-    async fn start(
-        register: Option<&Register>,
-        notify: Option<vetted_app::notify::Settings>,
+    /// [`App::with_example_register`] sending mail as `settings` says, given the server's own
+    /// address (`http://127.0.0.1:PORT`, known only once it is bound): with it as `base_url`,
+    /// the links in the server's mail open in the journey's browser.
+    pub async fn with_mail(
+        settings: impl FnOnce(&str) -> vetted_app::notify::Settings + Send + 'static,
     ) -> App {
+        App::start(Some(&common::example_register()), Some(Box::new(settings))).await
+    }
+
+    async fn start(register: Option<&Register>, notify: Option<SettingsFor>) -> App {
         init_logs();
         let dir = tempfile::Builder::new()
             .prefix("vetted-browser-db-")
@@ -85,7 +94,8 @@ impl App {
         let server = Server::bind(&config).await.expect("bind 127.0.0.1:0");
         let addr = server.local_addr().expect("the bound address");
         let mut state = AppState::new(store, Policy::default(), config).with_audit_key(key);
-        if let Some(settings) = notify {
+        if let Some(settings_for) = notify {
+            let settings = settings_for(&format!("http://{addr}"));
             let notifier =
                 vetted_app::notify::Notifier::new(std::sync::Arc::clone(&state.store), settings)
                     .expect("the reminders' settings work");

@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod evaluate;
 pub mod files;
 pub mod generate;
+pub mod history;
 pub mod import;
 pub mod notify;
 pub mod policy_review;

@@ -14,12 +14,14 @@
 //! - [`risks`]: the risk register, every supplier's risk entries grouped by risk id.
 //! - [`due`]: the action list (reviews, evidence, agreements, risks due).
 //! - [`publication`]: the public subprocessor list, its versions, notices and objections.
+//! - [`history`]: the register as it was at a past moment, rebuilt from the audit trail.
 
 pub mod audit;
 pub mod country;
 pub mod date;
 pub mod due;
 pub mod engine;
+pub mod history;
 pub mod model;
 #[cfg(feature = "openapi")]
 pub mod openapi;

@@ -12,7 +12,7 @@ use vetted_core::due::{DueItem, parse_within};
 use vetted_core::model::{Supplier, Tier};
 use vetted_core::report::Summary;
 
-use super::params::{AsOfQuery, parse_as_of, today};
+use super::params::{parse_as_of, today};
 use crate::AppState;
 use crate::auth::Viewer;
 use crate::error::{ApiError, ErrorBody};
@@ -74,7 +74,7 @@ pub struct SummaryView {
     get,
     path = "/api/v1/evaluation/summary",
     tag = "evaluation",
-    params(AsOfQuery),
+    params(super::params::AtQuery),
     responses(
         (status = 200, description = "The counts", body = SummaryView),
         (status = 400, description = "A malformed query parameter", body = ErrorBody),
@@ -86,13 +86,19 @@ pub struct SummaryView {
 pub async fn summary(
     _: Viewer,
     State(state): State<AppState>,
-    ApiQuery(q): ApiQuery<AsOfQuery>,
+    ApiQuery(q): ApiQuery<super::params::AtQuery>,
 ) -> Result<Json<SummaryView>, ApiError> {
     let as_of = q.date();
-    let policy = std::sync::Arc::clone(&state.policy().policy);
+    let (suppliers, policy) = match q.at {
+        Some(at) => {
+            let (register, policy) = super::params::past(&state, at).await?;
+            (Some(register.suppliers), policy)
+        }
+        None => (None, std::sync::Arc::clone(&state.policy().policy)),
+    };
     // Today's counts are the snapshot's (the dashboard's, kept current by the refresher);
-    // another day is evaluated for this request.
-    if as_of == today() {
+    // another day, or the register at another moment, is evaluated for this request.
+    if as_of == today() && suppliers.is_none() {
         let snap = state.snapshots.get(&state, as_of).await?;
         return Ok(Json(SummaryView {
             as_of,
@@ -104,7 +110,10 @@ pub async fn summary(
             tiers: snap.tiers.clone(),
         }));
     }
-    let suppliers = state.store.register().await?.suppliers;
+    let suppliers = match suppliers {
+        Some(s) => s,
+        None => state.store.register().await?.suppliers,
+    };
     // The engine is CPU-bound: evaluate off the request threads.
     let view = tokio::task::spawn_blocking(move || {
         let refs: Vec<&Supplier> = suppliers.iter().collect();

@@ -41,6 +41,83 @@ impl FromQuery for AsOfQuery {
     }
 }
 
+/// `?as_of=YYYY-MM-DD&at=TIME`: the register as recorded at `at` (rebuilt from the audit
+/// trail), evaluated on `as_of` (default: the date of `at`, else today).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AtQuery {
+    /// The day to evaluate on, `YYYY-MM-DD` (default: the date of `at`, else today, UTC).
+    pub as_of: Option<Date>,
+    /// The register as recorded at this moment, rebuilt from the audit trail, under the
+    /// policy version in force then: RFC 3339 (`2026-03-01T12:00:00Z`) or a date (the end of
+    /// that day, UTC). Default: now.
+    #[param(value_type = Option<String>)]
+    pub at: Option<time::OffsetDateTime>,
+}
+
+impl AtQuery {
+    /// The day to evaluate on.
+    pub fn date(self) -> Date {
+        self.as_of
+            .or(self.at.map(time::OffsetDateTime::date))
+            .unwrap_or_else(today)
+    }
+}
+
+impl FromQuery for AtQuery {
+    const PARAMS: &'static [&'static str] = &["as_of", "at"];
+
+    fn from_query(q: &mut QueryParams) -> Result<AtQuery, ApiError> {
+        Ok(AtQuery {
+            as_of: q.parsed("as_of", parse_as_of)?,
+            at: q.parsed("at", parse_at)?,
+        })
+    }
+}
+
+/// Parses `at`: an RFC 3339 time or a date (the end of that day, UTC).
+pub fn parse_at(s: &str) -> Result<time::OffsetDateTime, String> {
+    vetted_core::history::parse_at(s).ok_or_else(|| {
+        format!("`{s}` is not a time: expected 2026-03-01T12:00:00Z, or a date (the end of that day, UTC)")
+    })
+}
+
+/// The register and the policy as recorded at `at` (see [`vetted_app::history`]): the policy
+/// version in force then; when none had been stored, the server's policy if it is not a
+/// stored version (its file or the built-in one), else the built-in one.
+pub async fn past(
+    state: &crate::AppState,
+    at: time::OffsetDateTime,
+) -> Result<
+    (
+        vetted_core::model::Register,
+        std::sync::Arc<vetted_core::policy::Policy>,
+    ),
+    ApiError,
+> {
+    let past =
+        vetted_app::history::register_at(state.store.as_ref(), at, time::OffsetDateTime::now_utc())
+            .await
+            .map_err(|e| match e {
+                vetted_app::history::PastError::Store(e) => ApiError::from(e),
+                vetted_app::history::PastError::Future => {
+                    ApiError::bad_parameter("at", e.to_string())
+                }
+                other => ApiError::internal("rebuilding the register from the audit trail", &other),
+            })?;
+    let policy = if let Some((_, p)) = past.policy {
+        std::sync::Arc::new(p)
+    } else {
+        let active = state.policy();
+        if active.version.is_some() {
+            std::sync::Arc::new(vetted_core::policy::Policy::default())
+        } else {
+            std::sync::Arc::clone(&active.policy)
+        }
+    };
+    Ok((past.register, policy))
+}
+
 /// No parameters at all: any given is a 400.
 #[derive(Clone, Copy, Debug)]
 pub struct NoQuery;

@@ -60,10 +60,14 @@ pub struct ExportQuery {
     pub format: Option<ExportFormat>,
     /// With `format=csv`: which sheet of the flat layout (default `suppliers`).
     pub sheet: Option<String>,
+    /// The register as recorded at this moment, rebuilt from the audit trail: RFC 3339
+    /// (`2026-03-01T12:00:00Z`) or a date (the end of that day, UTC). Default: now.
+    #[param(value_type = Option<String>)]
+    pub at: Option<time::OffsetDateTime>,
 }
 
 impl FromQuery for ExportQuery {
-    const PARAMS: &'static [&'static str] = &["format", "sheet"];
+    const PARAMS: &'static [&'static str] = &["format", "sheet", "at"];
 
     fn from_query(q: &mut QueryParams) -> Result<ExportQuery, ApiError> {
         let format = q.parsed("format", |s| match s {
@@ -82,7 +86,8 @@ impl FromQuery for ExportQuery {
                 "only meaningful with format=csv",
             ));
         }
-        Ok(ExportQuery { format, sheet })
+        let at = q.parsed("at", super::params::parse_at)?;
+        Ok(ExportQuery { format, sheet, at })
     }
 }
 
@@ -122,8 +127,13 @@ pub async fn export(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    let register = state.store.register().await?;
-    let policy = std::sync::Arc::clone(&state.policy().policy);
+    let (register, policy) = match q.at {
+        Some(at) => super::params::past(&state, at).await?,
+        None => (
+            state.store.register().await?,
+            std::sync::Arc::clone(&state.policy().policy),
+        ),
+    };
     let format = q.format.unwrap_or_default();
     tokio::task::spawn_blocking(move || match format {
         ExportFormat::Json => Ok(download(

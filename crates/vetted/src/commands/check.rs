@@ -20,9 +20,14 @@ pub struct Opts {
     /// Check a register file (JSON, YAML, XLSX, CSV) instead of the database.
     #[arg(long, value_name = "FILE")]
     pub register: Option<PathBuf>,
-    /// The date to evaluate on (default: today).
+    /// The date to evaluate on (default: today; with `--at`, the date of that moment).
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_as_of)]
     pub as_of: Option<Date>,
+    /// Check the register as it was recorded at this moment (rebuilt from the audit trail),
+    /// under the policy version in force then: `2026-03-01T12:00:00Z`, or a date for the end
+    /// of that day (UTC).
+    #[arg(long, value_name = "TIME", value_parser = super::parse_at, conflicts_with = "register")]
+    pub at: Option<time::OffsetDateTime>,
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
     /// Only these suppliers (repeatable).
@@ -40,14 +45,16 @@ pub fn parse_verdict(s: &str) -> Result<Verdict, String> {
 pub async fn run(ctx: &Context, o: Opts) -> Result<u8> {
     // A register file is checked against `--policy` or the default; the database against the
     // policy in force there.
-    let (policy, _, _) = if o.register.is_some() {
-        ctx.policy()?
-    } else {
-        ctx.db_policy().await?
-    };
-    let register = match &o.register {
-        Some(path) => super::load_file(path, None, &policy)?,
-        None => super::load_db(ctx).await?,
+    let (register, policy) = match (&o.register, o.at) {
+        (Some(path), _) => {
+            let (policy, _, _) = ctx.policy()?;
+            (super::load_file(path, None, &policy)?, policy)
+        }
+        (None, Some(at)) => super::load_db_at(ctx, at).await?,
+        (None, None) => {
+            let (policy, _, _) = ctx.db_policy().await?;
+            (super::load_db(ctx).await?, policy)
+        }
     };
     for id in &o.suppliers {
         if !register.suppliers.iter().any(|s| s.id.as_str() == id) {
@@ -64,7 +71,10 @@ pub async fn run(ctx: &Context, o: Opts) -> Result<u8> {
     for warning in vetted_core::risks::RiskRegister::of(&register.suppliers).warnings() {
         eprintln!("warning: {warning}");
     }
-    let as_of = o.as_of.unwrap_or(ctx.today);
+    let as_of = o
+        .as_of
+        .or(o.at.map(time::OffsetDateTime::date))
+        .unwrap_or(ctx.today);
     let mut report = vetted_app::evaluate::check_parallel(&selected, &policy, as_of);
     if !o.verdicts.is_empty() {
         report.suppliers.retain(|s| o.verdicts.contains(&s.verdict));

@@ -24,10 +24,20 @@ pub struct Opts {
     /// register. Only `xlsx` is supported.
     #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
     pub template: Option<FileFormat>,
+    /// Export the register as it was recorded at this moment (rebuilt from the audit trail):
+    /// `2026-03-01T12:00:00Z`, or a date for the end of that day (UTC).
+    #[arg(long, value_name = "TIME", value_parser = super::parse_at, conflicts_with = "template")]
+    pub at: Option<time::OffsetDateTime>,
 }
 
 pub async fn run(ctx: &Context, o: Opts) -> Result<u8> {
-    let (policy, _, _) = ctx.db_policy().await?;
+    let (policy, register) = match o.at {
+        Some(at) => {
+            let (register, policy) = super::load_db_at(ctx, at).await?;
+            (policy, Some(register))
+        }
+        None => (ctx.db_policy().await?.0, None),
+    };
     if let Some(t) = o.template {
         if t != FileFormat::Xlsx {
             bail!("only an xlsx template is available (--template xlsx)");
@@ -39,7 +49,10 @@ pub async fn run(ctx: &Context, o: Opts) -> Result<u8> {
         .format
         .or_else(|| o.out.as_deref().and_then(FileFormat::from_path))
         .unwrap_or(FileFormat::Json);
-    let register = super::load_db(ctx).await?;
+    let register = match register {
+        Some(r) => r,
+        None => super::load_db(ctx).await?,
+    };
     match format {
         FileFormat::Json => write_bytes(o.out.as_ref(), to_json(&register).as_bytes(), "json"),
         FileFormat::Yaml => write_bytes(o.out.as_ref(), to_yaml(&register).as_bytes(), "yaml"),

@@ -57,6 +57,45 @@ pub async fn load_db(ctx: &Context) -> Result<Register> {
     Ok(register)
 }
 
+/// The register and the policy as recorded at `at` (rebuilt from the audit trail): the policy
+/// version in force then, else the policy the command would use without a stored version
+/// (`--policy` or the built-in one: the trail records only stored versions). Prints on stderr
+/// what the answer rests on.
+pub async fn load_db_at(
+    ctx: &Context,
+    at: time::OffsetDateTime,
+) -> Result<(Register, vetted_core::policy::Policy)> {
+    let store = ctx.store().await?;
+    let past =
+        vetted_app::history::register_at(store.as_ref(), at, time::OffsetDateTime::now_utc()).await;
+    store.close().await;
+    let past = past.map_err(|e| crate::context::Reported(e.to_string()))?;
+    let at_text = at
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let policy = if let Some((number, policy)) = past.policy {
+        eprintln!(
+            "note: the register as recorded at {at_text} ({} entries of the audit trail, up to #{}), under policy version {number}",
+            past.entries, past.last_seq
+        );
+        policy
+    } else {
+        eprintln!(
+            "note: the register as recorded at {at_text} ({} entries of the audit trail, up to #{}); no policy version was stored then, so the configured or built-in policy applies",
+            past.entries, past.last_seq
+        );
+        ctx.policy()?.0
+    };
+    Ok((past.register, policy))
+}
+
+/// `--at`: an RFC 3339 time, or a date (the end of that day, UTC).
+pub fn parse_at(s: &str) -> std::result::Result<time::OffsetDateTime, String> {
+    vetted_core::history::parse_at(s).ok_or_else(|| {
+        format!("`{s}` is not a time: expected 2026-03-01T12:00:00Z, or a date (the end of that day, UTC)")
+    })
+}
+
 /// The configuration of a command configured like `serve` (`vetted.toml` < `VETTED_*` <
 /// flags): `--db`, `--policy` and `--audit-key` (which clap has already filled from the
 /// environment, keeping that order) are flags over `flags`; warnings are printed.

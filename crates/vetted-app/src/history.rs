@@ -1,0 +1,86 @@
+//! The register and the policy as they were recorded at a past moment
+//! ([`vetted_core::history`]), read from the store's audit trail a page at a time.
+
+use time::OffsetDateTime;
+use vetted_core::history::{HistoryError, RegisterAt};
+use vetted_core::model::Register;
+use vetted_core::policy::{Policy, PolicyProblem};
+use vetted_store::{AuditQuery, Store, StoreError};
+
+/// Entries read per page of the trail.
+const PAGE: u32 = 1_000;
+
+/// The register at a past moment, with what it was rebuilt from.
+#[derive(Clone, Debug)]
+pub struct Past {
+    /// The moment.
+    pub at: OffsetDateTime,
+    /// The suppliers not archived then, in register order, as last recorded by then.
+    pub register: Register,
+    /// The policy version in force then (its number and parsed text), when one had been
+    /// uploaded by then; otherwise the caller's policy applies (the built-in or configured one,
+    /// which the trail does not record).
+    pub policy: Option<(u64, Policy)>,
+    /// Entries of the trail recorded by then, and the last one's seq.
+    pub entries: u64,
+    pub last_seq: u64,
+}
+
+/// Why the past cannot be rebuilt.
+#[derive(Debug, thiserror::Error)]
+pub enum PastError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the audit trail cannot be read: {0}")]
+    Trail(#[from] HistoryError),
+    #[error("the policy version in force then does not read: {0:?}")]
+    Policy(Vec<PolicyProblem>),
+    /// The moment is in the future.
+    #[error("`at` is in the future: the register can be shown as it was, not as it will be")]
+    Future,
+}
+
+/// Rebuilds the register (and the policy) as recorded at `at`, which must not be after `now`.
+///
+/// # Errors
+/// A future moment, the store's, or a trail that does not read.
+pub async fn register_at(
+    store: &dyn Store,
+    at: OffsetDateTime,
+    now: OffsetDateTime,
+) -> Result<Past, PastError> {
+    if at > now {
+        return Err(PastError::Future);
+    }
+    let mut fold = RegisterAt::new(at);
+    let mut after = None;
+    loop {
+        let page = store
+            .audit_entries(&AuditQuery {
+                subject: None,
+                after_seq: after,
+                limit: Some(PAGE),
+            })
+            .await?;
+        for e in &page {
+            fold.add(e)?;
+        }
+        match page.last() {
+            Some(last) if page.len() == PAGE as usize => after = Some(last.seq),
+            _ => break,
+        }
+    }
+    let policy = fold
+        .policy()
+        .map(|(n, text)| Policy::from_toml(text).map(|p| (n, p)))
+        .transpose()
+        .map_err(PastError::Policy)?;
+    let (entries, last_seq) = fold.folded();
+    Ok(Past {
+        at,
+        register: fold.register()?,
+        policy,
+        entries,
+        last_seq,
+    })
+}

@@ -1,9 +1,10 @@
 //! The register as it was (issue 7's first part), on `SQLite` and `PostgreSQL`: a register
 //! changed over a simulated year (created, updated, archived, restored, a supplier added, a
 //! policy version uploaded), a snapshot exported after every change, then
-//! `GET /api/v1/register/export?at=` and `GET /api/v1/evaluation/summary?at=` at those moments
-//! and between them: each answer equals the snapshot of that moment, reconstructed from the
-//! audit trail alone (today's data has moved on since).
+//! `GET /api/v1/register/export?at=`, `GET /api/v1/evaluation/summary?at=`, `GET
+//! /api/v1/due?at=` and `GET /api/v1/suppliers/{id}[/findings]?at=` at those moments and
+//! between them: each answer equals the snapshot of that moment (evaluated under the policy
+//! then), reconstructed from the audit trail alone (today's data has moved on since).
 
 mod common;
 
@@ -21,12 +22,16 @@ use vetted_core::model::{Register, Status, SupplierId};
 use vetted_core::policy::Policy;
 use vetted_core::write::to_json;
 use vetted_store::{Change, Store};
-use vetted_web::AppState;
 use vetted_web::auth::Role;
+use vetted_web::{AppState, WebConfig};
 
+#[allow(
+    dead_code,
+    reason = "a guard only keeps its database alive until the test ends"
+)]
 enum Guard {
-    _Sqlite(tempfile::TempDir),
-    _Postgres(scratch::ScratchDatabase),
+    Sqlite(tempfile::TempDir),
+    Postgres(scratch::ScratchDatabase),
 }
 
 async fn empty(backend: Backend) -> (Guard, Arc<dyn Store>, AuditKey) {
@@ -41,7 +46,7 @@ async fn empty(backend: Backend) -> (Guard, Arc<dyn Store>, AuditKey) {
             )
             .await
             .unwrap();
-            (Guard::_Sqlite(dir), store, key)
+            (Guard::Sqlite(dir), store, key)
         }
         Backend::Postgres => {
             let db =
@@ -52,7 +57,7 @@ async fn empty(backend: Backend) -> (Guard, Arc<dyn Store>, AuditKey) {
             )
             .await
             .unwrap();
-            (Guard::_Postgres(db), store, key)
+            (Guard::Postgres(db), store, key)
         }
     }
 }
@@ -162,7 +167,7 @@ async fn the_register_at_past_moments_equals_what_was_exported_then(backend: Bac
     )
     .await;
 
-    let state = AppState::new(Arc::clone(&store), Policy::default(), Default::default())
+    let state = AppState::new(Arc::clone(&store), Policy::default(), WebConfig::default())
         .with_audit_key(key);
     let app = common::app(state, Some(Role::Viewer));
 
@@ -171,6 +176,7 @@ async fn the_register_at_past_moments_equals_what_was_exported_then(backend: Bac
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, to_json(&Register::default()));
 
+    let mut something_due = false;
     for (i, (t, expected, policy)) in snapshots.iter().enumerate() {
         // At the moment itself, a minute later, and (for the day form) the end of a day
         // before the next change.
@@ -210,7 +216,194 @@ async fn the_register_at_past_moments_equals_what_was_exported_then(backend: Bac
             serde_json::to_value(&report.summary).unwrap(),
             "the verdicts at {t}"
         );
+
+        // The due list then: `due_list` of that register under the policy then, paged as
+        // today's.
+        let due = vetted_app::evaluate::due_list(
+            &register.suppliers,
+            &policy,
+            t.date(),
+            Some(policy.review.due_soon_days),
+        );
+        something_due |= !due.is_empty();
+        let (status, body) = get(&app, &format!("/api/v1/due?at={}", iso(*t))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let answer: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(answer["as_of"], vetted_core::date::format_date(t.date()));
+        assert_eq!(answer["within_days"], policy.review.due_soon_days);
+        assert_eq!(answer["total"], due.len());
+        assert_eq!(
+            answer["items"],
+            serde_json::to_value(&due).unwrap(),
+            "what was due at {t}"
+        );
+        let (_, body) = get(
+            &app,
+            &format!("/api/v1/due?at={}&within=400d&limit=2&offset=1", iso(*t)),
+        )
+        .await;
+        let long =
+            vetted_app::evaluate::due_list(&register.suppliers, &policy, t.date(), Some(400));
+        let answer: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(answer["total"], long.len());
+        assert_eq!(
+            answer["items"],
+            serde_json::to_value(&long[1..3]).unwrap(),
+            "a page of what was due within 400 days at {t}"
+        );
+
+        // Each supplier then: its record as recorded then, evaluated under the policy then,
+        // without an ETag (it is no version to write against).
+        for s in &register.suppliers {
+            let e = vetted_core::engine::evaluate(s, &policy, t.date());
+            let reply = common::get(
+                &app,
+                &format!("/api/v1/suppliers/{}?at={}&include=findings", s.id, iso(*t)),
+            )
+            .await;
+            assert!(
+                reply.headers().get("etag").is_none(),
+                "no ETag for a past read"
+            );
+            let body = common::json(reply, StatusCode::OK).await;
+            assert_eq!(
+                body["supplier"],
+                serde_json::to_value(s).unwrap(),
+                "{} at {t}",
+                s.id
+            );
+            assert_eq!(body["archived"], false);
+            assert_eq!(
+                body["evaluation"]["verdict"],
+                serde_json::to_value(e.verdict).unwrap()
+            );
+            assert_eq!(
+                body["evaluation"]["tier"],
+                serde_json::to_value(e.tier).unwrap()
+            );
+            let reply = common::get(
+                &app,
+                &format!("/api/v1/suppliers/{}/findings?at={}", s.id, iso(*t)),
+            )
+            .await;
+            let body = common::json(reply, StatusCode::OK).await;
+            assert_eq!(body["as_of"], vetted_core::date::format_date(t.date()));
+            assert_eq!(
+                body["findings"],
+                serde_json::to_value(&e.findings).unwrap(),
+                "the findings of {} at {t}",
+                s.id
+            );
+        }
     }
+
+    assert!(
+        something_due,
+        "the example register had something due at some moment"
+    );
+
+    // The versions then: one per recorded change, as the store counted them.
+    let version_at = |s: &str, t: OffsetDateTime| {
+        let app = app.clone();
+        let uri = format!("/api/v1/suppliers/{s}?at={}", iso(t));
+        async move {
+            let body = common::json(common::get(&app, &uri).await, StatusCode::OK).await;
+            (body["version"].clone(), body["supplier"]["name"].clone())
+        }
+    };
+    assert_eq!(version_at(&ids[0], t0).await.0, 1);
+    assert_eq!(
+        version_at(&ids[0], t1).await,
+        (Value::from(2), Value::from("Renamed in January"))
+    );
+    assert_eq!(
+        version_at(&ids[0], t6).await,
+        (Value::from(3), Value::from("Renamed again in September"))
+    );
+    assert_eq!(
+        version_at(&ids[1], t5).await.0,
+        3,
+        "created, archived, restored"
+    );
+    // Now, every supplier is as stored, at its stored version (today's rename included).
+    let now = OffsetDateTime::now_utc();
+    for stored in store.register().await.unwrap().suppliers {
+        let current = store.get_supplier(&stored.id).await.unwrap();
+        let (version, name) = version_at(stored.id.as_str(), now).await;
+        assert_eq!(version, current.version, "{}", stored.id);
+        assert_eq!(name, serde_json::to_value(&current.supplier.name).unwrap());
+    }
+    // The same read without `at` keeps its ETag.
+    let res = common::get(&app, &format!("/api/v1/suppliers/{}", ids[0])).await;
+    assert_eq!(res.headers().get("etag").unwrap(), "\"3\"");
+
+    // Not in the register then: archived, or not created yet; the message says which.
+    let archived = format!(
+        "/api/v1/suppliers/{}?at={}",
+        ids[1],
+        iso(t2 + time::Duration::days(1))
+    );
+    let body = common::json(common::get(&app, &archived).await, StatusCode::NOT_FOUND).await;
+    assert_eq!(body["error"], "not_found");
+    assert!(
+        body["message"].as_str().unwrap().contains("was archived"),
+        "{body}"
+    );
+    let uri = format!("/api/v1/suppliers/{}/findings?at={}", ids[1], iso(t3));
+    let body = common::json(common::get(&app, &uri).await, StatusCode::NOT_FOUND).await;
+    assert!(
+        body["message"].as_str().unwrap().contains("was archived"),
+        "{body}"
+    );
+    for uri in [
+        format!("/api/v1/suppliers/{}?at={}", added.id, iso(t3)),
+        format!("/api/v1/suppliers/{}/findings?at={}", added.id, iso(t3)),
+        format!("/api/v1/suppliers/{}?at=2025-11-30", ids[0]),
+    ] {
+        let body = common::json(common::get(&app, &uri).await, StatusCode::NOT_FOUND).await;
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .contains("had not been created"),
+            "{uri}: {body}"
+        );
+    }
+    // Today the archived one is back and the added one exists: the 404s were about then.
+    assert_eq!(version_at(added.id.as_str(), t4).await.1, "Added in May");
+
+    // The policy then decides the tier: a supplier whose tier the April threshold raised.
+    // (The register was the same just before April's upload as at it.)
+    let april: Register = vetted_core::read::read_register(
+        &snapshots[3].1,
+        vetted_core::read::Syntax::Json,
+        &vetted_core::read::ReadOptions { clauses: None },
+    )
+    .unwrap();
+    let raised = april
+        .suppliers
+        .into_iter()
+        .find(|s| {
+            let d = vetted_core::engine::evaluate(s, &Policy::default(), t3.date());
+            let p = Policy::from_toml(&stricter).unwrap();
+            d.tier != vetted_core::engine::evaluate(s, &p, t3.date()).tier
+        })
+        .expect("some supplier's tier depends on the April threshold");
+    let tier_at = |t: OffsetDateTime| {
+        let app = app.clone();
+        let uri = format!(
+            "/api/v1/suppliers/{}/findings?at={}&as_of={}",
+            raised.id,
+            iso(t),
+            vetted_core::date::format_date(t3.date())
+        );
+        async move { common::json(common::get(&app, &uri).await, StatusCode::OK).await["tier"].clone() }
+    };
+    assert_ne!(
+        tier_at(t3 - time::Duration::minutes(1)).await,
+        tier_at(t3).await,
+        "the policy in force then is used"
+    );
 
     // The threshold change shows: some supplier is critical under the April policy and not
     // under the default one, so the summaries before and after April differ in tiers while
@@ -237,6 +430,18 @@ async fn the_register_at_past_moments_equals_what_was_exported_then(backend: Bac
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert!(body.contains("future"));
     let (status, body) = get(&app, "/api/v1/register/export?at=last-tuesday").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("\"path\":\"at\""), "{body}");
+    for uri in [
+        "/api/v1/due?at=2999-01-01".to_string(),
+        format!("/api/v1/suppliers/{}?at=2999-01-01", ids[0]),
+        format!("/api/v1/suppliers/{}/findings?at=2999-01-01", ids[0]),
+    ] {
+        let (status, body) = get(&app, &uri).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
+        assert!(body.contains("future"), "{uri}: {body}");
+    }
+    let (status, body) = get(&app, &format!("/api/v1/suppliers/{}?at=soon", ids[0])).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert!(body.contains("\"path\":\"at\""), "{body}");
 }

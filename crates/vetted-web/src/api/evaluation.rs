@@ -145,14 +145,19 @@ pub async fn summary(
     Ok(Json(view))
 }
 
-/// `?as_of=&within=` of the due list.
+/// `?as_of=&at=&within=&limit=&offset=` of the due list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DueQuery {
-    /// The day to evaluate on, `YYYY-MM-DD` (default: today, UTC).
+    /// The day to evaluate on, `YYYY-MM-DD` (default: the date of `at`, else today, UTC).
     pub as_of: Option<Date>,
+    /// The register as recorded at this moment, rebuilt from the audit trail, under the
+    /// policy version in force then: RFC 3339 (`2026-03-01T12:00:00Z`) or a date (the end of
+    /// that day, UTC). Default: now.
+    #[param(value_type = Option<String>)]
+    pub at: Option<time::OffsetDateTime>,
     /// How far ahead to look: `30d`, `8w`, `3m` (months of 30 days) or a number of days
-    /// (default: the policy's review due-soon window).
+    /// (default: the policy's review due-soon window; with `at`, that of the policy then).
     #[param(value_type = Option<String>, pattern = "^[0-9]+[dwm]?$", example = "30d")]
     pub within: Option<u32>,
     /// At most this many items, 1 to 1000 (default: every item).
@@ -163,11 +168,12 @@ pub struct DueQuery {
 }
 
 impl FromQuery for DueQuery {
-    const PARAMS: &'static [&'static str] = &["as_of", "within", "limit", "offset"];
+    const PARAMS: &'static [&'static str] = &["as_of", "at", "within", "limit", "offset"];
 
     fn from_query(q: &mut QueryParams) -> Result<DueQuery, ApiError> {
         Ok(DueQuery {
             as_of: q.parsed("as_of", parse_as_of)?,
+            at: q.parsed("at", super::params::parse_at)?,
             within: q.parsed("within", parse_within)?,
             limit: q.parsed("limit", |s| match s.parse::<u32>() {
                 Ok(n) if (1..=1000).contains(&n) => Ok(n),
@@ -210,7 +216,8 @@ fn paged<T>(items: impl Iterator<Item = T>, q: &DueQuery) -> (usize, Vec<T>) {
 }
 
 /// What needs action, most urgent first: reviews overdue, triggered or due soon; assurance
-/// and agreements lapsing; missing due diligence or escalation.
+/// and agreements lapsing; missing due diligence or escalation. With `at`, of the register as
+/// recorded then, under the policy version in force then.
 #[utoipa::path(
     get,
     path = "/api/v1/due",
@@ -218,7 +225,7 @@ fn paged<T>(items: impl Iterator<Item = T>, q: &DueQuery) -> (usize, Vec<T>) {
     params(DueQuery),
     responses(
         (status = 200, description = "The due list", body = DueView),
-        (status = 400, description = "A malformed query parameter", body = ErrorBody),
+        (status = 400, description = "A malformed query parameter, or `at` in the future", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 500, description = "An internal error (logged; the body says no more)", body = ErrorBody),
     ),
@@ -229,6 +236,24 @@ pub async fn due(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<DueQuery>,
 ) -> Result<Json<DueView>, ApiError> {
+    if let Some(at) = q.at {
+        // The register at another moment is evaluated for this request.
+        let (register, policy) = super::params::past(&state, at).await?;
+        let as_of = q.as_of.unwrap_or(at.date());
+        let within_days = q.within.unwrap_or(policy.review.due_soon_days);
+        let items = tokio::task::spawn_blocking(move || {
+            vetted_app::evaluate::due_list(&register.suppliers, &policy, as_of, Some(within_days))
+        })
+        .await
+        .map_err(|e| ApiError::internal("listing what was due", &e))?;
+        let (total, items) = paged(items.into_iter(), &q);
+        return Ok(Json(DueView {
+            as_of,
+            within_days,
+            total,
+            items,
+        }));
+    }
     let as_of = q.as_of.unwrap_or_else(today);
     let within_days = q
         .within

@@ -129,3 +129,106 @@ impl FromQuery for NoQuery {
         Ok(NoQuery)
     }
 }
+
+/// One supplier as recorded at a past moment (see [`supplier_then`]).
+#[derive(Clone, Debug)]
+pub enum SupplierThen {
+    /// Not created by then.
+    Unknown,
+    /// Archived then: out of the register.
+    Archived,
+    /// In the register then: its record as last recorded by then, and the version it had
+    /// (one per recorded change, as the store counts them).
+    Held(Box<vetted_core::model::Supplier>, i64),
+}
+
+/// The supplier `id` as recorded at `at`, folded from its own entries of the audit trail
+/// ([`vetted_core::history::RegisterAt`], as the whole register is). 400 naming `at` for a
+/// moment in the future.
+///
+/// # Errors
+/// A future moment, the store's, or a trail that does not read (a logged 500).
+pub async fn supplier_then(
+    state: &crate::AppState,
+    id: &vetted_core::model::SupplierId,
+    at: time::OffsetDateTime,
+) -> Result<SupplierThen, ApiError> {
+    use vetted_core::audit::action;
+    /// Entries read per page of the supplier's trail.
+    const PAGE: u32 = 1_000;
+    if at > time::OffsetDateTime::now_utc() {
+        return Err(ApiError::bad_parameter(
+            "at",
+            vetted_app::history::PastError::Future.to_string(),
+        ));
+    }
+    let mut fold = vetted_core::history::RegisterAt::new(at);
+    let mut version = 0_i64;
+    let mut after = None;
+    loop {
+        let page = state
+            .store
+            .audit_entries(&vetted_store::AuditQuery {
+                subject: Some(id.to_string()),
+                after_seq: after,
+                limit: Some(PAGE),
+            })
+            .await?;
+        for e in &page {
+            let changes_it = [
+                action::SUPPLIER_CREATE,
+                action::SUPPLIER_UPDATE,
+                action::SUPPLIER_ARCHIVE,
+                action::SUPPLIER_RESTORE,
+            ]
+            .contains(&e.action.as_str());
+            if changes_it && e.at <= at {
+                version += 1;
+            }
+            fold.add(e).map_err(|e| {
+                ApiError::internal("rebuilding a supplier from the audit trail", &e)
+            })?;
+        }
+        match page.last() {
+            Some(last) if page.len() == PAGE as usize => after = Some(last.seq),
+            _ => break,
+        }
+    }
+    let recorded = fold
+        .all()
+        .map_err(|e| ApiError::internal("rebuilding a supplier from the audit trail", &e))?;
+    Ok(match recorded.into_iter().find(|(s, _)| s.id == *id) {
+        None => SupplierThen::Unknown,
+        Some((_, true)) => SupplierThen::Archived,
+        Some((s, false)) => SupplierThen::Held(Box::new(s), version),
+    })
+}
+
+/// The 404 of a supplier read with `at` when the register did not hold it then, saying why:
+/// not created yet, or archived.
+pub fn not_held_then(
+    id: &vetted_core::model::SupplierId,
+    at: time::OffsetDateTime,
+    then: &SupplierThen,
+) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    let at = at
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let message = match then {
+        SupplierThen::Archived => {
+            format!("supplier `{id}` was archived at {at}: the register did not hold it then")
+        }
+        _ => format!("supplier `{id}` had not been created by {at}"),
+    };
+    (
+        axum::http::StatusCode::NOT_FOUND,
+        axum::Json(crate::error::ErrorBody {
+            error: "not_found",
+            message,
+            problems: Vec::new(),
+            current: None,
+        }),
+    )
+        .into_response()
+}

@@ -27,6 +27,7 @@ use utoipa_axum::routes;
 use vetted_core::country::Country;
 use vetted_core::engine::evaluate;
 use vetted_core::model::{Category, Status, Supplier, SupplierId, Tier, Verdict};
+use vetted_core::policy::Policy;
 use vetted_core::report::Finding;
 use vetted_core::section::{Record, RecordAt, Section, put_record};
 use vetted_store::{Change, StoredSupplier, SupplierQuery};
@@ -57,7 +58,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 pub struct SupplierView {
     /// The supplier, in the register format.
     pub supplier: Supplier,
-    /// 1 when created, one more on every change.
+    /// 1 when created, one more on every change (with `at`, the version it had then).
     pub version: i64,
     /// Archived: kept with its history, left out of the list, the export and the checks.
     pub archived: bool,
@@ -88,7 +89,12 @@ pub struct EvaluationView {
 impl EvaluationView {
     /// Evaluates `supplier` against the active policy on `as_of`.
     pub fn of(supplier: &Supplier, state: &AppState, as_of: Date) -> EvaluationView {
-        let e = evaluate(supplier, &state.policy().policy, as_of);
+        EvaluationView::under(supplier, &state.policy().policy, as_of)
+    }
+
+    /// Evaluates `supplier` against `policy` (the policy in force at a past moment) on `as_of`.
+    pub fn under(supplier: &Supplier, policy: &Policy, as_of: Date) -> EvaluationView {
+        let e = evaluate(supplier, policy, as_of);
         EvaluationView {
             as_of,
             supplier: supplier.id.clone(),
@@ -114,15 +120,33 @@ fn with_etag(version: i64, body: impl IntoResponse) -> Response {
     res
 }
 
-/// `?include=findings&as_of=…` of `GET /suppliers/{id}`.
+/// `?include=findings&as_of=…&at=…` of `GET /suppliers/{id}`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct GetSupplierQuery {
     /// `findings` adds the supplier's evaluation.
     #[param(inline, value_type = Option<String>, pattern = "^findings$")]
     pub include: Option<Include>,
-    /// The day to evaluate on with `include=findings`, `YYYY-MM-DD` (default: today, UTC).
+    /// The day to evaluate on with `include=findings`, `YYYY-MM-DD` (default: the date of
+    /// `at`, else today, UTC).
     pub as_of: Option<Date>,
+    /// The supplier as recorded at this moment, rebuilt from the audit trail (and evaluated
+    /// under the policy version in force then): RFC 3339 (`2026-03-01T12:00:00Z`) or a date
+    /// (the end of that day, UTC). 404 when the register did not hold it then (not created
+    /// yet, or archived). Such a read answers no `ETag`: it is no version to write against.
+    #[param(value_type = Option<String>)]
+    pub at: Option<time::OffsetDateTime>,
+}
+
+impl GetSupplierQuery {
+    /// The day to evaluate on.
+    fn date(self) -> Date {
+        super::params::AtQuery {
+            as_of: self.as_of,
+            at: self.at,
+        }
+        .date()
+    }
 }
 
 /// What `?include=` adds.
@@ -133,7 +157,7 @@ pub enum Include {
 }
 
 impl FromQuery for GetSupplierQuery {
-    const PARAMS: &'static [&'static str] = &["include", "as_of"];
+    const PARAMS: &'static [&'static str] = &["include", "as_of", "at"];
 
     fn from_query(q: &mut QueryParams) -> Result<GetSupplierQuery, ApiError> {
         let include = q.parsed("include", |s| match s {
@@ -147,11 +171,12 @@ impl FromQuery for GetSupplierQuery {
                 "only meaningful with include=findings",
             ));
         }
-        Ok(GetSupplierQuery { include, as_of })
+        let at = q.parsed("at", super::params::parse_at)?;
+        Ok(GetSupplierQuery { include, as_of, at })
     }
 }
 
-/// One supplier with its version.
+/// One supplier with its version; with `at`, as recorded at that moment.
 #[utoipa::path(
     get,
     path = "/api/v1/suppliers/{id}",
@@ -159,11 +184,11 @@ impl FromQuery for GetSupplierQuery {
     params(("id" = SupplierId, Path, description = "The supplier's id."), GetSupplierQuery),
     responses(
         (status = 200, description = "The supplier", body = SupplierView,
-            headers(("ETag" = String, description = "The version, quoted: `\"3\"`."))),
-        (status = 400, description = "A malformed id or query parameter", body = ErrorBody),
+            headers(("ETag" = String, description = "The version, quoted: `\"3\"` (not sent with `at`)."))),
+        (status = 400, description = "A malformed id or query parameter, or `at` in the future", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 500, description = "An internal error (logged; the body says no more)", body = ErrorBody),
-        (status = 404, description = "No such supplier", body = ErrorBody),
+        (status = 404, description = "No such supplier (with `at`: not created by then, or archived then; the message says which)", body = ErrorBody),
     ),
     security(("bearer" = []), ("session" = []))
 )]
@@ -173,6 +198,28 @@ pub async fn get_supplier(
     ApiPath(id): ApiPath<String>,
     ApiQuery(q): ApiQuery<GetSupplierQuery>,
 ) -> Result<Response, ApiError> {
+    if let Some(at) = q.at {
+        let id = parse_id(&id)?;
+        let (supplier, version) = match super::params::supplier_then(&state, &id, at).await? {
+            super::params::SupplierThen::Held(s, v) => (*s, v),
+            other => return Ok(super::params::not_held_then(&id, at, &other)),
+        };
+        let evaluation = match q.include {
+            Some(Include::Findings) => {
+                let (_, policy) = super::params::past(&state, at).await?;
+                Some(EvaluationView::under(&supplier, &policy, q.date()))
+            }
+            None => None,
+        };
+        // No ETag: a past record is not a version a write can be based on.
+        return Ok(Json(SupplierView {
+            supplier,
+            version,
+            archived: false,
+            evaluation,
+        })
+        .into_response());
+    }
     let stored = load(&state, &id).await?;
     let evaluation = q.include.map(|Include::Findings| {
         EvaluationView::of(&stored.supplier, &state, q.as_of.unwrap_or_else(today))
@@ -188,18 +235,19 @@ pub async fn get_supplier(
     ))
 }
 
-/// A supplier's evaluation: verdict, tier and findings on a day.
+/// A supplier's evaluation: verdict, tier and findings on a day; with `at`, of the supplier as
+/// recorded then, under the policy version in force then.
 #[utoipa::path(
     get,
     path = "/api/v1/suppliers/{id}/findings",
     tag = "suppliers",
-    params(("id" = SupplierId, Path, description = "The supplier's id."), super::params::AsOfQuery),
+    params(("id" = SupplierId, Path, description = "The supplier's id."), super::params::AtQuery),
     responses(
         (status = 200, description = "The evaluation", body = EvaluationView),
-        (status = 400, description = "A malformed id or query parameter", body = ErrorBody),
+        (status = 400, description = "A malformed id or query parameter, or `at` in the future", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 500, description = "An internal error (logged; the body says no more)", body = ErrorBody),
-        (status = 404, description = "No such supplier", body = ErrorBody),
+        (status = 404, description = "No such supplier (with `at`: not created by then, or archived then; the message says which)", body = ErrorBody),
     ),
     security(("bearer" = []), ("session" = []))
 )]
@@ -207,10 +255,19 @@ pub async fn get_findings(
     _: Viewer,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
-    ApiQuery(q): ApiQuery<super::params::AsOfQuery>,
-) -> Result<Json<EvaluationView>, ApiError> {
+    ApiQuery(q): ApiQuery<super::params::AtQuery>,
+) -> Result<Response, ApiError> {
+    if let Some(at) = q.at {
+        let id = parse_id(&id)?;
+        let supplier = match super::params::supplier_then(&state, &id, at).await? {
+            super::params::SupplierThen::Held(s, _) => s,
+            other => return Ok(super::params::not_held_then(&id, at, &other)),
+        };
+        let (_, policy) = super::params::past(&state, at).await?;
+        return Ok(Json(EvaluationView::under(&supplier, &policy, q.date())).into_response());
+    }
     let stored = load(&state, &id).await?;
-    Ok(Json(EvaluationView::of(&stored.supplier, &state, q.date())))
+    Ok(Json(EvaluationView::of(&stored.supplier, &state, q.date())).into_response())
 }
 
 /// The name of a nested section in a path: `locations`, `data` ….

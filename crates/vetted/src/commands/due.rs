@@ -18,12 +18,17 @@ use crate::output::{Paint, pad};
 #[derive(clap::Args, Debug)]
 pub struct Opts {
     /// Look this far ahead: `30d`, `8w`, `3m` (months of 30 days) or a number of days
-    /// (default: the policy's review due-soon window).
+    /// (default: the policy's review due-soon window; with `--at`, that of the policy then).
     #[arg(long, value_name = "DURATION", value_parser = parse_within)]
     pub within: Option<u32>,
-    /// The date to evaluate on (default: today).
+    /// The date to evaluate on (default: today; with `--at`, the date of that moment).
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_as_of)]
     pub as_of: Option<Date>,
+    /// What was due in the register as it was recorded at this moment (rebuilt from the audit
+    /// trail), under the policy version in force then: `2026-03-01T12:00:00Z`, or a date for
+    /// the end of that day (UTC).
+    #[arg(long, value_name = "TIME", value_parser = super::parse_at)]
+    pub at: Option<time::OffsetDateTime>,
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
 }
@@ -34,9 +39,11 @@ pub fn parse_within(s: &str) -> Result<u32, String> {
 }
 
 pub async fn run(ctx: &Context, o: Opts) -> Result<u8> {
-    let (policy, _, _) = ctx.db_policy().await?;
-    let register = super::load_db(ctx).await?;
-    let as_of = o.as_of.unwrap_or(ctx.today);
+    let (register, policy) = super::load_db_or_at(ctx, o.at).await?;
+    let as_of = o
+        .as_of
+        .or(o.at.map(time::OffsetDateTime::date))
+        .unwrap_or(ctx.today);
     let within = o.within.unwrap_or(policy.review.due_soon_days);
     let items: Vec<DueItem> =
         vetted_app::evaluate::due_list(&register.suppliers, &policy, as_of, Some(within));

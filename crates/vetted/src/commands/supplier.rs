@@ -57,9 +57,14 @@ pub struct ListOpts {
     pub statuses: Vec<Status>,
     #[arg(long, value_enum, default_value_t = SortKey::Register)]
     pub sort: SortKey,
-    /// The date to evaluate on (default: today).
+    /// The date to evaluate on (default: today; with `--at`, the date of that moment).
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_as_of)]
     pub as_of: Option<Date>,
+    /// List the register as it was recorded at this moment (rebuilt from the audit trail),
+    /// under the policy version in force then: `2026-03-01T12:00:00Z`, or a date for the end
+    /// of that day (UTC).
+    #[arg(long, value_name = "TIME", value_parser = super::parse_at)]
+    pub at: Option<time::OffsetDateTime>,
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
 }
@@ -68,9 +73,14 @@ pub struct ListOpts {
 pub struct ShowOpts {
     /// The supplier id.
     pub id: String,
-    /// The date to evaluate on (default: today).
+    /// The date to evaluate on (default: today; with `--at`, the date of that moment).
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_as_of)]
     pub as_of: Option<Date>,
+    /// Show the supplier as it was recorded at this moment (rebuilt from the audit trail),
+    /// under the policy version in force then: `2026-03-01T12:00:00Z`, or a date for the end
+    /// of that day (UTC).
+    #[arg(long, value_name = "TIME", value_parser = super::parse_at)]
+    pub at: Option<time::OffsetDateTime>,
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
 }
@@ -124,10 +134,16 @@ pub async fn run(ctx: &Context, c: Command) -> Result<u8> {
     }
 }
 
+/// The day to evaluate on: `--as-of`, else the date of `--at`, else today.
+fn as_of(ctx: &Context, as_of: Option<Date>, at: Option<time::OffsetDateTime>) -> Date {
+    as_of
+        .or(at.map(time::OffsetDateTime::date))
+        .unwrap_or(ctx.today)
+}
+
 async fn list(ctx: &Context, o: ListOpts) -> Result<u8> {
-    let (policy, _, _) = ctx.db_policy().await?;
-    let register = super::load_db(ctx).await?;
-    let as_of = o.as_of.unwrap_or(ctx.today);
+    let (register, policy) = super::load_db_or_at(ctx, o.at).await?;
+    let as_of = as_of(ctx, o.as_of, o.at);
     let mut rows: Vec<(usize, Row<'_>)> = register
         .suppliers
         .iter()
@@ -240,22 +256,53 @@ struct ShowJson<'a> {
     findings: &'a [Finding],
 }
 
+/// The supplier `id` as recorded at `at` and its version then, under the policy in force then;
+/// an error saying why when the register did not hold it then.
+async fn show_at(
+    ctx: &Context,
+    id: &SupplierId,
+    at: time::OffsetDateTime,
+) -> Result<(Supplier, i64, Policy)> {
+    let at_text = at
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    match super::supplier_at(ctx, id, at).await? {
+        super::SupplierThen::Held(s, version) => {
+            let (_, policy) = super::load_db_at(ctx, at).await?;
+            Ok((*s, version, policy))
+        }
+        super::SupplierThen::Archived => {
+            anyhow::bail!(
+                "supplier `{id}` was archived at {at_text}: the register did not hold it then"
+            )
+        }
+        super::SupplierThen::Unknown => {
+            anyhow::bail!("supplier `{id}` had not been created by {at_text}")
+        }
+    }
+}
+
 async fn show(ctx: &Context, o: ShowOpts) -> Result<u8> {
-    let (policy, _, _) = ctx.db_policy().await?;
-    let store = ctx.store().await?;
     let id = SupplierId::parse(&o.id).map_err(|e| anyhow::anyhow!("supplier id {e}"))?;
-    let found = store.find_supplier(&id).await;
-    store.close().await;
-    let stored = found?.with_context(|| format!("no supplier `{}` in the register", o.id))?;
-    let s = &stored.supplier;
-    let as_of = o.as_of.unwrap_or(ctx.today);
+    let (supplier, version, policy) = if let Some(at) = o.at {
+        show_at(ctx, &id, at).await?
+    } else {
+        let (policy, _, _) = ctx.db_policy().await?;
+        let store = ctx.store().await?;
+        let found = store.find_supplier(&id).await;
+        store.close().await;
+        let stored = found?.with_context(|| format!("no supplier `{}` in the register", o.id))?;
+        (stored.supplier, stored.version, policy)
+    };
+    let s = &supplier;
+    let as_of = as_of(ctx, o.as_of, o.at);
     let e = evaluate(s, &policy, as_of);
     let next = next_review(s, &policy, as_of, &e);
     let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     if o.format == OutputFormat::Json {
         let view = ShowJson {
             supplier: s,
-            version: stored.version,
+            version,
             as_of,
             tier: e.tier,
             verdict: e.verdict,

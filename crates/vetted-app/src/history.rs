@@ -84,3 +84,65 @@ pub async fn register_at(
         last_seq,
     })
 }
+
+/// One supplier as recorded at a past moment (see [`supplier_at`]).
+#[derive(Clone, Debug)]
+pub enum SupplierThen {
+    /// Not created by then.
+    Unknown,
+    /// Archived then: out of the register.
+    Archived,
+    /// In the register then: its record as last recorded by then, and the version it had
+    /// (one per recorded change, as the store counts them).
+    Held(Box<vetted_core::model::Supplier>, i64),
+}
+
+/// Supplier `id` as recorded at `at` (not after `now`), from its own entries of the trail.
+///
+/// # Errors
+/// A future moment, the store's, or a trail that does not read.
+pub async fn supplier_at(
+    store: &dyn Store,
+    id: &vetted_core::model::SupplierId,
+    at: OffsetDateTime,
+    now: OffsetDateTime,
+) -> Result<SupplierThen, PastError> {
+    use vetted_core::audit::action;
+    if at > now {
+        return Err(PastError::Future);
+    }
+    let mut fold = RegisterAt::new(at);
+    let mut version = 0_i64;
+    let mut after = None;
+    loop {
+        let page = store
+            .audit_entries(&AuditQuery {
+                subject: Some(id.to_string()),
+                after_seq: after,
+                limit: Some(PAGE),
+            })
+            .await?;
+        for e in &page {
+            let changes_it = [
+                action::SUPPLIER_CREATE,
+                action::SUPPLIER_UPDATE,
+                action::SUPPLIER_ARCHIVE,
+                action::SUPPLIER_RESTORE,
+            ]
+            .contains(&e.action.as_str());
+            if changes_it && e.at <= at {
+                version += 1;
+            }
+            fold.add(e)?;
+        }
+        match page.last() {
+            Some(last) if page.len() == PAGE as usize => after = Some(last.seq),
+            _ => break,
+        }
+    }
+    Ok(match fold.all()?.into_iter().find(|(s, _)| s.id == *id) {
+        None => SupplierThen::Unknown,
+        Some((_, true)) => SupplierThen::Archived,
+        Some((s, false)) => SupplierThen::Held(Box::new(s), version),
+    })
+}

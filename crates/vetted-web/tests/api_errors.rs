@@ -117,7 +117,7 @@ async fn bad_query_parameters_name_the_parameter() {
         (
             "/api/v1/evaluation/summary?asof=2026-01-01",
             "asof",
-            "unknown parameter: expected as_of",
+            "unknown parameter: expected as_of or at",
         ),
         (
             "/api/v1/policy?verbose=1",

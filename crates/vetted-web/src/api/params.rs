@@ -130,17 +130,7 @@ impl FromQuery for NoQuery {
     }
 }
 
-/// One supplier as recorded at a past moment (see [`supplier_then`]).
-#[derive(Clone, Debug)]
-pub enum SupplierThen {
-    /// Not created by then.
-    Unknown,
-    /// Archived then: out of the register.
-    Archived,
-    /// In the register then: its record as last recorded by then, and the version it had
-    /// (one per recorded change, as the store counts them).
-    Held(Box<vetted_core::model::Supplier>, i64),
-}
+pub use vetted_app::history::SupplierThen;
 
 /// The supplier `id` as recorded at `at`, folded from its own entries of the audit trail
 /// ([`vetted_core::history::RegisterAt`], as the whole register is). 400 naming `at` for a
@@ -153,54 +143,17 @@ pub async fn supplier_then(
     id: &vetted_core::model::SupplierId,
     at: time::OffsetDateTime,
 ) -> Result<SupplierThen, ApiError> {
-    use vetted_core::audit::action;
-    /// Entries read per page of the supplier's trail.
-    const PAGE: u32 = 1_000;
-    if at > time::OffsetDateTime::now_utc() {
-        return Err(ApiError::bad_parameter(
-            "at",
-            vetted_app::history::PastError::Future.to_string(),
-        ));
-    }
-    let mut fold = vetted_core::history::RegisterAt::new(at);
-    let mut version = 0_i64;
-    let mut after = None;
-    loop {
-        let page = state
-            .store
-            .audit_entries(&vetted_store::AuditQuery {
-                subject: Some(id.to_string()),
-                after_seq: after,
-                limit: Some(PAGE),
-            })
-            .await?;
-        for e in &page {
-            let changes_it = [
-                action::SUPPLIER_CREATE,
-                action::SUPPLIER_UPDATE,
-                action::SUPPLIER_ARCHIVE,
-                action::SUPPLIER_RESTORE,
-            ]
-            .contains(&e.action.as_str());
-            if changes_it && e.at <= at {
-                version += 1;
-            }
-            fold.add(e).map_err(|e| {
-                ApiError::internal("rebuilding a supplier from the audit trail", &e)
-            })?;
-        }
-        match page.last() {
-            Some(last) if page.len() == PAGE as usize => after = Some(last.seq),
-            _ => break,
-        }
-    }
-    let recorded = fold
-        .all()
-        .map_err(|e| ApiError::internal("rebuilding a supplier from the audit trail", &e))?;
-    Ok(match recorded.into_iter().find(|(s, _)| s.id == *id) {
-        None => SupplierThen::Unknown,
-        Some((_, true)) => SupplierThen::Archived,
-        Some((s, false)) => SupplierThen::Held(Box::new(s), version),
+    vetted_app::history::supplier_at(
+        state.store.as_ref(),
+        id,
+        at,
+        time::OffsetDateTime::now_utc(),
+    )
+    .await
+    .map_err(|e| match e {
+        vetted_app::history::PastError::Store(e) => ApiError::from(e),
+        vetted_app::history::PastError::Future => ApiError::bad_parameter("at", e.to_string()),
+        other => ApiError::internal("rebuilding a supplier from the audit trail", &other),
     })
 }
 

@@ -102,17 +102,7 @@ pub async fn load_db_or_at(
     Ok((load_db(ctx).await?, policy))
 }
 
-/// One supplier as recorded at a past moment (see [`supplier_at`]).
-#[derive(Clone, Debug)]
-pub enum SupplierThen {
-    /// Not created by then.
-    Unknown,
-    /// Archived then: out of the register.
-    Archived,
-    /// In the register then: its record as last recorded by then, and the version it had
-    /// (one per recorded change, as the store counts them).
-    Held(Box<vetted_core::model::Supplier>, i64),
-}
+pub use vetted_app::history::SupplierThen;
 
 /// The supplier `id` as recorded at `at`, folded from its own entries of the audit trail
 /// ([`vetted_core::history::RegisterAt`], as the whole register is).
@@ -124,58 +114,12 @@ pub async fn supplier_at(
     id: &vetted_core::model::SupplierId,
     at: time::OffsetDateTime,
 ) -> Result<SupplierThen> {
-    use vetted_core::audit::action;
-    /// Entries read per page of the supplier's trail.
-    const PAGE: u32 = 1_000;
-    if at > time::OffsetDateTime::now_utc() {
-        return Err(Reported(vetted_app::history::PastError::Future.to_string()).into());
-    }
     let store = ctx.store().await?;
-    let mut fold = vetted_core::history::RegisterAt::new(at);
-    let mut version = 0_i64;
-    let mut after = None;
-    let read = 'pages: loop {
-        let page = match store
-            .audit_entries(&vetted_store::AuditQuery {
-                subject: Some(id.to_string()),
-                after_seq: after,
-                limit: Some(PAGE),
-            })
-            .await
-        {
-            Ok(page) => page,
-            Err(e) => break Err(anyhow::Error::new(e)),
-        };
-        for e in &page {
-            let changes_it = [
-                action::SUPPLIER_CREATE,
-                action::SUPPLIER_UPDATE,
-                action::SUPPLIER_ARCHIVE,
-                action::SUPPLIER_RESTORE,
-            ]
-            .contains(&e.action.as_str());
-            if changes_it && e.at <= at {
-                version += 1;
-            }
-            if let Err(e) = fold.add(e) {
-                break 'pages Err(Reported(format!("the audit trail cannot be read: {e}")).into());
-            }
-        }
-        match page.last() {
-            Some(last) if page.len() == PAGE as usize => after = Some(last.seq),
-            _ => break Ok(()),
-        }
-    };
+    let then =
+        vetted_app::history::supplier_at(store.as_ref(), id, at, time::OffsetDateTime::now_utc())
+            .await;
     store.close().await;
-    read?;
-    let recorded = fold
-        .all()
-        .map_err(|e| Reported(format!("the audit trail cannot be read: {e}")))?;
-    Ok(match recorded.into_iter().find(|(s, _)| s.id == *id) {
-        None => SupplierThen::Unknown,
-        Some((_, true)) => SupplierThen::Archived,
-        Some((s, false)) => SupplierThen::Held(Box::new(s), version),
-    })
+    Ok(then.map_err(|e| Reported(e.to_string()))?)
 }
 
 /// `--at`: an RFC 3339 time, or a date (the end of that day, UTC).

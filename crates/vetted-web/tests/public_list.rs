@@ -402,6 +402,35 @@ async fn subscribe_confirm_notice_and_object(backend: Backend) {
     let forged = object.replace("v=2", "v=1");
     assert_eq!(public.get(&forged).await.status, StatusCode::BAD_REQUEST);
 
+    // Withdrawn: those told of the change hear that it will not happen.
+    let withdraw = admin
+        .post(
+            "/public-list/versions/2/decision",
+            &[("decision", "withdraw"), ("note", "")],
+        )
+        .await;
+    assert_eq!(withdraw.status, StatusCode::SEE_OTHER);
+    let mail = sent_mail(&state, &server, 3).await;
+    assert_eq!(mail.len(), 3, "the withdrawal");
+    assert!(
+        mail[2]["subject"]
+            .as_str()
+            .unwrap()
+            .starts_with("Withdrawn")
+    );
+    assert!(
+        mail[2]["text"]
+            .as_str()
+            .unwrap()
+            .contains("will not take effect")
+    );
+    assert!(
+        !mail[2]["text"]
+            .as_str()
+            .unwrap()
+            .contains("/subprocessors/object")
+    );
+
     // Unsubscribed: the next change is mailed to nobody.
     let out = follow(&public, &unsubscribe).await;
     assert_eq!(out.text_of("h1"), "You are unsubscribed");
@@ -410,7 +439,7 @@ async fn subscribe_confirm_notice_and_object(backend: Backend) {
     assert_eq!(publish(&editor, "", "").await.status, StatusCode::SEE_OTHER);
     assert_eq!(
         nothing_more(&state, &server).await,
-        2,
+        3,
         "nothing to an unsubscribed address"
     );
 }

@@ -150,7 +150,8 @@ struct ConfirmHtml<'a> {
 #[template(path = "mail/list_notice.txt")]
 struct NoticeText<'a> {
     pending: bool,
-    title: &'a str,
+    withdrawn: bool,
+    headline: &'a str,
     v: &'a VersionLine,
     list_url: &'a str,
     object_url: &'a str,
@@ -161,8 +162,9 @@ struct NoticeText<'a> {
 #[template(path = "mail/list_notice.html")]
 struct NoticeHtml<'a> {
     pending: bool,
+    withdrawn: bool,
+    headline: &'a str,
     subject: &'a str,
-    title: &'a str,
     v: &'a VersionLine,
     list_url: &'a str,
     object_url: &'a str,
@@ -294,7 +296,9 @@ fn notice_claim(version: i64) -> (String, String) {
 }
 
 /// Queues version `number`'s notice to every confirmed subscriber who has not had it (a
-/// second call, on any server, queues nothing new). Returns how many were queued.
+/// second call, on any server, queues nothing new): a planned change, a version in effect, or,
+/// for a withdrawn version, its withdrawal to those who were told of it. Returns how many were
+/// queued.
 ///
 /// # Errors
 /// The store's, or a message that cannot be rendered.
@@ -345,16 +349,39 @@ async fn queue_notices_to(
     };
     let line = view.version_line(v, s);
     let pending = s.is_pending();
-    let subject = if pending {
-        format!(
-            "Planned change to {}: version {}, effective {}",
-            mailing.title, line.number, line.effective
+    let withdrawn = matches!(s, vetted_core::publication::Standing::Withdrawn { .. });
+    let (subject, headline) = if pending {
+        (
+            format!(
+                "Planned change to {}: version {}, effective {}",
+                mailing.title, line.number, line.effective
+            ),
+            format!("{}: a change is planned.", mailing.title),
+        )
+    } else if withdrawn {
+        (
+            format!(
+                "Withdrawn: the planned change to {} (version {})",
+                mailing.title, line.number
+            ),
+            format!(
+                "{}: the planned change (version {}) is withdrawn. It will not take effect; the list in force stays as it is.",
+                mailing.title, line.number
+            ),
         )
     } else {
-        format!("{}: version {} published", mailing.title, line.number)
+        (
+            format!("{}: version {} published", mailing.title, line.number),
+            format!("{}: a new version of the list is published.", mailing.title),
+        )
     };
     let list_url = format!("{}/subprocessors", mailing.links.base());
-    let claims = [notice_claim(number)];
+    // A withdrawal is news only to those who were told of the change.
+    let claims = [if withdrawn {
+        (format!("subprocessors:v{number}"), "withdrawn".to_string())
+    } else {
+        notice_claim(number)
+    }];
     let mut queued = 0;
     for sub in store
         .list_subscribers(Some(SubscriberStatus::Confirmed))
@@ -362,6 +389,14 @@ async fn queue_notices_to(
         .into_iter()
         .filter(|s| only.is_none_or(|id| s.id == id))
     {
+        if withdrawn
+            && !store
+                .unclaimed(&format!("email:{}", sub.email), &[notice_claim(number)])
+                .await?
+                .is_empty()
+        {
+            continue;
+        }
         let object_url = if pending {
             mailing.links.url(&Signed::Object {
                 subscriber: sub.id.clone(),
@@ -376,7 +411,8 @@ async fn queue_notices_to(
         let render = |_: &[usize]| -> Result<NewDelivery, String> {
             let text = NoticeText {
                 pending,
-                title: mailing.title,
+                withdrawn,
+                headline: &headline,
                 v: &line,
                 list_url: &list_url,
                 object_url: &object_url,
@@ -386,8 +422,9 @@ async fn queue_notices_to(
             .map_err(|e| e.to_string())?;
             let html = NoticeHtml {
                 pending,
+                withdrawn,
+                headline: &headline,
                 subject: &subject,
-                title: mailing.title,
                 v: &line,
                 list_url: &list_url,
                 object_url: &object_url,

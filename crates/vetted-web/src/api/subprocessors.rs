@@ -574,6 +574,9 @@ pub async fn decide(
             .filter(|n| !n.is_empty()),
     };
     state.store.decide_list_version(number, &decision).await?;
+    if kind == DecisionKind::Withdraw {
+        notify_subscribers(&state, number).await;
+    }
     let p = publication::publication(state.store.as_ref(), now.date()).await?;
     let base = base_url(&state);
     let view = View {

@@ -335,6 +335,10 @@ async fn decide(
         note: (!note.is_empty()).then(|| note.to_string()),
     };
     state.store.decide_list_version(number, &decision).await?;
+    if kind == DecisionKind::Withdraw {
+        // Those told of the change hear that it will not happen.
+        notify_subscribers(&state, number).await;
+    }
     tracing::info!(
         version = number,
         decision = kind.as_str(),

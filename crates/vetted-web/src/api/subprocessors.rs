@@ -282,20 +282,41 @@ pub async fn publish_list(
         PublishFailure::Rule(r) => ApiError::invalid("", r.to_string()),
     })?;
     notify_subscribers(&state, v.number).await;
+    Ok((
+        StatusCode::CREATED,
+        Json(stored_version(&state, v.number).await?),
+    )
+        .into_response())
+}
+
+/// Version `number` as it stands now, read back after a write.
+async fn stored_version(state: &AppState, number: i64) -> Result<VersionView, ApiError> {
     let today = today();
     let p = publication::publication(state.store.as_ref(), today).await?;
-    let base = base_url(&state);
+    let base = base_url(state);
     let view = View {
         publication: &p,
         organization: None,
         base: Some(&base),
         feed_id: "",
     };
-    let (stored, standing) = p
-        .version(v.number)
+    let (v, s) = p
+        .version(number)
         .ok_or_else(|| ApiError::conflict("the version vanished"))?;
-    let line = view.version_line(stored, standing);
-    Ok((StatusCode::CREATED, Json(version_view(&p, line, today))).into_response())
+    Ok(version_view(&p, view.version_line(v, s), today))
+}
+
+/// An optional `YYYY-MM-DD` field that may not be after `today` (default `today`).
+fn day_not_after(field: &str, value: Option<&str>, today: Date) -> Result<Date, ApiError> {
+    match value.map(|s| parse_date(s.trim())) {
+        None => Ok(today),
+        Some(Some(d)) if d <= today => Ok(d),
+        Some(Some(_)) => Err(ApiError::invalid(field, "cannot be in the future")),
+        Some(None) => Err(ApiError::invalid(
+            field,
+            "expected a date such as 2026-12-31",
+        )),
+    }
 }
 
 /// One objection.
@@ -405,19 +426,7 @@ pub async fn create_objection(
     ApiJson(body): ApiJson<ObjectionBody>,
 ) -> Result<Response, ApiError> {
     let today = today();
-    let received = match body.received.as_deref() {
-        None => today,
-        Some(s) => match parse_date(s.trim()) {
-            Some(d) if d <= today => d,
-            Some(_) => return Err(ApiError::invalid("received", "cannot be in the future")),
-            None => {
-                return Err(ApiError::invalid(
-                    "received",
-                    "expected a date such as 2026-12-31",
-                ));
-            }
-        },
-    };
+    let received = day_not_after("received", body.received.as_deref(), today)?;
     let input = ObjectionInput {
         customer: body.customer,
         contact: body.contact,
@@ -486,19 +495,7 @@ pub async fn record_outcome(
             "expected accommodated, alternative_offered, contract_terminated or withdrawn",
         )
     })?;
-    let on = match body.on.as_deref() {
-        None => now.date(),
-        Some(s) => match parse_date(s.trim()) {
-            Some(d) if d <= now.date() => d,
-            Some(_) => return Err(ApiError::invalid("on", "cannot be in the future")),
-            None => {
-                return Err(ApiError::invalid(
-                    "on",
-                    "expected a date such as 2026-12-31",
-                ));
-            }
-        },
-    };
+    let on = day_not_after("on", body.on.as_deref(), now.date())?;
     let resolution = Resolution {
         outcome,
         on,
@@ -577,16 +574,5 @@ pub async fn decide(
     if kind == DecisionKind::Withdraw {
         notify_subscribers(&state, number).await;
     }
-    let p = publication::publication(state.store.as_ref(), now.date()).await?;
-    let base = base_url(&state);
-    let view = View {
-        publication: &p,
-        organization: None,
-        base: Some(&base),
-        feed_id: "",
-    };
-    let (v, s) = p
-        .version(number)
-        .ok_or_else(|| ApiError::conflict("the version vanished"))?;
-    Ok(Json(version_view(&p, view.version_line(v, s), now.date())))
+    Ok(Json(stored_version(&state, number).await?))
 }

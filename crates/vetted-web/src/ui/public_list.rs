@@ -92,8 +92,9 @@ fn hrefs() -> Hrefs {
     Hrefs::server(&super::assets::url("public.css"))
 }
 
-async fn load(state: &AppState) -> Result<Publication, PageError> {
-    Ok(publication::publication(state.store.as_ref(), today()).await?)
+/// The list as published now, from the public cache (read again only after a change).
+async fn load(state: &AppState) -> Result<Arc<Cached>, PageError> {
+    cached(state).await
 }
 
 /// An answer in a data format, readable from other sites' scripts.
@@ -134,10 +135,11 @@ async fn page_with(
     subscribe: Option<SubscribeForm>,
     notice: Option<String>,
 ) -> Result<Response, PageError> {
-    let p = load(state).await?;
+    let c = load(state).await?;
+    let p = &c.publication;
     let base = base_url(state);
     let org = state.config.organization.clone();
-    let v = view(&p, &base, org.as_deref(), "");
+    let v = view(p, &base, org.as_deref(), "");
     let subscribe = mail_enabled(state).then(|| {
         subscribe.unwrap_or(SubscribeForm {
             action: "/subprocessors/subscribe".into(),
@@ -309,12 +311,13 @@ async fn snippet(State(state): State<AppState>) -> Result<Response, PageError> {
 }
 
 async fn history(State(state): State<AppState>) -> Result<Response, PageError> {
-    let p = load(&state).await?;
+    let c = load(&state).await?;
+    let p = &c.publication;
     let base = base_url(&state);
     let org = state.config.organization.clone();
     Ok(render(
         StatusCode::OK,
-        &view(&p, &base, org.as_deref(), "").history(&hrefs()),
+        &view(p, &base, org.as_deref(), "").history(&hrefs()),
     ))
 }
 
@@ -330,10 +333,11 @@ async fn version(
     number: Result<Path<i64>, PathRejection>,
 ) -> Result<Response, PageError> {
     let number = super::admin::path(number)?;
-    let p = load(&state).await?;
+    let c = load(&state).await?;
+    let p = &c.publication;
     let base = base_url(&state);
     let org = state.config.organization.clone();
-    let page = view(&p, &base, org.as_deref(), "")
+    let page = view(p, &base, org.as_deref(), "")
         .version_page(&hrefs(), number)
         .ok_or_else(|| not_found(&number))?;
     Ok(render(StatusCode::OK, &page))
@@ -373,10 +377,11 @@ async fn compare(
 ) -> Result<Response, PageError> {
     let ps = params(q.as_deref(), &["from", "to"])?;
     let (from, to) = (number(&ps, "from")?, number(&ps, "to")?);
-    let p = load(&state).await?;
+    let c = load(&state).await?;
+    let p = &c.publication;
     let base = base_url(&state);
     let org = state.config.organization.clone();
-    let page = view(&p, &base, org.as_deref(), "")
+    let page = view(p, &base, org.as_deref(), "")
         .compare(&hrefs(), from, to)
         .ok_or_else(|| not_found(&format!("{from} or {to}")))?;
     Ok(render(StatusCode::OK, &page))
@@ -761,13 +766,14 @@ async fn object_page(
     let Signed::Object { version, .. } = &signed else {
         return Ok(bad_link());
     };
-    let p = load(&state).await?;
+    let c = load(&state).await?;
+    let p = &c.publication;
     if let Err(e) = p.may_object(*version) {
         return Ok(closed(&e));
     }
     let sig = get(&fields, "sig").unwrap_or_default();
     let form = objection_form(
-        &p,
+        p,
         &state,
         &signed,
         sig,
@@ -853,7 +859,8 @@ async fn object(
             ))
         }
         Err(ObjectionError::Field { field, message: m }) => {
-            let p = load(&state).await?;
+            let c = load(&state).await?;
+            let p = &c.publication;
             let mut errors = ObjectionErrors::default();
             let text = Some(super::admin::sentence(m));
             match field {
@@ -862,7 +869,7 @@ async fn object(
                 _ => errors.grounds = text,
             }
             let sig = get(&fields, "sig").unwrap_or_default();
-            let form = objection_form(&p, &state, &signed, sig, *version, &input, errors)
+            let form = objection_form(p, &state, &signed, sig, *version, &input, errors)
                 .ok_or_else(|| not_found(version))?;
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &form))
         }

@@ -104,3 +104,113 @@ mod tests {
         assert_eq!(add_months(date!(2025 - 12 - 15), 1), date!(2026 - 01 - 15));
     }
 }
+
+/// A period of whole days, both ends included: `FROM..TO` on the command line and in the API
+/// (`2026-01-01..2026-12-31`), the span an audit report or evidence pack covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct Period {
+    #[serde(with = "serde_date")]
+    pub from: Date,
+    #[serde(with = "serde_date")]
+    pub to: Date,
+}
+
+impl Period {
+    /// Parses `FROM..TO` (two `YYYY-MM-DD` dates, `FROM` not after `TO`).
+    ///
+    /// # Errors
+    /// A sentence naming what is wrong.
+    pub fn parse(s: &str) -> Result<Period, String> {
+        let (from, to) = s.split_once("..").ok_or_else(|| {
+            format!("`{s}` is not a period: expected FROM..TO, e.g. 2026-01-01..2026-12-31")
+        })?;
+        let day = |d: &str, which: &str| {
+            parse_date(d.trim()).ok_or_else(|| {
+                format!("`{d}` ({which} of the period) is not a date: expected YYYY-MM-DD (an existing day)")
+            })
+        };
+        Period::new(day(from, "the start")?, day(to, "the end")?)
+    }
+
+    /// The period from `from` to `to`.
+    ///
+    /// # Errors
+    /// `from` after `to`.
+    pub fn new(from: Date, to: Date) -> Result<Period, String> {
+        if from > to {
+            return Err(format!(
+                "the period starts ({}) after it ends ({})",
+                format_date(from),
+                format_date(to)
+            ));
+        }
+        Ok(Period { from, to })
+    }
+
+    /// The twelve months up to and including `to`: from the day after `to` a year earlier.
+    pub fn year_to(to: Date) -> Period {
+        // 29 February a year earlier is the 28th.
+        let a_year_before = to.replace_year(to.year() - 1).unwrap_or_else(|_| {
+            Date::from_calendar_date(to.year() - 1, Month::February, 28).unwrap_or(to)
+        });
+        let from = a_year_before + time::Duration::days(1);
+        Period { from, to }
+    }
+
+    /// Whether `d` is in the period.
+    pub fn contains(&self, d: Date) -> bool {
+        self.from <= d && d <= self.to
+    }
+
+    /// Days in the period, both ends counted.
+    pub fn days(&self) -> i64 {
+        (self.to - self.from).whole_days() + 1
+    }
+}
+
+impl std::fmt::Display for Period {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}..{}", format_date(self.from), format_date(self.to))
+    }
+}
+
+#[cfg(test)]
+mod period_tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn parses_a_period_and_names_what_is_wrong() {
+        let p = Period::parse("2026-01-01..2026-12-31").unwrap();
+        assert_eq!(
+            (p.from, p.to),
+            (date!(2026 - 01 - 01), date!(2026 - 12 - 31))
+        );
+        assert_eq!(p.days(), 365);
+        assert_eq!(p.to_string(), "2026-01-01..2026-12-31");
+        assert!(p.contains(date!(2026 - 06 - 30)) && !p.contains(date!(2027 - 01 - 01)));
+        assert!(
+            Period::parse("2026-01-01")
+                .unwrap_err()
+                .contains("FROM..TO")
+        );
+        assert!(
+            Period::parse("2026-01-01..2026-02-30")
+                .unwrap_err()
+                .contains("the end")
+        );
+        assert!(
+            Period::parse("2026-03-01..2026-02-01")
+                .unwrap_err()
+                .contains("after it ends")
+        );
+        assert_eq!(
+            Period::year_to(date!(2028 - 02 - 29)).from,
+            date!(2027 - 03 - 01)
+        );
+        assert_eq!(
+            Period::year_to(date!(2026 - 11 - 25)).from,
+            date!(2025 - 11 - 26)
+        );
+    }
+}

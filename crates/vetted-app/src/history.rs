@@ -49,10 +49,24 @@ pub async fn register_at(
     at: OffsetDateTime,
     now: OffsetDateTime,
 ) -> Result<Past, PastError> {
-    if at > now {
+    let mut past = registers_at(store, &[at], now).await?;
+    Ok(past.remove(0))
+}
+
+/// The register (and the policy) as recorded at each of `moments` (none after `now`), from one
+/// pass over the trail.
+///
+/// # Errors
+/// A future moment, the store's, or a trail that does not read.
+pub async fn registers_at(
+    store: &dyn Store,
+    moments: &[OffsetDateTime],
+    now: OffsetDateTime,
+) -> Result<Vec<Past>, PastError> {
+    if moments.iter().any(|at| *at > now) {
         return Err(PastError::Future);
     }
-    let mut fold = RegisterAt::new(at);
+    let mut folds: Vec<RegisterAt> = moments.iter().map(|at| RegisterAt::new(*at)).collect();
     let mut after = None;
     loop {
         let page = store
@@ -63,26 +77,33 @@ pub async fn register_at(
             })
             .await?;
         for e in &page {
-            fold.add(e)?;
+            for fold in &mut folds {
+                fold.add(e)?;
+            }
         }
         match page.last() {
             Some(last) if page.len() == PAGE as usize => after = Some(last.seq),
             _ => break,
         }
     }
-    let policy = fold
-        .policy()
-        .map(|(n, text)| Policy::from_toml(text).map(|p| (n, p)))
-        .transpose()
-        .map_err(PastError::Policy)?;
-    let (entries, last_seq) = fold.folded();
-    Ok(Past {
-        at,
-        register: fold.register()?,
-        policy,
-        entries,
-        last_seq,
-    })
+    folds
+        .into_iter()
+        .map(|fold| {
+            let policy = fold
+                .policy()
+                .map(|(n, text)| Policy::from_toml(text).map(|p| (n, p)))
+                .transpose()
+                .map_err(PastError::Policy)?;
+            let (entries, last_seq) = fold.folded();
+            Ok(Past {
+                at: fold.at(),
+                register: fold.register()?,
+                policy,
+                entries,
+                last_seq,
+            })
+        })
+        .collect()
 }
 
 /// One supplier as recorded at a past moment (see [`supplier_at`]).

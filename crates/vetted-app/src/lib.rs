@@ -16,6 +16,7 @@ pub mod import;
 pub mod notify;
 pub mod policy_review;
 pub mod publication;
+pub mod report;
 pub mod risks;
 pub mod suppliers;
 pub mod tabular;

@@ -182,15 +182,18 @@ impl RegisterAt {
 /// Parses `--at`/`?at=`: an RFC 3339 time (`2026-03-01T12:00:00Z`), or a date, meaning the end
 /// of that day in UTC (everything recorded that day counts).
 pub fn parse_at(s: &str) -> Option<OffsetDateTime> {
-    use time::format_description::well_known::Rfc3339;
     let s = s.trim();
-    if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
+    if let Ok(t) = OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
         return Some(t);
     }
-    let d = crate::date::parse_date(s)?;
+    crate::date::parse_date(s).map(end_of_day)
+}
+
+/// The last moment of day `d`, UTC: what a date means as `at`.
+pub fn end_of_day(d: time::Date) -> OffsetDateTime {
     d.with_hms_nano(23, 59, 59, 999_999_999)
-        .ok()
-        .map(time::PrimitiveDateTime::assume_utc)
+        .unwrap_or_else(|_| d.midnight())
+        .assume_utc()
 }
 
 #[cfg(test)]

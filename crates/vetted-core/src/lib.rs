@@ -15,6 +15,7 @@
 //! - [`due`]: the action list (reviews, evidence, agreements, risks due).
 //! - [`publication`]: the public subprocessor list, its versions, notices and objections.
 //! - [`history`]: the register as it was at a past moment, rebuilt from the audit trail.
+//! - [`iso`]: the ISO/IEC 27001 A.5.19–5.23 report over a period.
 
 pub mod audit;
 pub mod country;
@@ -22,6 +23,7 @@ pub mod date;
 pub mod due;
 pub mod engine;
 pub mod history;
+pub mod iso;
 pub mod model;
 #[cfg(feature = "openapi")]
 pub mod openapi;

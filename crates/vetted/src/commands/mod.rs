@@ -10,6 +10,7 @@ pub mod generate;
 pub mod import;
 pub mod notify;
 pub mod policy;
+pub mod report;
 pub mod risk;
 pub mod serve;
 pub mod subprocessors;

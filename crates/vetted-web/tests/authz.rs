@@ -61,6 +61,7 @@ const MIN_ROLE: &[(&str, &str, Need)] = &[
     ("GET", "/api/v1/policy/versions/{number}", VIEWER),
     ("POST", "/api/v1/policy/review", ADMIN),
     ("GET", "/api/v1/risks", VIEWER),
+    ("GET", "/api/v1/reports/iso27001", VIEWER),
     ("GET", "/api/v1/risks/{id}", VIEWER),
     ("PUT", "/api/v1/risks/{id}", EDITOR),
     ("GET", "/api/v1/due", VIEWER),

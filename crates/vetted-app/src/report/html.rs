@@ -73,6 +73,8 @@ struct NonconformityLine {
 
 struct ControlView {
     control: String,
+    /// The control as an HTML id: `5-19`.
+    anchor: String,
     title: String,
     requires: Vec<Requirement>,
     figures: Vec<FigureLine>,
@@ -135,6 +137,7 @@ pub fn render(doc: &IsoDocument, links: &Links, header: &str) -> String {
         .iter()
         .map(|c| ControlView {
             control: c.control.to_string(),
+            anchor: c.control.replace('.', "-"),
             title: c.title.to_string(),
             requires: c
                 .requires

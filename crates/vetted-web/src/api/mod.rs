@@ -14,6 +14,7 @@
 //! - [`audit`]: the audit trail (entries, a supplier's history, head, verify, export).
 //! - [`notifications`]: reminders (admins): the delivery log, a run now, a test e-mail, a retry.
 //! - [`risks`]: the risk register (list, one risk, a risk written into its suppliers).
+//! - [`reports`]: the ISO/IEC 27001 A.5.19–5.23 report over a period.
 //! - [`params`]: query parameters shared by several endpoints (`as_of`).
 
 pub mod audit;
@@ -22,6 +23,7 @@ pub mod notifications;
 pub mod params;
 pub mod policy;
 pub mod register;
+pub mod reports;
 pub mod risks;
 pub mod subprocessors;
 pub mod suppliers;
@@ -62,6 +64,7 @@ pub const SESSION_COOKIE: &str = "vetted_session";
         (name = "policy", description = "The supplier policy in force and its stored versions."),
         (name = "register", description = "The register document: import and export."),
         (name = "risks", description = "The risk register: every supplier's risk entries grouped by risk id."),
+        (name = "reports", description = "Evidence for auditors: the ISO/IEC 27001 A.5.19–5.23 report over a period, rebuilt from the audit trail."),
         (name = "audit", description = "The audit trail: entries, a supplier's history, the chain head, verification, export."),
         (name = "operations", description = "Health probes and this document; no login."),
         (name = "accounts", description = "Sign-in, sessions, users and API tokens; the first-run setup."),
@@ -112,6 +115,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(notifications::routes())
         .merge(risks::routes())
         .merge(subprocessors::routes())
+        .merge(reports::routes())
         .merge(crate::auth::routes())
 }
 

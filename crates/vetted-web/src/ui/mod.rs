@@ -27,6 +27,7 @@
 //! - [`due`]: `/due`, the due queue.
 //! - [`risks`]: `/risks`, the risk register: the list and its exports, one risk, its forms.
 //! - [`review`]: `/suppliers/{id}/review`, the review workflow.
+//! - [`reports`]: `/reports/iso27001`, the ISO 27001 report over a period, and its downloads.
 //!
 //! The first-run setup page lives with the account routes in `crate::auth::setup` (it also
 //! answers JSON), but renders its templates through [`page`].
@@ -42,6 +43,7 @@ pub mod page;
 pub mod public_list;
 pub mod publication;
 pub mod register;
+pub mod reports;
 pub mod review;
 pub mod risks;
 pub mod session;
@@ -170,6 +172,7 @@ fn pages() -> Pages {
         .merge(review::pages())
         .merge(public_list::pages())
         .merge(publication::pages())
+        .merge(reports::pages())
 }
 
 /// The UI's routes but the upload forms' (they need `crate::auth::authenticate` around them,

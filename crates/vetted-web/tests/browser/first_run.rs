@@ -75,6 +75,7 @@ async fn first_admin_sets_up_signs_in_by_keyboard_and_signs_out() {
             "Due",
             "Risks",
             "Subprocessors",
+            "Audit report",
             "Import",
             "Admin"
         ],

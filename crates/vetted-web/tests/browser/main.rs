@@ -36,6 +36,7 @@ mod harness;
 #[path = "../smtp/mod.rs"]
 mod smtp;
 
+mod audit_report;
 mod first_run;
 mod import;
 mod model_provider;

@@ -76,7 +76,8 @@ async fn viewer_sees_no_edit_controls_and_a_forged_write_is_refused() {
             "Register",
             "Due",
             "Risks",
-            "Subprocessors"
+            "Subprocessors",
+            "Audit report"
         ],
         "a viewer's menu has no Import and no Admin"
     );
@@ -212,6 +213,7 @@ async fn viewer_sees_no_edit_controls_and_a_forged_write_is_refused() {
             "Due",
             "Risks",
             "Subprocessors",
+            "Audit report",
             "Import"
         ],
         "an editor's menu has Import"

@@ -9,6 +9,14 @@ use vetted_core::iso::{self, Figure, SupplierRef};
 
 use super::IsoDocument;
 
+/// Suppliers a figure's list shows; past it the document says how many more there are (the
+/// JSON report and the evidence pack hold every one). Keeps the document of a register of
+/// thousands printable.
+pub const NAMES_SHOWN: usize = 200;
+
+/// Rows a table shows (nonconformities of a control, reviews, due reviews, triggered reviews).
+pub const ROWS_SHOWN: usize = 300;
+
 /// Where supplier names link to.
 #[derive(Clone, Debug, Default)]
 pub struct Links {
@@ -56,6 +64,9 @@ struct FigureLine {
     value: String,
     yes: Vec<Named>,
     no: Vec<Named>,
+    /// Suppliers not listed (past [`NAMES_SHOWN`]).
+    yes_more: usize,
+    no_more: usize,
     share: bool,
 }
 
@@ -79,6 +90,7 @@ struct ControlView {
     requires: Vec<Requirement>,
     figures: Vec<FigureLine>,
     nonconformities: Vec<NonconformityLine>,
+    nonconformities_more: usize,
 }
 
 struct Row {
@@ -102,11 +114,17 @@ struct Document<'a> {
     reviews: Vec<Row>,
     due: Vec<Row>,
     triggered: Vec<Row>,
+    /// Rows of each table not shown (past [`ROWS_SHOWN`]).
+    reviews_more: usize,
+    due_more: usize,
+    triggered_more: usize,
     mean_days: String,
     escalations: Vec<(String, String, Vec<Named>, Vec<String>)>,
     versions: Vec<Vec<String>>,
     /// Extra markup before the document (the server's navigation), trusted.
     header: &'a str,
+    /// Where the whole lists are.
+    json_hint: &'static str,
 }
 
 fn value(f: &Figure) -> String {
@@ -155,14 +173,28 @@ pub fn render(doc: &IsoDocument, links: &Links, header: &str) -> String {
                     key: f.key.to_string(),
                     label: f.label.to_string(),
                     value: value(f),
-                    yes: f.suppliers.iter().map(|s| links.supplier(s)).collect(),
-                    no: f.missing.iter().map(|s| links.supplier(s)).collect(),
+                    yes: f
+                        .suppliers
+                        .iter()
+                        .take(NAMES_SHOWN)
+                        .map(|s| links.supplier(s))
+                        .collect(),
+                    no: f
+                        .missing
+                        .iter()
+                        .take(NAMES_SHOWN)
+                        .map(|s| links.supplier(s))
+                        .collect(),
+                    yes_more: f.suppliers.len().saturating_sub(NAMES_SHOWN),
+                    no_more: f.missing.len().saturating_sub(NAMES_SHOWN),
                     share: f.of.is_some(),
                 })
                 .collect(),
+            nonconformities_more: c.nonconformities.len().saturating_sub(ROWS_SHOWN),
             nonconformities: c
                 .nonconformities
                 .iter()
+                .take(ROWS_SHOWN)
                 .map(|n| NonconformityLine {
                     supplier: links.supplier(&n.supplier),
                     rule: n.rule.clone(),
@@ -219,9 +251,11 @@ pub fn render(doc: &IsoDocument, links: &Links, header: &str) -> String {
         ),
         summary,
         controls: &controls,
+        reviews_more: r.reviews.len().saturating_sub(ROWS_SHOWN),
         reviews: r
             .reviews
             .iter()
+            .take(ROWS_SHOWN)
             .map(|c| Row {
                 supplier: links.supplier(&c.supplier),
                 cells: vec![
@@ -237,9 +271,11 @@ pub fn render(doc: &IsoDocument, links: &Links, header: &str) -> String {
                 ],
             })
             .collect(),
+        due_more: r.due_reviews.len().saturating_sub(ROWS_SHOWN),
         due: r
             .due_reviews
             .iter()
+            .take(ROWS_SHOWN)
             .map(|d| Row {
                 supplier: links.supplier(&d.supplier),
                 cells: vec![
@@ -255,9 +291,11 @@ pub fn render(doc: &IsoDocument, links: &Links, header: &str) -> String {
                 ],
             })
             .collect(),
+        triggered_more: r.triggered.len().saturating_sub(ROWS_SHOWN),
         triggered: r
             .triggered
             .iter()
+            .take(ROWS_SHOWN)
             .map(|t| Row {
                 supplier: links.supplier(&t.supplier),
                 cells: vec![
@@ -311,6 +349,7 @@ pub fn render(doc: &IsoDocument, links: &Links, header: &str) -> String {
             })
             .collect(),
         header,
+        json_hint: "`vetted report iso27001 --format json`, the API, or report/iso27001.json in an evidence pack",
     };
     html.render()
         .unwrap_or_else(|e| format!("the report could not be rendered: {e}"))

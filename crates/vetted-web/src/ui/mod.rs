@@ -27,6 +27,8 @@
 //! - [`due`]: `/due`, the due queue.
 //! - [`risks`]: `/risks`, the risk register: the list and its exports, one risk, its forms.
 //! - [`review`]: `/suppliers/{id}/review`, the review workflow.
+//! - [`past`]: `?at=` on the pages that read the register: the register as recorded then,
+//!   read only, with a banner.
 //!
 //! The first-run setup page lives with the account routes in `crate::auth::setup` (it also
 //! answers JSON), but renders its templates through [`page`].
@@ -39,6 +41,7 @@ pub mod evidence;
 pub mod forms;
 pub mod import;
 pub mod page;
+pub mod past;
 pub mod public_list;
 pub mod publication;
 pub mod register;

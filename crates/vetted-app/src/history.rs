@@ -2,7 +2,7 @@
 //! ([`vetted_core::history`]), read from the store's audit trail a page at a time.
 
 use time::OffsetDateTime;
-use vetted_core::history::{HistoryError, RegisterAt};
+use vetted_core::history::{HistoryError, RecordedSupplier, RegisterAt};
 use vetted_core::model::Register;
 use vetted_core::policy::{Policy, PolicyProblem};
 use vetted_store::{AuditQuery, Store, StoreError};
@@ -15,8 +15,9 @@ const PAGE: u32 = 1_000;
 pub struct Past {
     /// The moment.
     pub at: OffsetDateTime,
-    /// The suppliers not archived then, in register order, as last recorded by then.
-    pub register: Register,
+    /// Every supplier recorded by then, archived ones included, in register order, each as
+    /// last recorded by then with its version and last change then.
+    pub records: Vec<RecordedSupplier>,
     /// The policy version in force then (its number and parsed text), when one had been
     /// uploaded by then; otherwise the caller's policy applies (the built-in or configured one,
     /// which the trail does not record).
@@ -24,6 +25,20 @@ pub struct Past {
     /// Entries of the trail recorded by then, and the last one's seq.
     pub entries: u64,
     pub last_seq: u64,
+}
+
+impl Past {
+    /// The register then: the suppliers not archived, in register order.
+    pub fn into_register(self) -> Register {
+        Register {
+            suppliers: self
+                .records
+                .into_iter()
+                .filter(|r| !r.archived)
+                .map(|r| r.supplier)
+                .collect(),
+        }
+    }
 }
 
 /// Why the past cannot be rebuilt.
@@ -97,7 +112,7 @@ pub async fn registers_at(
             let (entries, last_seq) = fold.folded();
             Ok(Past {
                 at: fold.at(),
-                register: fold.register()?,
+                records: fold.records()?,
                 policy,
                 entries,
                 last_seq,

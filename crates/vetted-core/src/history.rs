@@ -26,6 +26,23 @@ struct Recorded {
     first: u64,
     record: Value,
     archived: bool,
+    /// Its changes recorded by then (the store's version counts them the same way).
+    version: i64,
+    /// When the last of them was recorded.
+    updated: OffsetDateTime,
+}
+
+/// One supplier as recorded at the moment, archived or not (see [`RegisterAt::records`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordedSupplier {
+    /// Its last recorded `after`.
+    pub supplier: Supplier,
+    /// Archived then (out of the register).
+    pub archived: bool,
+    /// The version it had then: one per change recorded by then.
+    pub version: i64,
+    /// When its last change by then was recorded.
+    pub updated: OffsetDateTime,
 }
 
 /// The register and policy text at `at`, folded from the trail's entries.
@@ -99,13 +116,18 @@ impl RegisterAt {
                     action::SUPPLIER_RESTORE => false,
                     _ => self.suppliers.get(&id).is_some_and(|r| r.archived),
                 };
-                let first = self.suppliers.get(&id).map_or(entry.seq, |r| r.first);
+                let (first, version) = self
+                    .suppliers
+                    .get(&id)
+                    .map_or((entry.seq, 0), |r| (r.first, r.version));
                 self.suppliers.insert(
                     id,
                     Recorded {
                         first,
                         record,
                         archived,
+                        version: version + 1,
+                        updated: entry.at,
                     },
                 );
             }
@@ -164,12 +186,30 @@ impl RegisterAt {
     /// # Errors
     /// A record that is not a supplier as Vetted writes them.
     pub fn all(&self) -> Result<Vec<(Supplier, bool)>, HistoryError> {
+        Ok(self
+            .records()?
+            .into_iter()
+            .map(|r| (r.supplier, r.archived))
+            .collect())
+    }
+
+    /// Every supplier ever recorded by then, archived ones included, with its version and
+    /// last change then, in register order (the order of first creation).
+    ///
+    /// # Errors
+    /// A record that is not a supplier as Vetted writes them.
+    pub fn records(&self) -> Result<Vec<RecordedSupplier>, HistoryError> {
         let mut rows: Vec<&Recorded> = self.suppliers.values().collect();
         rows.sort_by_key(|r| r.first);
         rows.into_iter()
             .map(|r| {
                 serde_json::from_value::<Supplier>(r.record.clone())
-                    .map(|s| (s, r.archived))
+                    .map(|supplier| RecordedSupplier {
+                        supplier,
+                        archived: r.archived,
+                        version: r.version,
+                        updated: r.updated,
+                    })
                     .map_err(|e| HistoryError {
                         seq: r.first,
                         message: format!("a recorded supplier cannot be read: {e}"),
@@ -300,6 +340,62 @@ mod tests {
         assert_eq!(
             names(datetime!(2026-05-01 0:00 UTC)),
             (vec!["B2".into(), "A1".into()], Some(2))
+        );
+    }
+
+    #[test]
+    fn records_carry_the_version_and_last_change_then() {
+        let trail = [
+            entry(
+                1,
+                datetime!(2026-01-01 9:00 UTC),
+                action::SUPPLIER_CREATE,
+                "a",
+                json!({"id": "a"}),
+            ),
+            entry(
+                2,
+                datetime!(2026-01-02 9:00 UTC),
+                action::SUPPLIER_CREATE,
+                "b",
+                json!({"id": "b"}),
+            ),
+            entry(
+                3,
+                datetime!(2026-02-01 9:00 UTC),
+                action::SUPPLIER_UPDATE,
+                "a",
+                json!({"id": "a", "name": "A"}),
+            ),
+            entry(
+                4,
+                datetime!(2026-03-01 9:00 UTC),
+                action::SUPPLIER_ARCHIVE,
+                "a",
+                json!({"id": "a", "name": "A"}),
+            ),
+        ];
+        let at = |t: OffsetDateTime| {
+            let mut f = RegisterAt::new(t);
+            for e in &trail {
+                f.add(e).unwrap();
+            }
+            f.records()
+                .unwrap()
+                .into_iter()
+                .map(|r| (r.supplier.id.to_string(), r.version, r.archived, r.updated))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            at(datetime!(2026-02-15 0:00 UTC)),
+            [
+                ("a".into(), 2, false, datetime!(2026-02-01 9:00 UTC)),
+                ("b".into(), 1, false, datetime!(2026-01-02 9:00 UTC)),
+            ]
+        );
+        assert_eq!(
+            at(datetime!(2026-03-01 9:00 UTC))[0],
+            ("a".into(), 3, true, datetime!(2026-03-01 9:00 UTC))
         );
     }
 

@@ -13,6 +13,7 @@
 //! reused while the database's change counter and the evaluation key are unchanged (see
 //! [`crate::page_cache`]): a repeated page costs one tiny statement.
 
+use std::cmp::Ordering;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -514,4 +515,125 @@ pub(crate) fn summary(
             .map(|d| vetted_core::date::parse_date(d).ok_or_else(|| bad("due date")))
             .transpose()?,
     })
+}
+
+/// `a` against `b` in the direction `directed` gives, missing values last whichever the
+/// direction (`NULLS LAST`).
+fn present_first<T: Ord>(
+    a: Option<T>,
+    b: Option<T>,
+    directed: impl Fn(Ordering) -> Ordering,
+) -> Ordering {
+    match (a, b) {
+        (Some(a), Some(b)) => directed(a.cmp(&b)),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    }
+}
+
+/// The page [`EvaluationStore::query_summaries`] answers, for a register held in memory rather
+/// than stored: `records` (register order, archived ones included; the register as recorded
+/// at a past moment, `vetted_core::history`), each evaluated under `policy` on `as_of`
+/// ([`project`], as the stored rows are), then filtered, sorted and paged by the rules of the
+/// stores' statements (any of the verdicts, tier `None` for none, the country among the
+/// locations', search in the projection's lower-case text, the rule among the failing or
+/// warning ones; the sort key with missing values last in either direction, ties in register
+/// order in the query's direction). CPU-bound: call it off the async threads.
+pub fn summaries_in_memory(
+    records: &[vetted_core::history::RecordedSupplier],
+    query: &SupplierQuery,
+    policy: &Policy,
+    as_of: Date,
+) -> SummaryPage {
+    let all = matching_in_memory(records, query, policy, as_of);
+    let total = all.len() as u64;
+    let (limit, offset) = limit_offset(query);
+    let items = all
+        .into_iter()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(limit).unwrap_or(0))
+        .collect();
+    SummaryPage { items, total }
+}
+
+/// Every supplier of `records` that [`summaries_in_memory`] pages, in its order (the query's
+/// `limit` and `offset` are not applied): what an export of the view holds.
+pub fn matching_in_memory(
+    records: &[vetted_core::history::RecordedSupplier],
+    query: &SupplierQuery,
+    policy: &Policy,
+    as_of: Date,
+) -> Vec<SupplierSummary> {
+    let search = query
+        .search
+        .as_ref()
+        .map(|s| s.trim().to_lowercase())
+        .filter(|s| !s.is_empty());
+    let rule = query
+        .rule
+        .as_ref()
+        .map(|r| r.trim())
+        .filter(|r| !r.is_empty());
+    let country = query
+        .country
+        .as_ref()
+        .map(|c| c.trim().to_ascii_uppercase());
+    let mut rows: Vec<(usize, &vetted_core::history::RecordedSupplier, Projection)> = records
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| query.archived.is_none_or(|a| r.archived == a))
+        .filter(|(_, r)| {
+            query
+                .category
+                .is_none_or(|c| r.supplier.category == Some(c))
+                && query.status.is_none_or(|s| r.supplier.status == Some(s))
+        })
+        .map(|(i, r)| (i, r, project(&r.supplier, policy, as_of)))
+        .filter(|(_, _, p)| {
+            (query.verdicts.is_empty() || query.verdicts.contains(&p.verdict))
+                && query.tier.is_none_or(|t| p.tier == t)
+                && country
+                    .as_ref()
+                    .is_none_or(|c| p.countries.iter().any(|x| x == c))
+                && search
+                    .as_ref()
+                    .is_none_or(|s| p.search.contains(s.as_str()))
+                && rule.is_none_or(|rule| p.rules.iter().any(|x| x == rule))
+        })
+        .collect();
+    let descending = query.descending;
+    let directed = |o: Ordering| if descending { o.reverse() } else { o };
+    let tier_rank = |p: &Projection| p.tier.and_then(|t| Tier::ALL.iter().position(|x| *x == t));
+    rows.sort_by(|(ia, ra, pa), (ib, rb, pb)| {
+        let by_key = match query.sort {
+            SortKey::Register => Ordering::Equal,
+            SortKey::Name => present_first(
+                ra.supplier.name.as_deref(),
+                rb.supplier.name.as_deref(),
+                directed,
+            ),
+            SortKey::Id => directed(ra.supplier.id.as_str().cmp(rb.supplier.id.as_str())),
+            SortKey::Verdict => directed(pa.verdict.badness_rank().cmp(&pb.verdict.badness_rank())),
+            SortKey::Tier => present_first(tier_rank(pa), tier_rank(pb), directed),
+            SortKey::NextDue => present_first(pa.next_due, pb.next_due, directed),
+            // The time the trail recorded (the stores keep their own clock's, to the second
+            // on SQLite: the same moments, but changes within one second may order apart).
+            SortKey::Updated => directed(ra.updated.cmp(&rb.updated)),
+        };
+        by_key.then_with(|| directed(ia.cmp(ib)))
+    });
+    rows.into_iter()
+        .map(|(_, r, p)| SupplierSummary {
+            id: r.supplier.id.clone(),
+            name: r.supplier.name.clone(),
+            category: r.supplier.category,
+            status: r.supplier.status,
+            version: r.version,
+            archived: r.archived,
+            verdict: p.verdict,
+            tier: p.tier,
+            next_due: p.next_due,
+        })
+        .collect()
 }

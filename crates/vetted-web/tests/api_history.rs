@@ -4,7 +4,11 @@
 //! `GET /api/v1/register/export?at=`, `GET /api/v1/evaluation/summary?at=`, `GET
 //! /api/v1/due?at=` and `GET /api/v1/suppliers/{id}[/findings]?at=` at those moments and
 //! between them: each answer equals the snapshot of that moment (evaluated under the policy
-//! then), reconstructed from the audit trail alone (today's data has moved on since).
+//! then), reconstructed from the audit trail alone (today's data has moved on since). The
+//! supplier list (`GET /api/v1/suppliers?at=`, with filters, sorts and pages) and the risk
+//! register (`GET /api/v1/risks?at=`, `/risks/{id}?at=`) are read live after every change,
+//! by a server under the policy in force then, and read again with `at` at the end: the
+//! answers are the same.
 
 mod common;
 
@@ -94,11 +98,61 @@ fn iso(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap()
 }
 
+/// The supplier list's queries read live and again with `at`: filters, sorts, pages. (Not
+/// `sort=updated`: a store keeps its wall clock's time of each write, and this simulated year
+/// records changes at other times.)
+const LIST_QUERIES: [&str; 10] = [
+    "",
+    "archived=all&sort=name",
+    "archived=true",
+    "sort=name&order=desc&limit=3&offset=1",
+    "sort=verdict",
+    "sort=tier&order=desc",
+    "sort=next_due&limit=4",
+    "q=cloud&sort=id",
+    "country=DE&status=active",
+    "rule=escalation.risk",
+];
+
+/// What a server under `policy` (its TOML text) answers now to the list queries and the risk
+/// register's reads, by URI.
+async fn live_reads(store: &Arc<dyn Store>, policy: &str) -> Vec<(String, Value)> {
+    let state = AppState::new(
+        Arc::clone(store),
+        Policy::from_toml(policy).unwrap(),
+        WebConfig::default(),
+    )
+    .with_policy_toml(policy);
+    let app = common::app(state, Some(Role::Viewer));
+    let mut reads = Vec::new();
+    for q in LIST_QUERIES {
+        let uri = format!("/api/v1/suppliers?{q}");
+        let body = common::json(common::get(&app, &uri).await, StatusCode::OK).await;
+        reads.push((uri, body));
+    }
+    for uri in ["/api/v1/risks", "/api/v1/risks?status=open"] {
+        let body = common::json(common::get(&app, uri).await, StatusCode::OK).await;
+        reads.push((uri.to_string(), body));
+    }
+    let risks = reads.last().unwrap().1.clone();
+    let all = common::json(common::get(&app, "/api/v1/risks").await, StatusCode::OK).await;
+    assert!(risks["total"].as_u64() <= all["total"].as_u64());
+    for r in all["items"].as_array().unwrap() {
+        let uri = format!("/api/v1/risks/{}", r["id"].as_str().unwrap());
+        let body = common::json(common::get(&app, &uri).await, StatusCode::OK).await;
+        reads.push((uri, body));
+    }
+    reads
+}
+
 async fn the_register_at_past_moments_equals_what_was_exported_then(backend: Backend) {
     let (_guard, store, key) = empty(backend).await;
     let example = common::example_register();
     let mut snapshots: Vec<(OffsetDateTime, String, Option<String>)> = Vec::new();
     let snap = |store: Arc<dyn Store>| async move { to_json(&store.register().await.unwrap()) };
+    // After each change: the live reads of a server under the policy in force then.
+    let mut live: Vec<Vec<(String, Value)>> = Vec::new();
+    let default_toml = vetted_core::policy::DEFAULT_POLICY_TOML;
 
     // January: the first eight suppliers are imported.
     let t0 = datetime!(2025-12-01 09:00 UTC);
@@ -110,12 +164,14 @@ async fn the_register_at_past_moments_equals_what_was_exported_then(backend: Bac
         .await
         .unwrap();
     snapshots.push((t0, snap(Arc::clone(&store)).await, None));
+    live.push(live_reads(&store, default_toml).await);
 
     // Every month something changes.
     let ids: Vec<String> = first.suppliers.iter().map(|s| s.id.to_string()).collect();
     let t1 = datetime!(2026-01-15 10:00 UTC);
     rename(store.as_ref(), &ids[0], "Renamed in January", t1).await;
     snapshots.push((t1, snap(Arc::clone(&store)).await, None));
+    live.push(live_reads(&store, default_toml).await);
 
     let t2 = datetime!(2026-03-02 08:30 UTC);
     let v = store.get_supplier(&id(&ids[1])).await.unwrap().version;
@@ -124,6 +180,7 @@ async fn the_register_at_past_moments_equals_what_was_exported_then(backend: Bac
         .await
         .unwrap();
     snapshots.push((t2, snap(Arc::clone(&store)).await, None));
+    live.push(live_reads(&store, default_toml).await);
 
     // April: a stricter policy version (a tier threshold moved) is uploaded.
     let t3 = datetime!(2026-04-10 12:00 UTC);
@@ -131,12 +188,14 @@ async fn the_register_at_past_moments_equals_what_was_exported_then(backend: Bac
     Policy::from_toml(&stricter).expect("the stricter policy reads");
     store.add_policy_version(&stricter, &at(t3)).await.unwrap();
     snapshots.push((t3, snap(Arc::clone(&store)).await, Some(stricter.clone())));
+    live.push(live_reads(&store, &stricter).await);
 
     let t4 = datetime!(2026-05-20 16:45 UTC);
     let mut added = example.suppliers[8].clone();
     added.name = Some("Added in May".into());
     store.create_supplier(&added, &at(t4)).await.unwrap();
     snapshots.push((t4, snap(Arc::clone(&store)).await, Some(stricter.clone())));
+    live.push(live_reads(&store, &stricter).await);
 
     let t5 = datetime!(2026-06-30 23:59 UTC);
     let v = store.get_supplier(&id(&ids[1])).await.unwrap().version;
@@ -145,6 +204,7 @@ async fn the_register_at_past_moments_equals_what_was_exported_then(backend: Bac
         .await
         .unwrap();
     snapshots.push((t5, snap(Arc::clone(&store)).await, Some(stricter.clone())));
+    live.push(live_reads(&store, &stricter).await);
 
     let t6 = datetime!(2026-09-01 07:00 UTC);
     let stored = store.get_supplier(&id(&ids[2])).await.unwrap();
@@ -156,7 +216,16 @@ async fn the_register_at_past_moments_equals_what_was_exported_then(backend: Bac
         .await
         .unwrap();
     rename(store.as_ref(), &ids[0], "Renamed again in September", t6).await;
+    let stored = store.get_supplier(&id(&ids[4])).await.unwrap();
+    let mut s = stored.supplier.clone();
+    s.risks[0].status = Some(vetted_core::model::RiskStatus::Closed);
+    s.risks[0].title = Some("Closed in September".into());
+    store
+        .update_supplier(&s, stored.version, &at(t6))
+        .await
+        .unwrap();
     snapshots.push((t6, snap(Arc::clone(&store)).await, Some(stricter.clone())));
+    live.push(live_reads(&store, &stricter).await);
 
     // Today: more changes, which no past answer may show.
     rename(
@@ -301,6 +370,87 @@ async fn the_register_at_past_moments_equals_what_was_exported_then(backend: Bac
         something_due,
         "the example register had something due at some moment"
     );
+
+    // The supplier list and the risk register at each moment, evaluated on the day they were
+    // read live (today), equal what was read then: today's renames, archive and risk changes
+    // do not show.
+    let today = vetted_core::date::format_date(OffsetDateTime::now_utc().date());
+    let mut compared = 0;
+    for ((t, _, _), reads) in snapshots.iter().zip(&live) {
+        for (uri, expected) in reads {
+            let sep = if uri.contains('?') { '&' } else { '?' };
+            let past = format!("{uri}{sep}at={}&as_of={today}", iso(*t));
+            let body = common::json(common::get(&app, &past).await, StatusCode::OK).await;
+            assert_eq!(&body, expected, "{past} is what {uri} answered at {t}");
+            compared += 1;
+        }
+    }
+    assert!(compared > 100, "{compared} reads compared");
+    // The differences the past reads had to reproduce: the live reads changed over the year.
+    assert_ne!(live[0], live[live.len() - 1]);
+    assert!(
+        !live[6]
+            .iter()
+            .any(|(u, b)| u == "/api/v1/risks?status=open" && b.to_string().contains("R-15")),
+        "R-15 was closed in September"
+    );
+    assert!(
+        live[5]
+            .iter()
+            .any(|(u, b)| u == "/api/v1/risks?status=open" && b.to_string().contains("R-15")),
+        "R-15 was open before September"
+    );
+    // Without `as_of`, the day of the moment: the list at t2 evaluated on t2's date.
+    let body = common::json(
+        common::get(&app, &format!("/api/v1/suppliers?at={}", iso(t2))).await,
+        StatusCode::OK,
+    )
+    .await;
+    let march: Register = vetted_core::read::read_register(
+        &snapshots[2].1,
+        vetted_core::read::Syntax::Json,
+        &vetted_core::read::ReadOptions { clauses: None },
+    )
+    .unwrap();
+    assert_eq!(body["total"], march.suppliers.len());
+    for (item, s) in body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(&march.suppliers)
+    {
+        let e = vetted_core::engine::evaluate(s, &Policy::default(), t2.date());
+        assert_eq!(item["id"], s.id.as_str());
+        assert_eq!(item["verdict"], serde_json::to_value(e.verdict).unwrap());
+    }
+    // A risk no supplier held then: 404 saying so; a future moment: 400 naming `at`.
+    let body = common::json(
+        common::get(&app, "/api/v1/risks/R-07?at=2025-11-30").await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("held risk `R-07`"),
+        "{body}"
+    );
+    for uri in [
+        "/api/v1/suppliers?at=2999-01-01",
+        "/api/v1/risks?at=2999-01-01",
+        "/api/v1/risks/R-07?at=2999-01-01",
+    ] {
+        let (status, body) = get(&app, uri).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
+        assert!(
+            body.contains("\"path\":\"at\"") && body.contains("future"),
+            "{uri}: {body}"
+        );
+    }
+    let (status, body) = get(&app, "/api/v1/suppliers?as_of=2026-01-01").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("\"path\":\"as_of\""), "{body}");
 
     // The versions then: one per recorded change, as the store counted them.
     let version_at = |s: &str, t: OffsetDateTime| {

@@ -366,3 +366,125 @@ fn due_and_supplier_list_and_show_at_a_past_moment() {
     assert_eq!(o.status.code(), Some(2));
     assert!(err(&o).contains("is not a time"), "{}", err(&o));
 }
+
+#[test]
+fn risk_list_and_show_at_a_past_moment() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let before_import = now();
+    pause();
+    let o = vetted(d, &["import", example().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let listed = json(&vetted(d, &["risk", "list", "--format", "json"]));
+    let shown = json(&vetted(d, &["risk", "show", "R-07", "--format", "json"]));
+    pause();
+    let after_import = now();
+    pause();
+
+    // Since then: R-07 is closed and retitled, R-21's supplier archived (the risk leaves the
+    // register with it).
+    let text = std::fs::read_to_string(example()).unwrap();
+    let mut register: serde_json::Value = serde_json::from_str(&text).unwrap();
+    for s in register["suppliers"].as_array_mut().unwrap() {
+        for r in s["risks"].as_array_mut().into_iter().flatten() {
+            if r["id"] == "R-07" {
+                r["status"] = "closed".into();
+                r["title"] = "Closed later".into();
+            }
+        }
+    }
+    let changed = d.join("changed.json");
+    std::fs::write(&changed, register.to_string()).unwrap();
+    let o = vetted(d, &["import", changed.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    archive(d, "helpdeck");
+    let now_listed = json(&vetted(d, &["risk", "list", "--format", "json"]));
+    assert_ne!(now_listed, listed, "the risk register changed since");
+    assert!(!now_listed.to_string().contains("R-21"));
+
+    // At the earlier moment: the list and the risk as they were, judged on the same day.
+    let day = time::OffsetDateTime::now_utc().date().to_string();
+    let o = vetted(
+        d,
+        &[
+            "risk",
+            "list",
+            "--at",
+            &after_import,
+            "--as-of",
+            &day,
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(json(&o), listed);
+    assert!(
+        err(&o).contains("the register as recorded at"),
+        "{}",
+        err(&o)
+    );
+    let o = vetted(
+        d,
+        &[
+            "risk",
+            "show",
+            "R-07",
+            "--at",
+            &after_import,
+            "--as-of",
+            &day,
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(json(&o), shown);
+    let o = vetted(d, &["risk", "show", "R-07", "--at", &after_import]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert!(
+        out(&o).contains("status") && !out(&o).contains("Closed later"),
+        "{}",
+        out(&o)
+    );
+    // Filters apply to the past register: R-07 was open then, and is not now.
+    let open_then = json(&vetted(
+        d,
+        &[
+            "risk",
+            "list",
+            "--at",
+            &after_import,
+            "--status",
+            "open",
+            "--format",
+            "json",
+        ],
+    ));
+    assert!(open_then.to_string().contains("R-07"), "{open_then}");
+    let open_now = json(&vetted(
+        d,
+        &["risk", "list", "--status", "open", "--format", "json"],
+    ));
+    assert!(!open_now.to_string().contains("R-07"), "{open_now}");
+
+    // Before the import there was no risk; a future or unreadable moment is refused.
+    let o = vetted(
+        d,
+        &["risk", "list", "--at", &before_import, "--format", "json"],
+    );
+    assert_eq!(json(&o), serde_json::json!([]));
+    let o = vetted(d, &["risk", "show", "R-07", "--at", &before_import]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(
+        err(&o).contains("no risk `R-07` in the register as recorded at"),
+        "{}",
+        err(&o)
+    );
+    let o = vetted(d, &["risk", "list", "--at", "2999-01-01"]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(err(&o).contains("future"), "{}", err(&o));
+    let o = vetted(d, &["risk", "show", "R-07", "--at", "whenever"]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("--at"), "{}", err(&o));
+}

@@ -121,11 +121,14 @@ pub async fn iso27001(
     let mut past = registers_at(store, &[start_at, end_at], now).await?;
     let end = past.pop().expect("two moments");
     let start = past.pop().expect("two moments");
-    let (number, policy) = match &end.policy {
+    let (entries, last_seq) = (end.entries, end.last_seq);
+    let (end_policy, start) = (end.policy.clone(), start.into_register());
+    let end = end.into_register();
+    let (number, policy) = match &end_policy {
         Some((n, p)) => (Some(*n), p),
         None => (None, fallback),
     };
-    let report = iso::report(&start.register, &end.register, policy, effective);
+    let report = iso::report(&start, &end, policy, effective);
     let versions = policy_versions(store, start_at, end_at).await?;
     Ok(IsoDocument {
         report,
@@ -140,8 +143,8 @@ pub async fn iso27001(
         policy_versions: versions,
         basis: Basis {
             recorded_at: end_at,
-            trail_entries: end.entries,
-            last_seq: end.last_seq,
+            trail_entries: entries,
+            last_seq,
             cut_at_today: cut,
         },
     })

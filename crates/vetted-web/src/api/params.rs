@@ -43,7 +43,7 @@ impl FromQuery for AsOfQuery {
 
 /// `?as_of=YYYY-MM-DD&at=TIME`: the register as recorded at `at` (rebuilt from the audit
 /// trail), evaluated on `as_of` (default: the date of `at`, else today).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, utoipa::IntoParams)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AtQuery {
     /// The day to evaluate on, `YYYY-MM-DD` (default: the date of `at`, else today, UTC).
@@ -82,19 +82,43 @@ pub fn parse_at(s: &str) -> Result<time::OffsetDateTime, String> {
     })
 }
 
+/// The register as recorded at a past moment, with the policy that applies to it (see
+/// [`then`]).
+#[derive(Clone, Debug)]
+pub struct Then {
+    /// The moment.
+    pub at: time::OffsetDateTime,
+    /// Every supplier recorded by then, archived ones included, in register order.
+    pub records: Vec<vetted_core::history::RecordedSupplier>,
+    /// The policy then.
+    pub policy: std::sync::Arc<vetted_core::policy::Policy>,
+    /// The number of the stored policy version in force then; `None` when none had been
+    /// stored (the server's file or built-in policy applies).
+    pub version: Option<u64>,
+}
+
+impl Then {
+    /// The register then: the suppliers not archived, in register order.
+    pub fn register(&self) -> vetted_core::model::Register {
+        vetted_core::model::Register {
+            suppliers: self.held().map(|r| r.supplier.clone()).collect(),
+        }
+    }
+
+    /// The suppliers not archived then, in register order.
+    pub fn held(&self) -> impl Iterator<Item = &vetted_core::history::RecordedSupplier> {
+        self.records.iter().filter(|r| !r.archived)
+    }
+}
+
 /// The register and the policy as recorded at `at` (see [`vetted_app::history`]): the policy
 /// version in force then; when none had been stored, the server's policy if it is not a
-/// stored version (its file or the built-in one), else the built-in one.
-pub async fn past(
-    state: &crate::AppState,
-    at: time::OffsetDateTime,
-) -> Result<
-    (
-        vetted_core::model::Register,
-        std::sync::Arc<vetted_core::policy::Policy>,
-    ),
-    ApiError,
-> {
+/// stored version (its file or the built-in one), else the built-in one. 400 naming `at` for
+/// a moment in the future.
+///
+/// # Errors
+/// A future moment, the store's, or a trail that does not read (a logged 500).
+pub async fn then(state: &crate::AppState, at: time::OffsetDateTime) -> Result<Then, ApiError> {
     let past =
         vetted_app::history::register_at(state.store.as_ref(), at, time::OffsetDateTime::now_utc())
             .await
@@ -105,17 +129,50 @@ pub async fn past(
                 }
                 other => ApiError::internal("rebuilding the register from the audit trail", &other),
             })?;
-    let policy = if let Some((_, p)) = past.policy {
-        std::sync::Arc::new(p)
+    let (policy, version) = if let Some((n, p)) = past.policy {
+        (std::sync::Arc::new(p), Some(n))
     } else {
         let active = state.policy();
         if active.version.is_some() {
-            std::sync::Arc::new(vetted_core::policy::Policy::default())
+            (
+                std::sync::Arc::new(vetted_core::policy::Policy::default()),
+                None,
+            )
         } else {
-            std::sync::Arc::clone(&active.policy)
+            (std::sync::Arc::clone(&active.policy), None)
         }
     };
-    Ok((past.register, policy))
+    Ok(Then {
+        at,
+        records: past.records,
+        policy,
+        version,
+    })
+}
+
+/// The register and the policy as recorded at `at` ([`then`]).
+///
+/// # Errors
+/// As [`then`].
+pub async fn past(
+    state: &crate::AppState,
+    at: time::OffsetDateTime,
+) -> Result<
+    (
+        vetted_core::model::Register,
+        std::sync::Arc<vetted_core::policy::Policy>,
+    ),
+    ApiError,
+> {
+    let Then {
+        records, policy, ..
+    } = then(state, at).await?;
+    let suppliers = records
+        .into_iter()
+        .filter(|r| !r.archived)
+        .map(|r| r.supplier)
+        .collect();
+    Ok((vetted_core::model::Register { suppliers }, policy))
 }
 
 /// No parameters at all: any given is a 400.

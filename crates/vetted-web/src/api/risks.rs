@@ -100,7 +100,8 @@ pub struct RiskQuery {
     /// Only risks of this owner (any case).
     pub owner: Option<String>,
     /// `true`: only risks that need a decision today (open past their due date, or accepted
-    /// with an expired acceptance); `false`: only the others.
+    /// with an expired acceptance; with `as_of` or `at`, on that day); `false`: only the
+    /// others.
     pub overdue: Option<bool>,
     /// Only risks linked to this supplier.
     #[param(value_type = Option<String>)]
@@ -194,29 +195,76 @@ impl FromQuery for RiskQuery {
     }
 }
 
-/// The risks of the register today that pass `query`, from the register's snapshot.
-pub async fn risks_of(state: &AppState, query: &RiskQuery) -> Result<Vec<RiskView>, ApiError> {
-    let day = today();
-    let snapshot = state.snapshots.get(state, day).await?;
+/// The query of `GET /api/v1/risks`: the filters, and the moment and day of the register read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RiskListQuery {
+    /// The filters.
+    pub filter: RiskQuery,
+    /// `at` and `as_of`.
+    pub at: super::params::AtQuery,
+}
+
+impl FromQuery for RiskListQuery {
+    const PARAMS: &'static [&'static str] = &[
+        "status",
+        "treatment",
+        "owner",
+        "overdue",
+        "supplier",
+        "as_of",
+        "at",
+    ];
+
+    fn from_query(q: &mut QueryParams) -> Result<RiskListQuery, ApiError> {
+        Ok(RiskListQuery {
+            filter: RiskQuery::from_query(q)?,
+            at: super::params::AtQuery::from_query(q)?,
+        })
+    }
+}
+
+/// The risks of `register` that pass `query` on `day`, as views on that day.
+pub fn pick(register: &RiskRegister, query: &RiskQuery, day: Date) -> Vec<RiskView> {
     let filter = query.filter();
-    Ok(snapshot
-        .risks
+    register
         .risks()
         .iter()
         .filter(|r| filter.matches(r, day))
         .map(|r| RiskView::of(r.clone(), day))
-        .collect())
+        .collect()
 }
 
-/// The risk register, filtered: every supplier's risk entries grouped by risk id.
+/// The risks that pass `query`, judged on `at.date()`: of the register now (its snapshot), or
+/// with `at.at` of the register as recorded then.
+pub async fn risks_of(
+    state: &AppState,
+    query: &RiskQuery,
+    at: super::params::AtQuery,
+) -> Result<Vec<RiskView>, ApiError> {
+    let day = at.date();
+    match at.at {
+        None => {
+            let snapshot = state.snapshots.get(state, today()).await?;
+            Ok(pick(&snapshot.risks, query, day))
+        }
+        Some(moment) => {
+            let then = super::params::then(state, moment).await?;
+            let register = RiskRegister::of(then.held().map(|r| &r.supplier));
+            Ok(pick(&register, query, day))
+        }
+    }
+}
+
+/// The risk register, filtered: every supplier's risk entries grouped by risk id; with `at`,
+/// as recorded then (rebuilt from the audit trail).
 #[utoipa::path(
     get,
     path = "/api/v1/risks",
     tag = "risks",
-    params(RiskQuery),
+    params(RiskQuery, super::params::AtQuery),
     responses(
         (status = 200, description = "The risks that pass the filters, in id order", body = RiskListView),
-        (status = 400, description = "A malformed, repeated or unknown query parameter", body = ErrorBody),
+        (status = 400, description = "A malformed, repeated or unknown query parameter, or `at` in the future", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 500, description = "An internal error (logged; the body says no more)", body = ErrorBody),
     ),
@@ -225,9 +273,9 @@ pub async fn risks_of(state: &AppState, query: &RiskQuery) -> Result<Vec<RiskVie
 pub async fn list_risks(
     _: Viewer,
     State(state): State<AppState>,
-    ApiQuery(query): ApiQuery<RiskQuery>,
+    ApiQuery(query): ApiQuery<RiskListQuery>,
 ) -> Result<Json<RiskListView>, ApiError> {
-    let items = risks_of(&state, &query).await?;
+    let items = risks_of(&state, &query.filter, query.at).await?;
     Ok(Json(RiskListView {
         total: items.len(),
         items,
@@ -275,17 +323,18 @@ pub fn versions_of(stored: &[StoredSupplier]) -> BTreeMap<SupplierId, i64> {
         .collect()
 }
 
-/// One risk of the register, with the version of each linked supplier.
+/// One risk of the register, with the version of each linked supplier; with `at`, as
+/// recorded then, with the versions its suppliers had then.
 #[utoipa::path(
     get,
     path = "/api/v1/risks/{id}",
     tag = "risks",
-    params(("id" = String, Path, description = "The risk's id, such as R-12.")),
+    params(("id" = String, Path, description = "The risk's id, such as R-12."), super::params::AtQuery),
     responses(
         (status = 200, description = "The risk", body = RiskDetailView),
-        (status = 400, description = "A malformed id", body = ErrorBody),
+        (status = 400, description = "A malformed id or query parameter, or `at` in the future", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 404, description = "No supplier holds this risk", body = ErrorBody),
+        (status = 404, description = "No supplier holds this risk (with `at`: none held it then)", body = ErrorBody),
         (status = 500, description = "An internal error (logged; the body says no more)", body = ErrorBody),
     ),
     security(("bearer" = []), ("session" = []))
@@ -294,13 +343,47 @@ pub async fn get_risk(
     _: Viewer,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
-    ApiQuery(NoQuery): ApiQuery<NoQuery>,
-) -> Result<Json<RiskDetailView>, ApiError> {
+    ApiQuery(q): ApiQuery<super::params::AtQuery>,
+) -> Result<Response, ApiError> {
     let id = parse_risk_id(&id)?;
+    if let Some(at) = q.at {
+        let then = super::params::then(&state, at).await?;
+        let register = RiskRegister::of(then.held().map(|r| &r.supplier));
+        let Some(risk) = register.get(&id).cloned() else {
+            return Ok(not_held_then(&id, at));
+        };
+        let versions = then
+            .held()
+            .filter(|r| risk.links(&r.supplier.id))
+            .map(|r| (r.supplier.id.to_string(), r.version))
+            .collect();
+        return Ok(Json(RiskDetailView {
+            view: RiskView::of(risk, q.date()),
+            versions,
+        })
+        .into_response());
+    }
     let (risk, stored) = load_risk(&state, &id)
         .await?
         .ok_or_else(|| not_found(&id))?;
-    Ok(Json(detail(risk, &stored)))
+    Ok(Json(detail(risk, &stored, q.date())).into_response())
+}
+
+/// The 404 of a risk read with `at` that no supplier of the register held then.
+fn not_held_then(id: &str, at: time::OffsetDateTime) -> Response {
+    let at = at
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    (
+        StatusCode::NOT_FOUND,
+        Json(ErrorBody {
+            error: "not_found",
+            message: format!("no supplier of the register held risk `{id}` at {at}"),
+            problems: Vec::new(),
+            current: None,
+        }),
+    )
+        .into_response()
 }
 
 fn not_found(id: &str) -> ApiError {
@@ -310,9 +393,9 @@ fn not_found(id: &str) -> ApiError {
     }
 }
 
-fn detail(risk: Risk, stored: &[StoredSupplier]) -> RiskDetailView {
+fn detail(risk: Risk, stored: &[StoredSupplier], day: Date) -> RiskDetailView {
     RiskDetailView {
-        view: RiskView::of(risk, today()),
+        view: RiskView::of(risk, day),
         versions: versions_of(stored)
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
@@ -570,7 +653,7 @@ pub async fn put_risk(
             let (risk, stored) = load_risk(&state, &id)
                 .await?
                 .ok_or_else(|| not_found(&id))?;
-            Ok((StatusCode::OK, Json(detail(risk, &stored))).into_response())
+            Ok((StatusCode::OK, Json(detail(risk, &stored, today()))).into_response())
         }
         Err(SaveFailure::Invalid(problems)) => Err(ApiError::Invalid(
             problems
@@ -581,7 +664,8 @@ pub async fn put_risk(
         Err(SaveFailure::VersionsRequired) => Err(ApiError::PreconditionRequired),
         Err(SaveFailure::Conflict(message, now)) => Err(ApiError::Conflict {
             message,
-            current: now.map(|(r, s)| serde_json::to_value(detail(r, &s)).unwrap_or(Value::Null)),
+            current: now
+                .map(|(r, s)| serde_json::to_value(detail(r, &s, today())).unwrap_or(Value::Null)),
         }),
         Err(SaveFailure::Api(e)) => Err(e),
     }

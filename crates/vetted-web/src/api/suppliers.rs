@@ -492,6 +492,15 @@ pub struct SupplierListQuery {
     /// `false`: the suppliers not archived).
     #[param(inline)]
     pub archived: Option<Archived>,
+    /// The register as recorded at this moment, rebuilt from the audit trail, and evaluated
+    /// under the policy version in force then (the filters, sort and page apply to it; each
+    /// item's `version` is the one it had then, `archived` whether it was archived then):
+    /// RFC 3339 (`2026-03-01T12:00:00Z`) or a date (the end of that day, UTC). Default: now.
+    #[param(value_type = Option<String>)]
+    pub at: Option<time::OffsetDateTime>,
+    /// With `at`: the day to evaluate on, `YYYY-MM-DD` (default: the date of `at`). Without
+    /// `at` the list is evaluated today.
+    pub as_of: Option<Date>,
 }
 
 /// The `tier` filter of the supplier list: one tier, or no tier at all.
@@ -605,6 +614,56 @@ impl SupplierListQuery {
     pub fn offset(&self) -> u64 {
         self.offset.unwrap_or(0)
     }
+
+    /// The day evaluated on: `as_of`, else the date of `at`, else today.
+    pub fn date(&self) -> Date {
+        super::params::AtQuery {
+            as_of: self.as_of,
+            at: self.at,
+        }
+        .date()
+    }
+}
+
+/// The page of `query` (with its own page size, `query.limit`): from the store's evaluations
+/// today, or with `list.at` from the register recorded then ([`super::params::then`]),
+/// evaluated in memory under the policy then on `list.date()`
+/// ([`vetted_store::evaluations::summaries_in_memory`]). The UI's register page reads it too.
+///
+/// # Errors
+/// A future `at`, the store's, or a trail that does not read.
+pub async fn summaries(
+    state: &AppState,
+    list: &SupplierListQuery,
+    query: &SupplierQuery,
+) -> Result<std::sync::Arc<vetted_store::SummaryPage>, ApiError> {
+    let Some(at) = list.at else {
+        return Ok(state
+            .store
+            .query_summaries(query, &state.evaluator(today()))
+            .await?);
+    };
+    let then = super::params::then(state, at).await?;
+    Ok(std::sync::Arc::new(
+        summaries_then(then, query.clone(), list.date()).await?,
+    ))
+}
+
+/// The page of `query` of the register as recorded at a past moment (`then`), evaluated
+/// under the policy then on `as_of`, off the async threads.
+///
+/// # Errors
+/// A failed evaluation task (a logged 500).
+pub async fn summaries_then(
+    then: super::params::Then,
+    query: SupplierQuery,
+    as_of: Date,
+) -> Result<vetted_store::SummaryPage, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        vetted_store::evaluations::summaries_in_memory(&then.records, &query, &then.policy, as_of)
+    })
+    .await
+    .map_err(|e| ApiError::internal("evaluating the register as it was", &e))
 }
 
 fn wire<T>(
@@ -617,7 +676,7 @@ fn wire<T>(
 impl FromQuery for SupplierListQuery {
     const PARAMS: &'static [&'static str] = &[
         "verdict", "tier", "category", "status", "country", "q", "rule", "sort", "order", "limit",
-        "offset", "archived",
+        "offset", "archived", "at", "as_of",
     ];
 
     fn from_query(q: &mut QueryParams) -> Result<SupplierListQuery, ApiError> {
@@ -673,7 +732,17 @@ impl FromQuery for SupplierListQuery {
                 .map_err(|_| format!("`{s}` is not an offset: expected 0 or more"))
         })?;
         let archived = q.parsed("archived", Archived::parse)?;
+        let at = q.parsed("at", super::params::parse_at)?;
+        let as_of = q.parsed("as_of", parse_as_of)?;
+        if as_of.is_some() && at.is_none() {
+            return Err(ApiError::bad_parameter(
+                "as_of",
+                "only meaningful with at: the register now is evaluated today",
+            ));
+        }
         Ok(SupplierListQuery {
+            at,
+            as_of,
             archived,
             verdict,
             tier,
@@ -746,11 +815,11 @@ pub struct SupplierListItem {
     pub category: Option<Category>,
     /// Its status, if recorded.
     pub status: Option<Status>,
-    /// The version a write must send in `If-Match`.
+    /// The version a write must send in `If-Match` (with `at`, the version it had then).
     pub version: i64,
-    /// Whether it is archived.
+    /// Whether it is archived (with `at`, whether it was then).
     pub archived: bool,
-    /// Its verdict today under the active policy.
+    /// Its verdict today under the active policy (with `at`, on `as_of` under the policy then).
     pub verdict: Verdict,
     /// Its tier; absent when a risk input is missing.
     pub tier: Option<Tier>,
@@ -773,7 +842,8 @@ pub struct SupplierListView {
 }
 
 /// The supplier list: filters, search, sort and pages, on each supplier's stored evaluation
-/// (today, under the active policy).
+/// (today, under the active policy); with `at`, on the register as recorded then, evaluated
+/// under the policy version in force then.
 #[utoipa::path(
     get,
     path = "/api/v1/suppliers",
@@ -781,7 +851,7 @@ pub struct SupplierListView {
     params(SupplierListQuery),
     responses(
         (status = 200, description = "One page of suppliers and the total that match", body = SupplierListView),
-        (status = 400, description = "A malformed, repeated or unknown query parameter", body = ErrorBody),
+        (status = 400, description = "A malformed, repeated or unknown query parameter, or `at` in the future", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 500, description = "An internal error (logged; the body says no more)", body = ErrorBody),
     ),
@@ -793,10 +863,7 @@ pub async fn list_suppliers(
     ApiQuery(q): ApiQuery<SupplierListQuery>,
 ) -> Result<Json<SupplierListView>, ApiError> {
     let query = q.to_store();
-    let page = state
-        .store
-        .query_summaries(&query, &state.evaluator(today()))
-        .await?;
+    let page = summaries(&state, &q, &query).await?;
     Ok(Json(SupplierListView {
         items: page
             .items

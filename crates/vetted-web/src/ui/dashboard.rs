@@ -16,10 +16,10 @@ use vetted_core::model::{Tier, Verdict};
 
 use super::due::DUE_RULES;
 use super::page::Notice;
+use super::past::{Source, at_param, keep_at, without_at};
 use super::register::{query_string, tier_label, url_segment, verdict_label};
 use super::{Chrome, Nav, PageError, Pages, SignedIn, VIEWER, render};
 use crate::AppState;
-use crate::api::params::today;
 use crate::snapshot::{Snapshot, SupplierFacts};
 
 /// `GET /`.
@@ -94,11 +94,11 @@ pub struct Flagged {
 }
 
 impl Flagged {
-    fn of(s: &SupplierFacts, rules: Vec<String>, more: usize) -> Flagged {
+    fn of(s: &SupplierFacts, rules: Vec<String>, more: usize, at: Option<&str>) -> Flagged {
         let id = s.id.to_string();
         Flagged {
             name: s.name.clone().unwrap_or_else(|| id.clone()),
-            href: format!("/suppliers/{}", url_segment(&id)),
+            href: keep_at(&format!("/suppliers/{}", url_segment(&id)), at),
             open_risk: crate::ui::risks::open_risk_url(&id, s.failing.iter().map(String::as_str)),
             id,
             rules,
@@ -210,8 +210,12 @@ pub struct DashboardPage {
     rule_bars: Vec<RuleBar>,
 }
 
-fn register_href(params: &[(&str, &str)]) -> String {
-    format!("/suppliers{}", query_string(params.iter().copied()))
+/// The register filtered by `params`, at the moment `at` when the page shows a past one.
+fn register_href(params: &[(&str, &str)], at: Option<&str>) -> String {
+    keep_at(
+        &format!("/suppliers{}", query_string(params.iter().copied())),
+        at,
+    )
 }
 
 fn tier_key(t: Option<Tier>) -> &'static str {
@@ -236,7 +240,7 @@ fn share(count: usize, max: usize, width: f64) -> f64 {
 }
 
 /// The stacked bars of verdicts by tier: a label column, the bars, the totals after them.
-fn tier_bars(snapshot: &Snapshot) -> (Vec<TierBar>, u32) {
+fn tier_bars(snapshot: &Snapshot, at: Option<&str>) -> (Vec<TierBar>, u32) {
     const LABEL: f64 = 90.0;
     const ROW: u32 = 34;
     let area = f64::from(CHART_WIDTH) - LABEL - 60.0;
@@ -262,7 +266,7 @@ fn tier_bars(snapshot: &Snapshot) -> (Vec<TierBar>, u32) {
                 x: units(x),
                 width: units(width),
                 fill: verdict_fill(v),
-                href: register_href(&[("tier", tier), ("verdict", v.as_str())]),
+                href: register_href(&[("tier", tier), ("verdict", v.as_str())], at),
                 title: format!(
                     "{}, {}: {n} supplier{}",
                     tier_label(row.tier),
@@ -278,7 +282,7 @@ fn tier_bars(snapshot: &Snapshot) -> (Vec<TierBar>, u32) {
             text_y: y + 15,
             total: row.total(),
             total_x: units(x + 6.0),
-            href: register_href(&[("tier", tier)]),
+            href: register_href(&[("tier", tier)], at),
             segments,
         });
     }
@@ -288,7 +292,7 @@ fn tier_bars(snapshot: &Snapshot) -> (Vec<TierBar>, u32) {
 
 /// The horizontal bars of the most frequent failing rules: each rule's id above its bar (ids
 /// are long), the count after it.
-fn rule_bars(snapshot: &Snapshot) -> (Vec<RuleBar>, u32) {
+fn rule_bars(snapshot: &Snapshot, at: Option<&str>) -> (Vec<RuleBar>, u32) {
     const ROW: u32 = 42;
     let area = f64::from(CHART_WIDTH) - 60.0;
     let top: Vec<&(String, usize)> = snapshot.failing_rules.iter().take(TOP_RULES).collect();
@@ -302,7 +306,7 @@ fn rule_bars(snapshot: &Snapshot) -> (Vec<RuleBar>, u32) {
             RuleBar {
                 rule: rule.clone(),
                 count: *count,
-                href: register_href(&[("rule", rule)]),
+                href: register_href(&[("rule", rule)], at),
                 text_y,
                 bar_y: text_y + 6,
                 width: units(width),
@@ -319,12 +323,14 @@ fn page(
     snapshot: &Snapshot,
     policy: &vetted_core::policy::Policy,
 ) -> DashboardPage {
+    let at_param = chrome.past.as_ref().map(|p| p.param.clone());
+    let at = at_param.as_deref();
     let verdicts = Verdict::WORST_FIRST
         .iter()
         .map(|v| Stat {
             label: verdict_label(*v),
             value: snapshot.verdicts.get(*v),
-            href: register_href(&[("verdict", v.as_str())]),
+            href: register_href(&[("verdict", v.as_str())], at),
             key: v.as_str(),
         })
         .collect();
@@ -341,7 +347,7 @@ fn page(
                 Some(Tier::Low) => snapshot.tiers.low,
                 None => snapshot.tiers.none,
             },
-            href: register_href(&[("tier", tier_key(t))]),
+            href: register_href(&[("tier", tier_key(t))], at),
             key: tier_key(t),
         })
         .collect();
@@ -353,7 +359,7 @@ fn page(
             label: r.dashboard_label(window),
             rule: r.rule,
             count: snapshot.due_in_window.get(r.rule).copied().unwrap_or(0),
-            href: format!("/due{}", query_string([("rule", r.rule)])),
+            href: keep_at(&format!("/due{}", query_string([("rule", r.rule)])), at),
         })
         .collect();
 
@@ -361,7 +367,7 @@ fn page(
     let ineligible = snapshot
         .ineligible()
         .take(LISTED)
-        .map(|s| Flagged::of(s, s.model_rules().map(String::from).collect(), 0))
+        .map(|s| Flagged::of(s, s.model_rules().map(String::from).collect(), 0, at))
         .collect();
     let unescalated_total = snapshot.unescalated_count;
     let unescalated = snapshot
@@ -374,11 +380,11 @@ fn page(
                 .filter(|r| *r != vetted_core::engine::ESCALATION_RISK.id)
                 .collect();
             let shown = others.iter().take(3).map(|r| (*r).clone()).collect();
-            Flagged::of(s, shown, others.len().saturating_sub(3))
+            Flagged::of(s, shown, others.len().saturating_sub(3), at)
         })
         .collect();
 
-    let (tier_bars, tier_chart_height) = tier_bars(snapshot);
+    let (tier_bars, tier_chart_height) = tier_bars(snapshot, at);
     let tier_rows = snapshot
         .by_tier
         .iter()
@@ -388,7 +394,7 @@ fn page(
                 tier: Stat {
                     label: tier_label(row.tier),
                     value: row.total(),
-                    href: register_href(&[("tier", tier)]),
+                    href: register_href(&[("tier", tier)], at),
                     key: tier,
                 },
                 cells: Verdict::WORST_FIRST
@@ -396,14 +402,14 @@ fn page(
                     .map(|v| Stat {
                         label: verdict_label(*v),
                         value: row.verdicts.get(*v),
-                        href: register_href(&[("tier", tier), ("verdict", v.as_str())]),
+                        href: register_href(&[("tier", tier), ("verdict", v.as_str())], at),
                         key: v.as_str(),
                     })
                     .collect(),
             }
         })
         .collect();
-    let (rule_bars, rules_chart_height) = rule_bars(snapshot);
+    let (rule_bars, rules_chart_height) = rule_bars(snapshot, at);
 
     DashboardPage {
         chrome,
@@ -441,16 +447,19 @@ async fn dashboard(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
-    // Only `notice` means something here; other parameters are ignored, as a browser would
-    // expect of a home page.
-    let notice = form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes())
+    // Only `notice` and `at` mean something here; other parameters are ignored, as a browser
+    // would expect of a home page.
+    let raw = raw.as_deref().unwrap_or("");
+    let notice = form_urlencoded::parse(raw.as_bytes())
         .find(|(k, _)| k == "notice")
         .and_then(|(_, v)| Notice::from_code(&v));
-    let snapshot = state.snapshots.get(&state, today()).await?;
-    let active = state.policy();
-    let chrome = Chrome::new(session, Nav::Dashboard).with_notice(notice);
+    let at = at_param(raw)?;
+    let source = Source::load(&state, at, None, without_at("/", raw)).await?;
+    let chrome = Chrome::new(session, Nav::Dashboard)
+        .with_notice(notice)
+        .with_past(source.past.clone());
     Ok(render(
         StatusCode::OK,
-        &page(chrome, &snapshot, &active.policy),
+        &page(chrome, &source.snapshot, &source.policy),
     ))
 }

@@ -21,6 +21,7 @@ use vetted_core::engine::{
 };
 
 use super::page::Notice;
+use super::past::{Source, without_at};
 use super::register::{Choice, FieldProblem, query_string, url_segment};
 use super::{Chrome, Nav, PageError, Pages, SignedIn, VIEWER, render};
 use crate::AppState;
@@ -157,6 +158,8 @@ struct DueQuery {
     rule: Option<&'static DueRule>,
     offset: usize,
     notice: Option<Notice>,
+    /// `at`: the queue of the register as recorded then.
+    at: Option<time::OffsetDateTime>,
     problems: Vec<FieldProblem>,
 }
 
@@ -217,7 +220,10 @@ impl DueQuery {
                     .map_err(|_| format!("`{v}` is not an offset: expected 0 or more"))?;
             }
             "notice" => self.notice = Notice::from_code(v),
-            _ => return Err("unknown parameter: expected within, kind, rule or offset".into()),
+            "at" => self.at = Some(super::past::parse_at(v)?),
+            _ => {
+                return Err("unknown parameter: expected within, kind, rule, offset or at".into());
+            }
         }
         Ok(())
     }
@@ -240,6 +246,13 @@ impl DueQuery {
         }
         if let Some(r) = self.rule {
             out.push(("rule", r.rule.to_string()));
+        }
+        if let Some(at) = self.at {
+            out.push((
+                "at",
+                at.format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default(),
+            ));
         }
         out
     }
@@ -296,8 +309,8 @@ pub struct DuePage {
     last: usize,
     prev: Option<String>,
     next: Option<String>,
-    /// The link that clears the filters.
-    clear: &'static str,
+    /// The link that clears the filters (a past view's `at` kept).
+    clear: String,
 }
 
 impl DuePage {
@@ -340,8 +353,15 @@ fn action(item: &DueItem, href: &str, snapshot: &Snapshot) -> Option<(String, &'
     DueRule::of(item.rule).map(|r| (format!("{href}/{}/new", r.action.0), r.action.1))
 }
 
-fn row(item: &DueItem, today: time::Date, can_edit: bool, snapshot: &Snapshot) -> DueRow {
+fn row(
+    item: &DueItem,
+    today: time::Date,
+    can_edit: bool,
+    snapshot: &Snapshot,
+    at: Option<&str>,
+) -> DueRow {
     let href = format!("/suppliers/{}", url_segment(&item.supplier));
+    let page = super::past::keep_at(&href, at);
     let (days, late) = days_text(item.date, today);
     DueRow {
         name: item.name.clone().unwrap_or_else(|| item.supplier.clone()),
@@ -359,7 +379,7 @@ fn row(item: &DueItem, today: time::Date, can_edit: bool, snapshot: &Snapshot) -
         } else {
             None
         },
-        href,
+        href: page,
     }
 }
 
@@ -368,14 +388,28 @@ async fn due_queue(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
-    let policy = std::sync::Arc::clone(&state.policy().policy);
+    let raw = raw.as_deref().unwrap_or("");
+    let horizon = MAX_WINDOW_DAYS.max(state.policy().policy.review.due_soon_days);
+    let query = DueQuery::parse(raw, horizon);
+    // The register now, or with `at` as recorded then under the policy then (whose window is
+    // the default): one page either way.
+    let source = if query.problems.is_empty() {
+        Some(Source::load(&state, query.at, None, without_at("/due", raw)).await?)
+    } else {
+        None
+    };
+    let policy = source.as_ref().map_or_else(
+        || std::sync::Arc::clone(&state.policy().policy),
+        |s| std::sync::Arc::clone(&s.policy),
+    );
     let default_window = policy.review.due_soon_days;
-    let horizon = MAX_WINDOW_DAYS.max(default_window);
-    let query = DueQuery::parse(raw.as_deref().unwrap_or(""), horizon);
-    let can_edit = session.can_edit();
-    let chrome = Chrome::new(session, Nav::Due).with_notice(query.notice);
+    let chrome = Chrome::new(session, Nav::Due)
+        .with_notice(query.notice)
+        .with_past(source.as_ref().and_then(|s| s.past.clone()));
+    let can_edit = chrome.can_edit();
+    let at_param = chrome.past.as_ref().map(|p| p.param.clone());
     let window = query.within.unwrap_or(default_window);
-    let today = today();
+    let today = source.as_ref().map_or_else(today, |s| s.snapshot.key.as_of);
 
     let mut windows: Vec<u32> = WINDOWS.to_vec();
     windows.extend([default_window, window]);
@@ -438,13 +472,12 @@ async fn due_queue(
         last: 0,
         prev: None,
         next: None,
-        clear: "/due",
+        clear: super::past::keep_at("/due", at_param.as_deref()),
     };
-    if page.has_problems() {
+    let Some(source) = source.filter(|_| !page.has_problems()) else {
         return Ok(render(StatusCode::BAD_REQUEST, &page));
-    }
-
-    let snapshot = state.snapshots.get(&state, today).await?;
+    };
+    let snapshot = source.snapshot;
     let items: Vec<&DueItem> = snapshot
         .due_within(window)
         .filter(|i| query.kind.is_none_or(|k| i.kind == k))
@@ -456,7 +489,7 @@ async fn due_queue(
         .iter()
         .skip(offset)
         .take(DUE_PAGE_SIZE)
-        .map(|i| row(i, today, can_edit, &snapshot))
+        .map(|i| row(i, today, can_edit, &snapshot, at_param.as_deref()))
         .collect();
     page.total = total;
     page.first = if page.rows.is_empty() { 0 } else { offset + 1 };
@@ -466,7 +499,7 @@ async fn due_queue(
         offset + page.rows.len()
     };
     let keep = query.params(default_window);
-    let at = |offset: usize| {
+    let page_at = |offset: usize| {
         let mut params = keep.clone();
         if offset > 0 {
             params.push(("offset", offset.to_string()));
@@ -478,11 +511,13 @@ async fn due_queue(
     };
     // Past the end, "previous" goes to the last page.
     page.prev = (offset > 0).then(|| {
-        at(offset
-            .saturating_sub(DUE_PAGE_SIZE)
-            .min(total.saturating_sub(1) / DUE_PAGE_SIZE * DUE_PAGE_SIZE))
+        page_at(
+            offset
+                .saturating_sub(DUE_PAGE_SIZE)
+                .min(total.saturating_sub(1) / DUE_PAGE_SIZE * DUE_PAGE_SIZE),
+        )
     });
-    page.next = (offset + DUE_PAGE_SIZE < total).then(|| at(offset + DUE_PAGE_SIZE));
+    page.next = (offset + DUE_PAGE_SIZE < total).then(|| page_at(offset + DUE_PAGE_SIZE));
     Ok(render(StatusCode::OK, &page))
 }
 

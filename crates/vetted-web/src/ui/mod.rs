@@ -28,6 +28,8 @@
 //! - [`risks`]: `/risks`, the risk register: the list and its exports, one risk, its forms.
 //! - [`review`]: `/suppliers/{id}/review`, the review workflow.
 //! - [`reports`]: `/reports/iso27001`, the ISO 27001 report over a period, and its downloads.
+//! - [`past`]: `?at=` on the pages that read the register: the register as recorded then,
+//!   read only, with a banner.
 //!
 //! The first-run setup page lives with the account routes in `crate::auth::setup` (it also
 //! answers JSON), but renders its templates through [`page`].
@@ -40,6 +42,7 @@ pub mod evidence;
 pub mod forms;
 pub mod import;
 pub mod page;
+pub mod past;
 pub mod public_list;
 pub mod publication;
 pub mod register;

@@ -41,6 +41,9 @@ pub struct Chrome {
     pub nav: Nav,
     /// A message to show once, from the `notice` query parameter.
     pub notice: Option<Notice>,
+    /// The past moment the page shows the register at (`?at=`), if not now: `base.html`
+    /// draws its banner, the page offers no edits and its links keep `at`.
+    pub past: Option<super::past::PastView>,
 }
 
 impl Chrome {
@@ -50,7 +53,26 @@ impl Chrome {
             session,
             nav,
             notice: None,
+            past: None,
         }
+    }
+
+    /// The same chrome showing the register at a past moment (or now, for `None`).
+    #[must_use]
+    pub fn with_past(mut self, past: Option<super::past::PastView>) -> Chrome {
+        self.past = past;
+        self
+    }
+
+    /// Whether the page offers edits: an editor's page of the register now (a past page
+    /// would edit today's data).
+    pub fn can_edit(&self) -> bool {
+        self.past.is_none() && self.session.can_edit()
+    }
+
+    /// `href` to another page of the register, keeping the past moment shown (`at`).
+    pub fn link(&self, href: impl AsRef<str>) -> String {
+        super::past::keep_at(href.as_ref(), self.past.as_ref().map(|p| p.param.as_str()))
     }
 
     /// The same chrome showing `notice`.

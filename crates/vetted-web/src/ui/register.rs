@@ -23,7 +23,6 @@ use vetted_store::{SupplierQuery, SupplierSummary};
 use super::page::Notice;
 use super::{Chrome, Nav, PageError, Pages, SignedIn, VIEWER, render};
 use crate::AppState;
-use crate::api::params::today;
 use crate::api::suppliers::{Archived, Order, SortKey, SupplierListQuery, TierFilter};
 use crate::error::ApiError;
 use crate::extract::{FromQuery, QueryParams};
@@ -145,6 +144,28 @@ impl RegisterQuery {
         }
         let raw = pairs.clone();
         let mut problems = Vec::new();
+        // `at` as a browser's input sends it, and not in the future (the page's own rules,
+        // `super::past::parse_at`); the list's parser then reads it in the API's form.
+        if pairs.iter().filter(|(k, _)| k == "at").count() == 1 {
+            for (k, v) in &mut pairs {
+                if k == "at" {
+                    match super::past::parse_at(v) {
+                        Ok(at) => {
+                            *v = at
+                                .format(&time::format_description::well_known::Rfc3339)
+                                .unwrap_or_default();
+                        }
+                        Err(message) => problems.push(FieldProblem {
+                            field: "at".into(),
+                            message,
+                        }),
+                    }
+                }
+            }
+            if !problems.is_empty() {
+                pairs.retain(|(k, _)| k != "at");
+            }
+        }
         let list = loop {
             let text = query_string(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
             let mut q = QueryParams::parse(text.trim_start_matches('?'));
@@ -223,6 +244,23 @@ fn filter_params(list: &SupplierListQuery) -> Vec<(&'static str, String)> {
     if let Some(a) = list.archived.filter(|a| *a != Archived::Exclude) {
         out.push(("archived", a.as_str().to_string()));
     }
+    out.extend(moment_params(list));
+    out
+}
+
+/// `at` and `as_of` of `list`: every link of a past view keeps them.
+fn moment_params(list: &SupplierListQuery) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    if let Some(at) = list.at {
+        out.push((
+            "at",
+            at.format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+        ));
+    }
+    if let Some(d) = list.as_of {
+        out.push(("as_of", format_date(d)));
+    }
     out
 }
 
@@ -290,7 +328,10 @@ pub struct FilterForm {
     pub rule: String,
     /// Whether archived suppliers are included.
     pub archived: bool,
-    /// The sort and order to keep when the form is sent again.
+    /// The moment of a past view, as the `datetime-local` input shows it (UTC), or as typed
+    /// when it did not parse.
+    pub at: String,
+    /// The sort and order (and a past view's `as_of`) to keep when the form is sent again.
     pub keep: Vec<(&'static str, String)>,
     /// Values that did not parse.
     pub problems: Vec<FieldProblem>,
@@ -307,8 +348,8 @@ impl FilterForm {
 
     /// Problems not tied to a field of the form.
     pub fn general_problems(&self) -> Vec<&FieldProblem> {
-        const FIELDS: [&str; 8] = [
-            "q", "verdict", "tier", "category", "status", "country", "rule", "archived",
+        const FIELDS: [&str; 9] = [
+            "q", "verdict", "tier", "category", "status", "country", "rule", "archived", "at",
         ];
         self.problems
             .iter()
@@ -327,8 +368,14 @@ impl FilterForm {
             TierFilter::Untiered => tier_label(None),
         };
         let keep = match &query.list {
-            Ok(list) => sort_params(list),
-            Err(_) => ["sort", "order"]
+            Ok(list) => {
+                let mut keep = sort_params(list);
+                if let Some(d) = list.as_of {
+                    keep.push(("as_of", format_date(d)));
+                }
+                keep
+            }
+            Err(_) => ["sort", "order", "as_of"]
                 .iter()
                 .filter_map(|k| {
                     let v = query.raw(k);
@@ -365,6 +412,15 @@ impl FilterForm {
             country: query.raw("country").to_string(),
             rule: query.raw("rule").to_string(),
             archived: matches!(query.raw("archived"), "all" | "true"),
+            at: match &query.list {
+                Ok(list) => list.at.map_or_else(String::new, |at| {
+                    at.format(time::macros::format_description!(
+                        "[year]-[month]-[day]T[hour]:[minute]:[second]"
+                    ))
+                    .unwrap_or_default()
+                }),
+                Err(_) => query.raw("at").to_string(),
+            },
             keep,
             problems: query.list.as_ref().err().cloned().unwrap_or_default(),
         }
@@ -518,10 +574,10 @@ fn headers(list: &SupplierListQuery) -> Vec<Header> {
         .collect()
 }
 
-fn row(s: &SupplierSummary, today: time::Date) -> Row {
+fn row(s: &SupplierSummary, today: time::Date, at: Option<&str>) -> Row {
     let id = s.id.to_string();
     Row {
-        href: format!("/suppliers/{}", url_segment(&id)),
+        href: super::past::keep_at(&format!("/suppliers/{}", url_segment(&id)), at),
         name: s.name.clone().unwrap_or_else(|| id.clone()),
         named: s.name.is_some(),
         category: s.category.map_or("—", category_label),
@@ -536,6 +592,11 @@ fn row(s: &SupplierSummary, today: time::Date) -> Row {
     }
 }
 
+/// A supplier's page, `/suppliers/{id}` with the id encoded.
+pub fn supplier_href(id: impl AsRef<str>) -> String {
+    format!("/suppliers/{}", url_segment(id.as_ref()))
+}
+
 /// `id` as one path segment (ids have no `/` or whitespace, but may hold `?`, `#` or `%`).
 pub fn url_segment(id: &str) -> String {
     form_urlencoded::byte_serialize(id.as_bytes())
@@ -548,10 +609,11 @@ async fn register(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
-    let query = RegisterQuery::parse(raw.as_deref().unwrap_or(""));
+    let raw = raw.as_deref().unwrap_or("");
+    let query = RegisterQuery::parse(raw);
     let chrome = Chrome::new(session, Nav::Register).with_notice(query.notice);
     let form = FilterForm::of(&query);
-    let clear = href("/suppliers", &form.keep);
+    let mut clear = href("/suppliers", &form.keep);
     let Ok(list) = &query.list else {
         return Ok(render(
             StatusCode::BAD_REQUEST,
@@ -563,13 +625,29 @@ async fn register(
             },
         ));
     };
-    let today = today();
     let mut store_query = list.to_store();
     store_query.limit = page_size(list);
-    let page = state
-        .store
-        .query_summaries(&store_query, &state.evaluator(today))
-        .await?;
+    // Today's stored evaluations, or with `at` the register recorded then, evaluated in
+    // memory under the policy then: one template either way.
+    let (page, past) = match list.at {
+        None => (
+            crate::api::suppliers::summaries(&state, list, &store_query).await?,
+            None,
+        ),
+        Some(at) => {
+            let then = crate::api::params::then(&state, at).await?;
+            let past = super::past::PastView::of(&then, super::past::without_at("/suppliers", raw));
+            let page =
+                crate::api::suppliers::summaries_then(then, store_query.clone(), list.date())
+                    .await?;
+            (std::sync::Arc::new(page), Some(past))
+        }
+    };
+    let at_param = past.as_ref().map(|p| p.param.clone());
+    clear = super::past::keep_at(&clear, at_param.as_deref());
+    let chrome = chrome.with_past(past);
+    // Overdue next due dates are judged on the day evaluated.
+    let today = list.date();
 
     let mut keep = filter_params(list);
     keep.extend(sort_params(list));
@@ -578,7 +656,7 @@ async fn register(
     }
     let size = u64::from(store_query.limit);
     let offset = store_query.offset;
-    let at = |offset: u64| {
+    let page_at = |offset: u64| {
         let mut params = keep.clone();
         if offset > 0 {
             params.push(("offset", offset.to_string()));
@@ -587,7 +665,11 @@ async fn register(
     };
     let mut export = filter_params(list);
     export.extend(sort_params(list));
-    let rows: Vec<Row> = page.items.iter().map(|s| row(s, today)).collect();
+    let rows: Vec<Row> = page
+        .items
+        .iter()
+        .map(|s| row(s, today, at_param.as_deref()))
+        .collect();
     let results = Results {
         headers: headers(list),
         first: if rows.is_empty() { 0 } else { offset + 1 },
@@ -599,11 +681,13 @@ async fn register(
         total: page.total,
         // Past the end, "previous" goes to the last page.
         prev: (offset > 0).then(|| {
-            at(offset
-                .saturating_sub(size)
-                .min(page.total.saturating_sub(1) / size * size))
+            page_at(
+                offset
+                    .saturating_sub(size)
+                    .min(page.total.saturating_sub(1) / size * size),
+            )
         }),
-        next: (offset + size < page.total).then(|| at(offset + size)),
+        next: (offset + size < page.total).then(|| page_at(offset + size)),
         export_csv: href("/suppliers/export.csv", &export),
         export_xlsx: href("/suppliers/export.xlsx", &export),
         sorted_by: format!(
@@ -712,8 +796,24 @@ async fn export(
         });
         PageError::Api(ApiError::bad_parameter(p.field, p.message))
     })?;
-    let today = today();
-    let rows = every_row(&state, &list.to_store(), &state.evaluator(today)).await?;
+    let today = list.date();
+    let rows = match list.at {
+        None => every_row(&state, &list.to_store(), &state.evaluator(today)).await?,
+        Some(at) => {
+            let then = crate::api::params::then(&state, at).await?;
+            let query = list.to_store();
+            tokio::task::spawn_blocking(move || {
+                vetted_store::evaluations::matching_in_memory(
+                    &then.records,
+                    &query,
+                    &then.policy,
+                    today,
+                )
+            })
+            .await
+            .map_err(|e| ApiError::internal("evaluating the register as it was", &e))?
+        }
+    };
     let table = export_table(&rows);
     download(
         table,

@@ -39,6 +39,7 @@ use super::forms::fields::{
 };
 use super::forms::{FormData, PagePath, label};
 use super::page::Notice;
+use super::past::{Source, keep_at, without_at};
 use super::register::{Choice, FieldProblem, Format, download, query_string, url_segment};
 use super::supplier::{HistoryRow, history_rows, supplier_entries};
 use super::{CanEdit, Chrome, EDITOR, Nav, PageError, Pages, Session, SignedIn, VIEWER, render};
@@ -126,12 +127,12 @@ pub struct RiskRow {
 }
 
 impl RiskRow {
-    fn of(view: &RiskView, today: time::Date) -> RiskRow {
+    fn of(view: &RiskView, today: time::Date, at: Option<&str>) -> RiskRow {
         let r = &view.risk;
         let e = &r.entry;
         RiskRow {
             id: r.id().to_string(),
-            href: risk_url(r.id()),
+            href: keep_at(&risk_url(r.id()), at),
             title: e.title.clone().unwrap_or_default(),
             suppliers: r
                 .suppliers
@@ -139,7 +140,7 @@ impl RiskRow {
                 .map(|l| {
                     (
                         l.label().to_string(),
-                        format!("/suppliers/{}", url_segment(l.id.as_str())),
+                        keep_at(&format!("/suppliers/{}", url_segment(l.id.as_str())), at),
                     )
                 })
                 .collect(),
@@ -178,6 +179,8 @@ pub struct RisksPage {
     export_csv: String,
     export_xlsx: String,
     new_href: String,
+    /// "Clear filters" (a past view's `at` kept).
+    clear: String,
 }
 
 /// Risks per page of `/risks`.
@@ -201,17 +204,42 @@ impl RisksPage {
     }
 }
 
+/// The list's query as read: the filters, each problem kept for its field, `notice`, the
+/// page number and `at`.
+struct ListQuery {
+    query: RiskQuery,
+    problems: Vec<FieldProblem>,
+    notice: Option<Notice>,
+    page: usize,
+    at: Option<time::OffsetDateTime>,
+}
+
 /// The list's query: the filters, each problem kept for its field, and `notice`.
-fn parse_list(raw: &str) -> (RiskQuery, Vec<FieldProblem>, Option<Notice>, usize) {
+fn parse_list(raw: &str) -> ListQuery {
     let mut query = RiskQuery::default();
     let mut problems = Vec::new();
     let mut notice = None;
     let mut page = 1;
+    let mut at = None;
     let mut seen: Vec<String> = Vec::new();
     for (k, v) in form_urlencoded::parse(raw.as_bytes()) {
         let v = v.trim();
         if k == "notice" {
             notice = Notice::from_code(v);
+            continue;
+        }
+        if k == "at" && !v.is_empty() {
+            match super::past::parse_at(v) {
+                Ok(t) if at.is_none() => at = Some(t),
+                Ok(_) => problems.push(FieldProblem {
+                    field: "at".into(),
+                    message: "given more than once".into(),
+                }),
+                Err(message) => problems.push(FieldProblem {
+                    field: "at".into(),
+                    message,
+                }),
+            }
             continue;
         }
         if k == "page" {
@@ -240,7 +268,13 @@ fn parse_list(raw: &str) -> (RiskQuery, Vec<FieldProblem>, Option<Notice>, usize
             });
         }
     }
-    (query, problems, notice, page)
+    ListQuery {
+        query,
+        problems,
+        notice,
+        page,
+        at,
+    }
 }
 
 fn choices<T: Copy + PartialEq>(
@@ -262,9 +296,19 @@ async fn list(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
-    let (query, problems, notice, page_number) = parse_list(raw.as_deref().unwrap_or(""));
-    let day = today();
-    let params = query.params();
+    let raw = raw.as_deref().unwrap_or("");
+    let ListQuery {
+        query,
+        problems,
+        notice,
+        page: page_number,
+        at,
+    } = parse_list(raw);
+    let at_text = at.map(super::past::at_text);
+    let mut params = query.params();
+    if let Some(t) = &at_text {
+        params.push(("at", t.clone()));
+    }
     let keep = || query_string(params.iter().map(|(k, v)| (*k, v.as_str())));
     let mut page = RisksPage {
         new_href: query.supplier.as_ref().map_or_else(
@@ -272,7 +316,8 @@ async fn list(
             |s| open_risk_url(s.as_str(), []),
         ),
         chrome: Chrome::new(session, Nav::Risks).with_notice(notice),
-        as_of: format_date(day),
+        as_of: format_date(at.map_or_else(today, time::OffsetDateTime::date)),
+        clear: keep_at("/risks", at_text.as_deref()),
         statuses: choices(RiskStatus::ALL, RiskStatus::as_str, query.status),
         treatments: choices(Treatment::ALL, Treatment::as_str, query.treatment),
         overdue: [("true", "Needs a decision now"), ("false", "Not overdue")]
@@ -303,7 +348,11 @@ async fn list(
         // Each problem is shown at its field; no table is drawn from a filter that failed.
         return Ok(render(StatusCode::BAD_REQUEST, &page));
     }
-    let risks = crate::api::risks::risks_of(&state, &query).await?;
+    // The register now, or with `at` as recorded then: one page either way.
+    let source = Source::load(&state, at, None, without_at("/risks", raw)).await?;
+    let day = source.snapshot.key.as_of;
+    page.chrome = page.chrome.with_past(source.past.clone());
+    let risks = crate::api::risks::pick(&source.snapshot.risks, &query, day);
     // Pages of the filtered list, which the snapshot holds whole: only the rows shown are
     // rendered.
     let skip = (page_number - 1).saturating_mul(RISKS_PER_PAGE);
@@ -312,7 +361,7 @@ async fn list(
         .iter()
         .skip(skip)
         .take(RISKS_PER_PAGE)
-        .map(|v| RiskRow::of(v, day))
+        .map(|v| RiskRow::of(v, day, at_text.as_deref()))
         .collect();
     page.first_shown = skip + 1;
     page.last_shown = skip + page.rows.len();
@@ -336,15 +385,22 @@ async fn export(
     raw: Option<String>,
     format: Format,
 ) -> Result<Response, PageError> {
-    let (query, problems, _, _) = parse_list(raw.as_deref().unwrap_or(""));
+    let ListQuery {
+        query,
+        problems,
+        at,
+        ..
+    } = parse_list(raw.as_deref().unwrap_or(""));
     if let Some(p) = problems.into_iter().next() {
         return Err(ApiError::bad_parameter(p.field, p.message).into());
     }
-    let risks = crate::api::risks::risks_of(&state, &query).await?;
+    let at = crate::api::params::AtQuery { as_of: None, at };
+    let day = at.date();
+    let risks = crate::api::risks::risks_of(&state, &query, at).await?;
     let risks: Vec<&Risk> = risks.iter().map(|v| &v.risk).collect();
     download(
-        vetted_app::risks::risk_table(&risks, today()),
-        &format!("vetted-risks-{}", format_date(today())),
+        vetted_app::risks::risk_table(&risks, day),
+        &format!("vetted-risks-{}", format_date(day)),
         format,
     )
     .await
@@ -474,18 +530,21 @@ fn risk_change(e: &AuditEntry, id: &str) -> Option<Vec<String>> {
     }
 }
 
-/// The changes of the linked suppliers' trails that touched risk `id`, newest first.
+/// The changes of the linked suppliers' trails that touched risk `id`, newest first; with
+/// `until`, those recorded by then.
 async fn risk_history(
     state: &AppState,
     id: &str,
-    suppliers: &[StoredSupplier],
+    suppliers: &[SupplierId],
+    until: Option<time::OffsetDateTime>,
 ) -> Result<Vec<HistoryRow>, PageError> {
     let mut entries = Vec::new();
     for s in suppliers {
         entries.extend(
-            supplier_entries(state, &s.supplier.id)
+            supplier_entries(state, s)
                 .await?
                 .into_iter()
+                .filter(|e| until.is_none_or(|t| e.at <= t))
                 .filter(|e| risk_change(e, id).is_some()),
         );
     }
@@ -512,21 +571,42 @@ async fn show(
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
     let id = risk_id(&raw)?;
-    let (risk, stored) = load_risk(&state, &id)
-        .await?
-        .ok_or_else(|| not_found(&id))?;
-    let notice = form_urlencoded::parse(query.as_deref().unwrap_or("").as_bytes())
+    let query = query.as_deref().unwrap_or("");
+    let notice = form_urlencoded::parse(query.as_bytes())
         .find(|(k, _)| k == "notice")
         .and_then(|(_, v)| Notice::from_code(&v));
-    let day = today();
-    let snapshot = state.snapshots.get(&state, day).await?;
+    let at = super::past::at_param(query)?;
+    // The register now, or with `at` as recorded then: one page either way.
+    let source = Source::load(&state, at, None, without_at(&risk_url(&id), query)).await?;
+    let (risk, linked) = if source.then.is_some() {
+        let risk = source
+            .snapshot
+            .risks
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| not_found(&id))?;
+        let linked = risk.suppliers.iter().map(|l| l.id.clone()).collect();
+        (risk, linked)
+    } else {
+        let (risk, stored) = load_risk(&state, &id)
+            .await?
+            .ok_or_else(|| not_found(&id))?;
+        let linked: Vec<SupplierId> = stored.into_iter().map(|s| s.supplier.id).collect();
+        (risk, linked)
+    };
+    let day = source.snapshot.key.as_of;
+    let at_text = source.at().map(String::from);
+    let snapshot = &source.snapshot;
     let suppliers = risk
         .suppliers
         .iter()
         .map(|l| LinkedRow {
             name: l.label().to_string(),
             id: l.id.to_string(),
-            href: format!("/suppliers/{}", url_segment(l.id.as_str())),
+            href: keep_at(
+                &format!("/suppliers/{}", url_segment(l.id.as_str())),
+                at_text.as_deref(),
+            ),
             verdict: snapshot.supplier(l.id.as_str()).map(|f| {
                 (
                     f.verdict.as_str(),
@@ -535,17 +615,19 @@ async fn show(
             }),
         })
         .collect();
-    let history = risk_history(&state, &id, &stored).await?;
-    let policy = state.policy();
+    let history = risk_history(&state, &id, &linked, at).await?;
+    let chrome = Chrome::new(session, Nav::Risks)
+        .with_notice(notice)
+        .with_past(source.past.clone());
     Ok(render(
         StatusCode::OK,
         &RiskPage {
-            can_edit: session.can_edit(),
-            chrome: Chrome::new(session, Nav::Risks).with_notice(notice),
+            can_edit: chrome.can_edit(),
+            chrome,
             href: risk_url(&id),
             status_class: status_class(risk.entry.status),
             overdue: risk.overdue(day).map(Overdue::as_str),
-            rules: rule_rows(&risk.entry.rules, &policy.policy),
+            rules: rule_rows(&risk.entry.rules, &source.policy),
             differing: risk.differing.iter().map(|f| label(f)).collect(),
             suppliers,
             history,
@@ -1071,10 +1153,11 @@ mod tests {
 
     #[test]
     fn the_list_keeps_each_problem_for_its_field() {
-        let (q, problems, _, _) =
-            parse_list("status=opne&overdue=true&treatment=&colour=red&owner=x&owner=y");
+        let ListQuery {
+            query: q, problems, ..
+        } = parse_list("status=opne&overdue=true&treatment=&colour=red&owner=x&owner=y&at=soon");
         assert_eq!(q.overdue, Some(true));
         let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
-        assert_eq!(fields, ["status", "colour", "owner"]);
+        assert_eq!(fields, ["status", "colour", "owner", "at"]);
     }
 }

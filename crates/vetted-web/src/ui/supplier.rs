@@ -172,9 +172,17 @@ fn action_text(action: &str) -> String {
     }
 }
 
-/// The supplier's history, newest first, people by e-mail address where the user exists.
-async fn history(state: &AppState, id: &SupplierId) -> Result<Vec<HistoryRow>, PageError> {
-    let entries = supplier_entries(state, id).await?;
+/// The supplier's history, newest first, people by e-mail address where the user exists; with
+/// `until`, only the changes recorded by then.
+async fn history(
+    state: &AppState,
+    id: &SupplierId,
+    until: Option<time::OffsetDateTime>,
+) -> Result<Vec<HistoryRow>, PageError> {
+    let mut entries = supplier_entries(state, id).await?;
+    if let Some(until) = until {
+        entries.retain(|e| e.at <= until);
+    }
     history_rows(state, entries, |e| match e.action.as_str() {
         action::SUPPLIER_UPDATE => changed_fields(e.before.as_ref(), e.after.as_ref()),
         _ => Vec::new(),
@@ -400,10 +408,13 @@ fn param_text(v: &ParamValue) -> String {
     }
 }
 
-/// `?as_of=` and `?notice=` of the page; anything else is ignored (`notice` is only ever one
-/// of a fixed list, never echoed).
-fn page_query(query: &str) -> Result<(Option<Date>, Option<Notice>), PageError> {
+/// `?as_of=`, `?at=` and `?notice=` of the page; anything else is ignored (`notice` is only
+/// ever one of a fixed list, never echoed).
+type PageQuery = (Option<Date>, Option<Notice>, Option<time::OffsetDateTime>);
+
+fn page_query(query: &str) -> Result<PageQuery, PageError> {
     let (mut as_of, mut notice) = (None, None);
+    let at = super::past::at_param(query)?;
     for (k, v) in form_urlencoded::parse(query.as_bytes()) {
         match k.as_ref() {
             "as_of" if !v.trim().is_empty() => {
@@ -414,7 +425,7 @@ fn page_query(query: &str) -> Result<(Option<Date>, Option<Notice>), PageError> 
             _ => {}
         }
     }
-    Ok((as_of, notice))
+    Ok((as_of, notice, at))
 }
 
 fn parse_id(id: &str) -> Result<SupplierId, PageError> {
@@ -429,17 +440,57 @@ pub async fn show(
     PagePath(id): PagePath<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
-    let (as_of, notice) = page_query(query.as_deref().unwrap_or(""))?;
+    let raw = query.as_deref().unwrap_or("");
+    let (as_of, notice, at) = page_query(raw)?;
     let id = parse_id(&id)?;
-    let stored = state.store.get_supplier(&id).await?;
-    let day = as_of.unwrap_or_else(today);
-    let evaluation = EvaluationView::of(&stored.supplier, &state, day);
-    let history = history(&state, &id).await?;
-    let can_edit = session.can_edit();
-    let evidence = crate::ui::evidence::EvidenceSection::new(&stored, &state.policy().policy, day);
+    let base = format!("/suppliers/{}", segment(id.as_str()));
+    // The supplier now, or with `at` as recorded then (archived then or not) under the policy
+    // then, with the history up to then: one template either way.
+    let (stored, policy, past, history) = match at {
+        None => (
+            state.store.get_supplier(&id).await?,
+            Arc::clone(&state.policy().policy),
+            None,
+            history(&state, &id, None).await?,
+        ),
+        Some(at) => {
+            let then = crate::api::params::then(&state, at).await?;
+            let past = super::past::PastView::of(&then, super::past::without_at(&base, raw));
+            let Some(record) = then.records.iter().find(|r| r.supplier.id == id) else {
+                return Ok(render(
+                    StatusCode::NOT_FOUND,
+                    &super::page::ErrorPage {
+                        status: 404,
+                        title: "Not Found".into(),
+                        message: format!(
+                            "Supplier `{id}` had not been created by {}: the register did not hold it then.",
+                            past.when
+                        ),
+                    },
+                ));
+            };
+            let stored = StoredSupplier {
+                supplier: record.supplier.clone(),
+                version: record.version,
+                archived: record.archived,
+            };
+            let rows = history(&state, &id, Some(at)).await?;
+            (stored, Arc::clone(&then.policy), Some(past), rows)
+        }
+    };
+    let today = match &past {
+        Some(_) => at.map_or_else(today, time::OffsetDateTime::date),
+        None => today(),
+    };
+    let day = as_of.unwrap_or(today);
+    let evaluation = EvaluationView::under(&stored.supplier, &policy, day);
+    let chrome = Chrome::new(session, Nav::Register)
+        .with_notice(notice)
+        .with_past(past);
+    let can_edit = chrome.can_edit();
+    let evidence = crate::ui::evidence::EvidenceSection::new(&stored, &policy, day);
     let (last_check, next_review) = {
-        let active = state.policy();
-        let facts = vetted_core::engine::Facts::new(&stored.supplier, &active.policy, day);
+        let facts = vetted_core::engine::Facts::new(&stored.supplier, &policy, day);
         (facts.last_check.map(|(_, d)| d), facts.next_review)
     };
     let open_risk = crate::ui::risks::open_risk_url(
@@ -457,17 +508,17 @@ pub async fn show(
             open_risk,
             last_check,
             next_review,
-            chrome: Chrome::new(session, Nav::Register).with_notice(notice),
-            base: format!("/suppliers/{}", segment(id.as_str())),
+            chrome,
+            base,
             version: stored.version,
             archived: stored.archived,
             as_of: day,
-            as_of_given: as_of.is_some_and(|d| d != today()),
+            as_of_given: as_of.is_some_and(|d| d != today),
             verdict: evaluation.verdict,
             tier: evaluation.tier,
             findings: evaluation.findings.iter().map(FindingRow::of).collect(),
             history,
-            policy: Arc::clone(&state.policy().policy),
+            policy,
             can_edit,
             s: stored.supplier,
         },

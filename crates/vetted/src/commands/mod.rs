@@ -70,11 +70,11 @@ pub async fn load_db_at(
     let past =
         vetted_app::history::register_at(store.as_ref(), at, time::OffsetDateTime::now_utc()).await;
     store.close().await;
-    let past = past.map_err(|e| crate::context::Reported(e.to_string()))?;
+    let mut past = past.map_err(|e| crate::context::Reported(e.to_string()))?;
     let at_text = at
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
-    let policy = if let Some((number, policy)) = past.policy {
+    let policy = if let Some((number, policy)) = past.policy.take() {
         eprintln!(
             "note: the register as recorded at {at_text} ({} entries of the audit trail, up to #{}), under policy version {number}",
             past.entries, past.last_seq
@@ -87,7 +87,7 @@ pub async fn load_db_at(
         );
         ctx.policy()?.0
     };
-    Ok((past.register, policy))
+    Ok((past.into_register(), policy))
 }
 
 /// The register and the policy as recorded at `at` ([`load_db_at`]), or without it the

@@ -59,9 +59,13 @@ pub struct ListOpts {
     /// Only risks linked to this supplier.
     #[arg(long, value_name = "ID")]
     pub supplier: Option<String>,
-    /// The day overdue is judged on (default: today).
+    /// The day overdue is judged on (default: today; with `--at`, the date of that moment).
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_as_of)]
     pub as_of: Option<Date>,
+    /// List the risks as they were recorded at this moment (rebuilt from the audit trail):
+    /// an RFC 3339 time or a date (the end of that day, UTC).
+    #[arg(long, value_name = "TIME", value_parser = super::parse_at)]
+    pub at: Option<time::OffsetDateTime>,
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]
     pub format: ListFormat,
 }
@@ -70,9 +74,14 @@ pub struct ListOpts {
 pub struct ShowOpts {
     /// The risk's id, such as R-12.
     pub id: String,
-    /// The day overdue is judged on (default: today).
+    /// The day overdue is judged on (default: today; with `--at`, the date of that moment).
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_as_of)]
     pub as_of: Option<Date>,
+    /// Show the risk as it was recorded at this moment (rebuilt from the audit trail), with
+    /// the rules of the policy version in force then: an RFC 3339 time or a date (the end of
+    /// that day, UTC).
+    #[arg(long, value_name = "TIME", value_parser = super::parse_at)]
+    pub at: Option<time::OffsetDateTime>,
     #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
     pub format: ShowFormat,
 }
@@ -102,19 +111,37 @@ fn overdue_key(o: Overdue) -> &'static str {
 }
 
 pub async fn run(ctx: &Context, c: Command) -> Result<u8> {
-    let register = super::load_db(ctx).await?;
+    let at = match &c {
+        Command::List(o) => o.at,
+        Command::Show(o) => o.at,
+    };
+    // With `--at`, the register and the policy as recorded then.
+    let (register, policy) = match at {
+        Some(at) => {
+            let (register, policy) = super::load_db_at(ctx, at).await?;
+            (register, Some(policy))
+        }
+        None => (super::load_db(ctx).await?, None),
+    };
     let risks = RiskRegister::of(&register.suppliers);
     for warning in risks.warnings() {
         eprintln!("warning: {warning}");
     }
     match c {
         Command::List(o) => list(ctx, &risks, &o),
-        Command::Show(o) => show(ctx, &risks, &o).await,
+        Command::Show(o) => show(ctx, &risks, policy, &o).await,
     }
 }
 
+/// The day overdue is judged on: `--as-of`, else the date of `--at`, else today.
+fn as_of(ctx: &Context, as_of: Option<Date>, at: Option<time::OffsetDateTime>) -> Date {
+    as_of
+        .or(at.map(time::OffsetDateTime::date))
+        .unwrap_or(ctx.today)
+}
+
 fn list(ctx: &Context, register: &RiskRegister, o: &ListOpts) -> Result<u8> {
-    let as_of = o.as_of.unwrap_or(ctx.today);
+    let as_of = as_of(ctx, o.as_of, o.at);
     let supplier = match &o.supplier {
         Some(s) => Some(
             SupplierId::parse(s)
@@ -205,10 +232,23 @@ fn list(ctx: &Context, register: &RiskRegister, o: &ListOpts) -> Result<u8> {
     Ok(0)
 }
 
-async fn show(ctx: &Context, register: &RiskRegister, o: &ShowOpts) -> Result<u8> {
-    let as_of = o.as_of.unwrap_or(ctx.today);
+async fn show(
+    ctx: &Context,
+    register: &RiskRegister,
+    policy: Option<vetted_core::policy::Policy>,
+    o: &ShowOpts,
+) -> Result<u8> {
+    let as_of = as_of(ctx, o.as_of, o.at);
     let Some(r) = register.get(&o.id) else {
-        bail!("no risk `{}` in the register", o.id);
+        match o.at {
+            Some(at) => bail!(
+                "no risk `{}` in the register as recorded at {}",
+                o.id,
+                at.format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default()
+            ),
+            None => bail!("no risk `{}` in the register", o.id),
+        }
     };
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     if o.format == ShowFormat::Json {
@@ -223,7 +263,10 @@ async fn show(ctx: &Context, register: &RiskRegister, o: &ShowOpts) -> Result<u8
         stdout.flush()?;
         return Ok(0);
     }
-    let (policy, _, _) = ctx.db_policy().await?;
+    let policy = match policy {
+        Some(policy) => policy,
+        None => ctx.db_policy().await?.0,
+    };
     let e = &r.entry;
     let paint = Paint::new(ctx.global.color);
     let line = |label: &str, value: Option<String>| {

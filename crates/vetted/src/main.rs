@@ -42,6 +42,7 @@ enum Command {
     #[command(subcommand)]
     Subprocessors(commands::subprocessors::Command),
     Due(commands::due::Opts),
+    EvidencePack(commands::evidence_pack::Opts),
     Notify(commands::notify::Opts),
     #[command(subcommand)]
     User(commands::user::Command),
@@ -81,6 +82,7 @@ fn main() -> ExitCode {
             Command::Risk(c) => commands::risk::run(&ctx, c).await,
             Command::Subprocessors(c) => commands::subprocessors::run(&ctx, c).await,
             Command::Due(o) => commands::due::run(&ctx, o).await,
+            Command::EvidencePack(o) => commands::evidence_pack::run(&ctx, o).await,
             Command::Notify(o) => commands::notify::run(&ctx, o).await,
             Command::User(c) => commands::user::run(&ctx, c).await,
             Command::Token(c) => commands::token::run(&ctx, c).await,

@@ -23,19 +23,20 @@ pub const SECRET_NAME: &str = "evidence-signing";
 const PREFIX: &str = "ed25519:";
 
 /// An Ed25519 public key: what a pack names as its signer, and what an auditor compares.
+/// Its bytes are a valid key (checked when made), kept compressed.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub struct PublicKey(ed25519_dalek::VerifyingKey);
+pub struct PublicKey([u8; 32]);
 
 impl PublicKey {
     /// The key's 32 bytes.
     pub fn to_bytes(&self) -> [u8; 32] {
-        self.0.to_bytes()
+        self.0
     }
 
     /// The first 8 bytes of the SHA-256 of the key's bytes, as four groups of four hex digits
     /// (`1a2b 3c4d 5e6f 7081`): short enough to compare by eye.
     pub fn fingerprint(&self) -> String {
-        let digest = sha2::Sha256::digest(self.0.as_bytes());
+        let digest = sha2::Sha256::digest(self.0);
         let hex = hex::encode(&digest[..8]);
         let groups: Vec<&str> = (0..4).map(|i| &hex[i * 4..i * 4 + 4]).collect();
         groups.join(" ")
@@ -45,14 +46,15 @@ impl PublicKey {
     /// malleable or small-order forms).
     pub fn verifies(&self, message: &[u8], signature: &[u8; 64]) -> bool {
         let signature = ed25519_dalek::Signature::from_bytes(signature);
-        self.0.verify_strict(message, &signature).is_ok()
+        ed25519_dalek::VerifyingKey::from_bytes(&self.0)
+            .is_ok_and(|key| key.verify_strict(message, &signature).is_ok())
     }
 }
 
 impl fmt::Display for PublicKey {
     /// `ed25519:` + base64 (standard alphabet, padded) of the 32 bytes.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{PREFIX}{}", STANDARD.encode(self.0.as_bytes()))
+        write!(f, "{PREFIX}{}", STANDARD.encode(self.0))
     }
 }
 
@@ -98,7 +100,7 @@ impl FromStr for PublicKey {
             .try_into()
             .map_err(|_| PublicKeyError::Length(bytes.len()))?;
         ed25519_dalek::VerifyingKey::from_bytes(&bytes)
-            .map(PublicKey)
+            .map(|_| PublicKey(bytes))
             .map_err(|_| PublicKeyError::Point)
     }
 }
@@ -116,7 +118,7 @@ impl SigningKey {
 
     /// Its public key.
     pub fn public_key(&self) -> PublicKey {
-        PublicKey(self.0.verifying_key())
+        PublicKey(self.0.verifying_key().to_bytes())
     }
 
     /// The signature of `message`.

@@ -140,7 +140,7 @@ pub async fn assemble(
     files.extend(extra_files);
 
     let about = pack::About {
-        created_at: rfc3339(now),
+        created_at: rfc3339(now.replace_nanosecond(0).unwrap_or(now)),
         period: pack::PeriodText {
             from: format_date(period.from),
             to: format_date(period.to),

@@ -128,7 +128,7 @@ pub async fn run(ctx: &Context, c: Command) -> Result<u8> {
 
 /// The configuration and a context whose database, policy and audit key are the
 /// configuration's (the global options over the file and the environment), as for `notify`.
-fn configured(ctx: &Context, file: Option<PathBuf>) -> Result<(Context, Config)> {
+pub(super) fn configured(ctx: &Context, file: Option<PathBuf>) -> Result<(Context, Config)> {
     let config = super::load_config(ctx, file, Layer::default())?.config;
     let effective = Context::new(
         Global {

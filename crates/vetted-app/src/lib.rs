@@ -5,10 +5,12 @@
 //! imports received in memory ([`import`]: read an upload, plan what it would change),
 //! reminders by e-mail and webhook ([`notify`]), the risk register's edits ([`risks`]: one
 //! risk written into every linked supplier at once) and the policy's own review
-//! ([`policy_review`]: a new version of the policy file's text).
+//! ([`policy_review`]: a new version of the policy file's text), and evidence packs for
+//! auditors ([`evidence`]: a period's evidence in one ZIP file with a signed manifest).
 
 pub mod accounts;
 pub mod evaluate;
+pub mod evidence;
 pub mod files;
 pub mod generate;
 pub mod history;

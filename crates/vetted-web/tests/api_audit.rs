@@ -28,6 +28,7 @@ on_both_backends!(
     the_trail_is_paged_and_filtered,
     verify_is_intact_then_names_the_edited_entry,
     the_export_is_json_lines_of_every_entry,
+    the_evidence_signing_key_is_the_instance_s_and_verifies_its_packs,
 );
 
 fn key() -> AuditKey {
@@ -464,4 +465,51 @@ async fn the_export_is_json_lines_of_every_entry(backend: Backend) {
         .collect();
     let all = json(get(&app, "/api/v1/audit?limit=1000").await, StatusCode::OK).await;
     assert_eq!(Value::Array(lines), all["entries"]);
+}
+
+/// `GET /api/v1/evidence/public-key` answers the key packs made from this database are signed
+/// with: the same on a second server of the database, and it verifies a pack made there.
+async fn the_evidence_signing_key_is_the_instance_s_and_verifies_its_packs(backend: Backend) {
+    let (_db, state) = example(backend).await;
+    let store = state.store.clone();
+    let viewer = app(state, Some(Role::Viewer));
+    let body = json(
+        get(&viewer, "/api/v1/evidence/public-key").await,
+        StatusCode::OK,
+    )
+    .await;
+    let text = body["public_key"].as_str().unwrap();
+    let public: vetted_app::evidence::PublicKey = text.parse().unwrap();
+    assert_eq!(body["fingerprint"], public.fingerprint());
+    // A second server (another state over the same store) answers the same key.
+    let second = app(
+        AppState::new(store.clone(), Policy::default(), WebConfig::default()),
+        Some(Role::Viewer),
+    );
+    let again = json(
+        get(&second, "/api/v1/evidence/public-key").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(again, body);
+    let today = time::OffsetDateTime::now_utc().date();
+    let period = vetted_core::date::Period::new(today, today).unwrap();
+    let made = vetted_app::evidence::assemble(
+        store.as_ref(),
+        Some(&key()),
+        period,
+        None,
+        Vec::new(),
+        time::OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap();
+    let verdict = vetted_app::evidence::verify(&made.bytes, Some(&public));
+    assert!(verdict.verified, "{:?}", verdict.problems);
+    let bad = json(
+        get(&viewer, "/api/v1/evidence/public-key?x=1").await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(bad["error"], "bad_parameter");
 }

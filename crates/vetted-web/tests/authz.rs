@@ -107,6 +107,7 @@ const MIN_ROLE: &[(&str, &str, Need)] = &[
     ("GET", "/api/v1/audit", VIEWER),
     ("GET", "/api/v1/audit/export", VIEWER),
     ("GET", "/api/v1/audit/head", VIEWER),
+    ("GET", "/api/v1/evidence/public-key", VIEWER),
     ("GET", "/api/v1/audit/verify", VIEWER),
     ("GET", "/api/v1/users", ADMIN),
     ("POST", "/api/v1/users", ADMIN),

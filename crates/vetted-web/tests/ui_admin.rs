@@ -596,6 +596,17 @@ async fn the_audit_trail_verifies_then_names_the_tampered_entry(backend: Backend
         Some("/api/v1/audit/export")
     );
     assert!(!page.has("#verification"));
+    // The evidence-signing key, as packs name it and `vetted evidence-pack public-key` prints.
+    let evidence = vetted_app::evidence::instance_key(state.store.as_ref())
+        .await
+        .unwrap()
+        .public_key();
+    assert_eq!(page.text_of("#evidence-public-key"), evidence.to_string());
+    assert_eq!(
+        page.text_of("#evidence-fingerprint"),
+        evidence.fingerprint()
+    );
+    assert!(page.text_of("#evidence-public-key").starts_with("ed25519:"));
     assert_eq!(
         page.one("form#verify-form").attr("action"),
         Some("/admin/audit/verify")

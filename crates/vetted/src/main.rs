@@ -44,6 +44,7 @@ enum Command {
     Due(commands::due::Opts),
     #[command(subcommand)]
     Report(commands::report::Command),
+    EvidencePack(commands::evidence_pack::Opts),
     Notify(commands::notify::Opts),
     #[command(subcommand)]
     User(commands::user::Command),
@@ -84,6 +85,7 @@ fn main() -> ExitCode {
             Command::Subprocessors(c) => commands::subprocessors::run(&ctx, c).await,
             Command::Due(o) => commands::due::run(&ctx, o).await,
             Command::Report(c) => commands::report::run(&ctx, c).await,
+            Command::EvidencePack(o) => commands::evidence_pack::run(&ctx, o).await,
             Command::Notify(o) => commands::notify::run(&ctx, o).await,
             Command::User(c) => commands::user::run(&ctx, c).await,
             Command::Token(c) => commands::token::run(&ctx, c).await,

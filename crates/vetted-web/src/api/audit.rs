@@ -1,7 +1,8 @@
 //! The audit trail over HTTP, for the auditor's role (every signed-in user may read it):
 //! `GET /api/v1/audit` (entries, paged and filtered by subject), `…/audit/head` (the chain head
 //! an auditor keeps), `…/audit/verify` (intact, or the first broken entry and why),
-//! `…/audit/export` (JSON lines), and `GET /api/v1/suppliers/{id}/history`.
+//! `…/audit/export` (JSON lines), `GET /api/v1/suppliers/{id}/history`, and
+//! `GET /api/v1/evidence/public-key` (the key evidence packs are signed with).
 //!
 //! Entries name people by id only (a user id, or a token id with its user id), as the store
 //! keeps them. Verification needs the audit key the server was started with
@@ -34,6 +35,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(verify))
         .routes(routes!(export_trail))
         .routes(routes!(history))
+        .routes(routes!(evidence_public_key))
 }
 
 /// The largest page of entries.
@@ -304,6 +306,44 @@ pub async fn head(
         seq: head.map(|h| h.seq),
         mac: head.map(|h| h.mac.to_string()),
         head: head.map(|h| format!("{}:{}", h.seq, h.mac)),
+    }))
+}
+
+/// The instance's evidence-signing key.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct EvidenceKeyView {
+    /// `ed25519:` and the base64 of the key's 32 bytes, as `vetted evidence-pack verify
+    /// --public-key` takes it.
+    pub public_key: String,
+    /// The first 8 bytes of the key's SHA-256 in four hex groups, to compare by eye.
+    pub fingerprint: String,
+}
+
+/// The public key evidence packs (`vetted evidence-pack`) are signed with: what an auditor
+/// checks a pack's signer against.
+#[utoipa::path(
+    get,
+    path = "/api/v1/evidence/public-key",
+    tag = "audit",
+    responses(
+        (status = 200, description = "The evidence-signing public key", body = EvidenceKeyView),
+        (status = 400, description = "A query parameter was given", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 500, description = "An internal error (logged; the body says no more)", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
+pub async fn evidence_public_key(
+    _: Viewer,
+    State(state): State<AppState>,
+    ApiQuery(_): ApiQuery<NoQuery>,
+) -> Result<Json<EvidenceKeyView>, ApiError> {
+    let key = vetted_app::evidence::instance_key(state.store.as_ref())
+        .await?
+        .public_key();
+    Ok(Json(EvidenceKeyView {
+        public_key: key.to_string(),
+        fingerprint: key.fingerprint(),
     }))
 }
 

@@ -5,6 +5,7 @@ pub mod backup;
 pub mod check;
 pub mod default_config;
 pub mod due;
+pub mod evidence_pack;
 pub mod export;
 pub mod generate;
 pub mod import;

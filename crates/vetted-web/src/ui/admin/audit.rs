@@ -7,6 +7,10 @@
 //! first broken entry and why. It is a `GET` form (`/admin/audit/verify?head=`): it changes
 //! nothing, so it needs no CSRF token, and its result can be reloaded. An optional head kept
 //! earlier also catches entries cut from the end.
+//!
+//! The page also shows the instance's evidence-signing public key and its fingerprint
+//! ([`vetted_app::evidence::key`]): what an auditor compares an evidence pack's signer with
+//! (`vetted evidence-pack verify PACK --public-key KEY`).
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -46,10 +50,17 @@ pub struct AuditPage {
     result: Option<VerificationView>,
     /// Why verification cannot run (no audit key).
     unavailable: Option<String>,
+    /// The evidence-signing public key (`ed25519:…`).
+    evidence_key: String,
+    /// Its fingerprint.
+    evidence_fingerprint: String,
 }
 
 async fn audit_page(state: &AppState, session: Session) -> Result<AuditPage, PageError> {
     let head = state.store.audit_head().await?;
+    let evidence_key = vetted_app::evidence::instance_key(state.store.as_ref())
+        .await?
+        .public_key();
     Ok(AuditPage {
         chrome: Chrome::new(session, Nav::Admin),
         entries: head.map_or(0, |h| h.seq),
@@ -59,6 +70,8 @@ async fn audit_page(state: &AppState, session: Session) -> Result<AuditPage, Pag
         head_error: None,
         result: None,
         unavailable: None,
+        evidence_key: evidence_key.to_string(),
+        evidence_fingerprint: evidence_key.fingerprint(),
     })
 }
 

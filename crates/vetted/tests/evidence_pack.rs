@@ -165,6 +165,10 @@ fn a_pack_verifies_and_fails_once_a_byte_is_changed() {
     ] {
         assert!(paths.contains(&part), "{part} in {paths:?}");
     }
+    assert!(
+        !paths.contains(&"policy/configured.toml"),
+        "a stored version was in force: no configured policy beside it"
+    );
     let content = |path: &str| &entries.iter().find(|(p, _)| p == path).unwrap().1;
     assert_eq!(content(&format!("documents/{hash}.pdf")).as_slice(), PDF);
     let verification: serde_json::Value =

@@ -460,6 +460,9 @@ WHAT IS IN IT
   policy/version-N.toml
                        each version of the supplier policy in force during the period
   policy/versions.json when each was uploaded, by whom (ids), in force from and until
+  policy/configured.toml
+                       the configured or built-in policy, when no stored version was in
+                       force at the end of the period (the report applied it)
   reviews/reviews.json, reviews/reviews.csv
                        every review and due-diligence assessment dated in the period
   audit/trail.jsonl    the audit trail's entries recorded in the period, one JSON entry a line

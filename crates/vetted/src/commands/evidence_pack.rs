@@ -239,6 +239,19 @@ async fn report_files(
             html.clone().into_bytes(),
         ),
     ];
+    if doc.policy.number.is_none() {
+        // No stored version was in force at the end: the report applied the configured or
+        // built-in policy, which the trail does not hold. Its text goes in beside the others.
+        let (_, text, source) = ctx.policy()?;
+        files.push((
+            "policy/configured.toml".to_string(),
+            format!(
+                "# The policy Vetted applied where no stored version was in force ({source}):\n\
+                 # configured or built-in, not in the audit trail.\n{text}"
+            )
+            .into_bytes(),
+        ));
+    }
     if !no_pdf {
         let pdf = super::report::pdf_of(html, chromium)
             .await

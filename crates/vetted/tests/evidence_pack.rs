@@ -235,7 +235,7 @@ fn bad_input_is_named_and_writes_nothing() {
     let pack = d.join("pack.zip");
     let pack = pack.to_str().unwrap();
     for (args, says) in [
-        (vec!["evidence-pack", "--out", pack], "--period"),
+        (vec!["evidence-pack", "--period", "2025-01"], "--period"),
         (
             vec!["evidence-pack", "--period", "2025-01-01..2025-01-31"],
             "--out",

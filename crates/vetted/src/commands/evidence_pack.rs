@@ -46,8 +46,8 @@ enum Command {
 #[derive(clap::Args, Debug)]
 struct MakeOpts {
     /// The period the pack covers, both days included: FROM..TO (e.g. 2025-01-01..2025-12-31);
-    /// it may end today at the latest.
-    #[arg(long, value_name = "FROM..TO", value_parser = Period::parse, required = true)]
+    /// it may end today at the latest (default: the twelve months to today, as the report's).
+    #[arg(long, value_name = "FROM..TO", value_parser = Period::parse)]
     period: Option<Period>,
     /// The ZIP file to write (replaced if it exists).
     #[arg(long, value_name = "FILE.zip", required = true)]
@@ -163,10 +163,11 @@ fn verify(o: &VerifyOpts) -> Result<u8> {
 }
 
 async fn make(ctx: &Context, o: MakeOpts) -> Result<u8> {
-    let (Some(period), Some(out)) = (o.period, o.out) else {
-        // clap requires both without a subcommand.
-        anyhow::bail!("give --period FROM..TO and --out FILE.zip");
+    let Some(out) = o.out else {
+        // clap requires it without a subcommand.
+        anyhow::bail!("give --out FILE.zip");
     };
+    let period = super::report::period_or_default(ctx, o.period);
     let (ctx, config) = super::subprocessors::configured(ctx, o.config.config)?;
     let organisation = o.organization.or(config.organization);
     let audit_key = audit_key(&ctx);

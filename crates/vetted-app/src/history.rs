@@ -82,25 +82,15 @@ pub async fn registers_at(
         return Err(PastError::Future);
     }
     let mut folds: Vec<RegisterAt> = moments.iter().map(|at| RegisterAt::new(*at)).collect();
-    let mut after = None;
-    loop {
-        let page = store
-            .audit_entries(&AuditQuery {
-                subject: None,
-                after_seq: after,
-                limit: Some(PAGE),
-            })
-            .await?;
-        for e in &page {
+    each_page(store, |page| {
+        for e in page {
             for fold in &mut folds {
                 fold.add(e)?;
             }
         }
-        match page.last() {
-            Some(last) if page.len() == PAGE as usize => after = Some(last.seq),
-            _ => break,
-        }
-    }
+        Ok(())
+    })
+    .await?;
     folds
         .into_iter()
         .map(|fold| {
@@ -119,6 +109,31 @@ pub async fn registers_at(
             })
         })
         .collect()
+}
+
+/// Calls `each` with every page of the whole trail (1,000 entries), oldest first.
+///
+/// # Errors
+/// The store's, or the first `each` returns.
+pub async fn each_page(
+    store: &dyn Store,
+    mut each: impl FnMut(&[vetted_core::audit::AuditEntry]) -> Result<(), PastError>,
+) -> Result<(), PastError> {
+    let mut after = None;
+    loop {
+        let page = store
+            .audit_entries(&AuditQuery {
+                subject: None,
+                after_seq: after,
+                limit: Some(PAGE),
+            })
+            .await?;
+        each(&page)?;
+        match page.last() {
+            Some(last) if page.len() == PAGE as usize => after = Some(last.seq),
+            _ => return Ok(()),
+        }
+    }
 }
 
 /// One supplier as recorded at a past moment (see [`supplier_at`]).

@@ -22,7 +22,7 @@ use time::{OffsetDateTime, UtcOffset};
 use vetted_core::audit::{AuditEntry, AuditKey, Digest, Verification};
 use vetted_core::date::{Period, format_date};
 use vetted_core::model::{DocumentHash, Register};
-use vetted_store::{AuditQuery, PolicyVersion, Store, StoreError};
+use vetted_store::{PolicyVersion, Store, StoreError};
 
 use crate::history::{PastError, register_at};
 use crate::tabular::{Table, TableCell, table_csv};
@@ -56,9 +56,6 @@ pub struct Assembled {
     /// The paths of its files, sorted, the manifest and signature included.
     pub paths: Vec<String>,
 }
-
-/// Entries read per page of the trail.
-const PAGE: u32 = 1_000;
 
 /// The first and last moment of `period` (UTC), the end clamped to `now` when the period ends
 /// today.
@@ -290,24 +287,14 @@ fn reviews(register: &Register, period: Period) -> (Vec<u8>, Vec<u8>) {
 }
 
 /// The whole trail, oldest first, a page at a time.
-async fn all_entries(store: &dyn Store) -> Result<Vec<AuditEntry>, StoreError> {
+async fn all_entries(store: &dyn Store) -> Result<Vec<AuditEntry>, EvidenceError> {
     let mut all = Vec::new();
-    let mut after = None;
-    loop {
-        let page = store
-            .audit_entries(&AuditQuery {
-                subject: None,
-                after_seq: after,
-                limit: Some(PAGE),
-            })
-            .await?;
-        let full = page.len() == PAGE as usize;
-        after = page.last().map(|e| e.seq);
-        all.extend(page);
-        if !full {
-            return Ok(all);
-        }
-    }
+    crate::history::each_page(store, |page| {
+        all.extend_from_slice(page);
+        Ok(())
+    })
+    .await?;
+    Ok(all)
 }
 
 /// `audit/trail.jsonl`: the entries from the first recorded in the period to the last (one

@@ -132,15 +132,7 @@ pub async fn then(state: &crate::AppState, at: time::OffsetDateTime) -> Result<T
     let (policy, version) = if let Some((n, p)) = past.policy {
         (std::sync::Arc::new(p), Some(n))
     } else {
-        let active = state.policy();
-        if active.version.is_some() {
-            (
-                std::sync::Arc::new(vetted_core::policy::Policy::default()),
-                None,
-            )
-        } else {
-            (std::sync::Arc::clone(&active.policy), None)
-        }
+        (unstored_policy(state), None)
     };
     Ok(Then {
         at,
@@ -241,4 +233,15 @@ pub fn not_held_then(
         }),
     )
         .into_response()
+}
+
+/// The policy that applied where the trail records no stored version: the server's file or
+/// built-in policy, or, once versions are stored (today's did not exist then), the built-in.
+pub fn unstored_policy(state: &crate::AppState) -> std::sync::Arc<vetted_core::policy::Policy> {
+    let active = state.policy();
+    if active.version.is_some() {
+        std::sync::Arc::new(vetted_core::policy::Policy::default())
+    } else {
+        std::sync::Arc::clone(&active.policy)
+    }
 }

@@ -85,12 +85,7 @@ impl FromQuery for PeriodQuery {
 /// A period starting after today (400 naming `period`), the store's, or a trail that does not
 /// read (a logged 500).
 pub async fn document(state: &AppState, period: Period) -> Result<IsoDocument, ApiError> {
-    let active = state.policy();
-    let fallback = if active.version.is_some() {
-        std::sync::Arc::new(vetted_core::policy::Policy::default())
-    } else {
-        std::sync::Arc::clone(&active.policy)
-    };
+    let fallback = super::params::unstored_policy(state);
     vetted_app::report::iso27001(
         state.store.as_ref(),
         period,

@@ -67,6 +67,17 @@ async fn the_page_shows_the_figures_of_the_api(backend: Backend) {
         );
     }
     assert!(figures >= 12, "{figures}");
+    // They link to the moment the page's report was rebuilt at (now, as the period ends
+    // today: not after the API's), and each record opens there.
+    let recorded_at = report["basis"]["recorded_at"].as_str().unwrap();
+    let first = page.one("#records a").attr("href").unwrap().to_string();
+    let at = first.split_once("?at=").unwrap().1;
+    let parse = |t: &str| {
+        time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).unwrap()
+    };
+    assert!(parse(at) >= parse(recorded_at), "{first}");
+    let record = v.get(&first).await;
+    assert_eq!(record.status, StatusCode::OK, "{first}");
     // Suppliers link to their record as it was at the period's end.
     let links: Vec<&str> = page
         .all("#records a")
@@ -77,7 +88,7 @@ async fn the_page_shows_the_figures_of_the_api(backend: Backend) {
     assert!(
         links
             .iter()
-            .all(|h| h.starts_with("/suppliers/") && h.ends_with(&format!("?at={today}")))
+            .all(|h| h.starts_with("/suppliers/") && h.contains(&format!("?at={today}T")))
     );
     // The period's form and the downloads keep the period.
     assert_eq!(

@@ -31,7 +31,8 @@ impl Links {
         Links::default()
     }
 
-    /// Served by Vetted: suppliers link to their page as recorded at the period's end.
+    /// Served by Vetted: suppliers link to their page as recorded at `at` (the moment the
+    /// register was rebuilt at: RFC 3339).
     pub fn server(at: &str) -> Links {
         Links {
             supplier_prefix: Some("/suppliers/".into()),

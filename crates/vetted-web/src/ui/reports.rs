@@ -85,7 +85,12 @@ async fn page(
 ) -> Result<Response, PageError> {
     let period = period_of(raw.as_deref())?;
     let doc = document(&state, period).await?;
-    let at = format_date(doc.report.as_of);
+    // The moment the register was rebuilt at (the end of the period, or now when it ends today).
+    let at = doc
+        .basis
+        .recorded_at
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| format_date(doc.report.as_of));
     let body = html::render(&doc, &html::Links::server(&at), &bar(doc.report.period));
     Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response())
 }

@@ -286,6 +286,11 @@ fn pdf_is_an_a4_document_with_the_report_on_its_pages() {
     ] {
         assert!(text.contains(c), "{c}");
     }
+    // Every page is numbered out of the pages rendered.
+    for n in 1..=pngs.len() {
+        let numbered = format!("Page {n} of {}", pngs.len());
+        assert!(text.contains(&numbered), "{numbered}");
+    }
     let o = vetted(dir.path(), &["report", "iso27001", "--format", "json"]);
     let report: Value = serde_json::from_slice(&o.stdout).unwrap();
     let f = figure(&report, "current_assurance");

@@ -62,6 +62,7 @@ fn main() -> ExitCode {
     // The local date must be read before any thread starts (the offset is unknowable after).
     let today = context::local_today();
     let cli = Cli::parse();
+    quiet_on_closed_stdout();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -98,11 +99,42 @@ fn main() -> ExitCode {
     });
     match result {
         Ok(code) => ExitCode::from(code),
+        Err(e) if broken_pipe(&e) => ExitCode::from(BROKEN_PIPE),
         Err(e) => {
             output::print_error(&e);
             ExitCode::from(2)
         }
     }
+}
+
+/// The exit status of a command whose standard output was closed early (`vetted export |
+/// head`): what a shell reports for a process stopped by `SIGPIPE`, without a message.
+const BROKEN_PIPE: u8 = 141;
+
+/// Whether `e` is a write to a closed pipe.
+fn broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// `println!` panics when standard output is a closed pipe: stop quietly instead, as the
+/// other tools of a pipeline do. Every other panic keeps the default report.
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(i32::from(BROKEN_PIPE));
+        }
+        default(info);
+    }));
 }
 
 #[cfg(test)]

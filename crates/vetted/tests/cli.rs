@@ -739,3 +739,40 @@ fn backup_then_restore_into_a_new_database_exports_the_same_and_verifies() {
     assert_ne!(o.status.code(), Some(0));
     assert!(stderr(&o).contains("audit key"), "{}", stderr(&o));
 }
+
+/// Standard output closed early (`vetted … | head`): the command stops quietly with the status
+/// a shell gives a process stopped by SIGPIPE, not a panic's report. Both ways of writing are
+/// covered: `generate` writes through `write_all` (an error), `audit log --format json`
+/// through one `println!` (a panic) of more than a pipe holds (75 KB; Linux pipes hold 64 KB),
+/// so both are still writing when the reader goes.
+#[test]
+fn a_closed_standard_output_stops_quietly() {
+    use std::io::Read as _;
+    let dir = tmp();
+    let o = vetted(dir.path(), &["import", "examples/register.json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for args in [
+        &["generate", "--suppliers", "5000"][..],
+        &["audit", "log", "--format", "json"][..],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_vetted"))
+            .args(args)
+            .env("VETTED_DB", dir.path().join("vetted.db"))
+            .env_remove("VETTED_POLICY")
+            .env_remove("VETTED_AUDIT_KEY_FILE")
+            .env("NO_COLOR", "1")
+            .env("RUST_BACKTRACE", "0")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the vetted binary runs");
+        let mut first = [0_u8; 16];
+        child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+        // The reader is gone (dropped above): the next writes meet a closed pipe.
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(!err.contains("error:"), "{args:?}: {err}");
+        assert_eq!(out.status.code(), Some(141), "{args:?}: {err}");
+    }
+}

@@ -41,6 +41,7 @@ mod first_run;
 mod import;
 mod model_provider;
 mod notifications;
+mod register_then;
 mod review;
 mod review_escalation;
 mod subprocessors;

@@ -82,15 +82,37 @@ pub async fn registers_at(
         return Err(PastError::Future);
     }
     let mut folds: Vec<RegisterAt> = moments.iter().map(|at| RegisterAt::new(*at)).collect();
-    each_page(store, |page| {
-        for e in page {
-            for fold in &mut folds {
-                fold.add(e)?;
-            }
+    each_page(store, |page| add_all(&mut folds, page)).await?;
+    finish(folds)
+}
+
+/// The register (and the policy) as recorded at `at`, from trail entries already read (the
+/// whole trail, oldest first).
+///
+/// # Errors
+/// A trail that does not read.
+pub fn register_in(
+    entries: &[vetted_core::audit::AuditEntry],
+    at: OffsetDateTime,
+) -> Result<Past, PastError> {
+    let mut folds = vec![RegisterAt::new(at)];
+    add_all(&mut folds, entries)?;
+    Ok(finish(folds)?.remove(0))
+}
+
+fn add_all(
+    folds: &mut [RegisterAt],
+    entries: &[vetted_core::audit::AuditEntry],
+) -> Result<(), PastError> {
+    for e in entries {
+        for fold in folds.iter_mut() {
+            fold.add(e)?;
         }
-        Ok(())
-    })
-    .await?;
+    }
+    Ok(())
+}
+
+fn finish(folds: Vec<RegisterAt>) -> Result<Vec<Past>, PastError> {
     folds
         .into_iter()
         .map(|fold| {

@@ -24,7 +24,7 @@ use vetted_core::date::{Period, format_date};
 use vetted_core::model::{DocumentHash, Register};
 use vetted_store::{PolicyVersion, Store, StoreError};
 
-use crate::history::{PastError, register_at};
+use crate::history::{PastError, register_in};
 use crate::tabular::{Table, TableCell, table_csv};
 pub use container::{ContainerError, Entry};
 pub use key::{PublicKey, PublicKeyError, SigningKey, instance_key};
@@ -68,11 +68,7 @@ fn bounds(
         return Err(EvidenceError::Future(format_date(period.to)));
     }
     let start = period.from.midnight().assume_utc();
-    let end = (period.to + time::Duration::days(1))
-        .midnight()
-        .assume_utc()
-        - time::Duration::microseconds(1);
-    Ok((start, end.min(now)))
+    Ok((start, vetted_core::history::end_of_day(period.to).min(now)))
 }
 
 fn rfc3339(t: OffsetDateTime) -> String {
@@ -106,7 +102,10 @@ pub async fn assemble(
 ) -> Result<Assembled, EvidenceError> {
     let (start, end) = bounds(period, now)?;
     let signing = instance_key(store).await?;
-    let register = register_at(store, end, now).await?.into_register();
+    // One read of the trail: the register at the end is folded from the entries the extract
+    // is cut from.
+    let entries = all_entries(store).await?;
+    let register = register_in(&entries, end)?.into_register();
 
     let mut files: Vec<Entry> = Vec::new();
     files.push((
@@ -121,7 +120,6 @@ pub async fn assemble(
     files.push(("reviews/reviews.json".into(), reviews_json));
     files.push(("reviews/reviews.csv".into(), reviews_csv));
 
-    let entries = all_entries(store).await?;
     let verification = match audit_key {
         None => None,
         Some(key) => Some(store.verify_audit(key, None).await),

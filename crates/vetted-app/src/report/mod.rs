@@ -119,10 +119,9 @@ pub async fn iso27001(
     let start_at = end_of_day(effective.from - Duration::days(1));
     let end_at = end_of_day(effective.to).min(now);
     let mut past = registers_at(store, &[start_at, end_at], now).await?;
-    let end = past.pop().expect("two moments");
-    let start = past.pop().expect("two moments");
-    let (entries, last_seq) = (end.entries, end.last_seq);
-    let (end_policy, start) = (end.policy.clone(), start.into_register());
+    let mut end = past.pop().expect("two moments");
+    let start = past.pop().expect("two moments").into_register();
+    let (entries, last_seq, end_policy) = (end.entries, end.last_seq, end.policy.take());
     let end = end.into_register();
     let (number, policy) = match &end_policy {
         Some((n, p)) => (Some(*n), p),

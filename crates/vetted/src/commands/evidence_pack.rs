@@ -11,7 +11,7 @@
 //! database, the audit key, and `organization` for the pack's title.
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
 use time::OffsetDateTime;
@@ -193,7 +193,7 @@ async fn make(ctx: &Context, o: MakeOpts) -> Result<u8> {
         }
         other => anyhow::Error::new(other).context("cannot make the evidence pack"),
     })?;
-    write_atomically(&out, &made.bytes)?;
+    super::write_file(&out, &made.bytes)?;
     println!("wrote {}", out.display());
     println!("  {} bytes, {} files", made.bytes.len(), made.paths.len());
     println!("  SHA-256 {}", evidence::pack::sha256_hex(&made.bytes));
@@ -260,20 +260,4 @@ async fn report_files(
         files.push(("report/iso27001.pdf".to_string(), pdf));
     }
     Ok(files)
-}
-
-/// Writes `bytes` to `path` through a temporary file beside it, renamed over it at the end.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or_else(|| Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot write into {}", dir.display()))?;
-    tmp.write_all(bytes)
-        .and_then(|()| tmp.as_file().sync_all())
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    tmp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
 }

@@ -158,3 +158,23 @@ pub enum OutputFormat {
     Text,
     Json,
 }
+
+/// Writes `bytes` to `path` through a temporary file beside it, synced and renamed over it at
+/// the end, so a reader (a web server serving the folder, an auditor's tool) never sees half a
+/// file. The file is readable by its owner only, as the temporary file was made.
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    use anyhow::Context as _;
+    use std::io::Write as _;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or_else(|| Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write into {}", dir.display()))?;
+    tmp.write_all(bytes)
+        .and_then(|()| tmp.as_file().sync_all())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    tmp.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}

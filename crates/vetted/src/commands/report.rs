@@ -2,7 +2,7 @@
 //! receives it (HTML, PDF through Chromium, or JSON), rebuilt from the audit trail.
 
 use std::io::{IsTerminal as _, Write as _};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
 use time::OffsetDateTime;
@@ -120,7 +120,7 @@ async fn iso27001(ctx: &Context, o: IsoOpts) -> Result<u8> {
         ReportFormat::Pdf => pdf_of(html_of(&doc), o.chromium).await?,
     };
     if let Some(path) = &o.out {
-        write_file(path, &bytes)?;
+        super::write_file(path, &bytes)?;
         eprintln!(
             "wrote {} ({} bytes): ISO/IEC 27001 A.5.19–5.23, {}",
             path.display(),
@@ -133,22 +133,4 @@ async fn iso27001(ctx: &Context, o: IsoOpts) -> Result<u8> {
         out.flush()?;
     }
     Ok(0)
-}
-
-/// Writes `bytes` to `path` through a temporary file beside it, so a reader never sees half a
-/// file (the file gets the usual permissions, as any file the user writes).
-pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    let name = path
-        .file_name()
-        .with_context(|| format!("{} is not a file name", path.display()))?;
-    let tmp = path.with_file_name(format!(
-        ".{}.{}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let written = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written.with_context(|| format!("cannot write {}", path.display()))
 }

@@ -16,7 +16,7 @@
 
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
@@ -218,25 +218,12 @@ async fn export(ctx: &Context, o: ExportOpts) -> Result<u8> {
     let mut stdout = std::io::stdout().lock();
     for (name, bytes) in &outputs {
         let path = o.out.join(name);
-        write_file(&path, bytes)?;
+        super::write_file(&path, bytes)?;
         if !o.quiet {
             writeln!(stdout, "wrote {}", path.display())?;
         }
     }
     Ok(0)
-}
-
-/// Writes `bytes` to `path` through a temporary file beside it, so a reader (a web server
-/// serving the folder) never sees half a file.
-fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot write into {}", dir.display()))?;
-    tmp.write_all(bytes)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    tmp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
 }
 
 /// One change as `status` and `publish` print it: its kinds and its summary with details.

@@ -23,7 +23,7 @@ use super::OutputFormat;
 use crate::context::{Context, Reported};
 
 /// Make, check or sign evidence packs for auditors: a period's register, policy versions,
-/// reviews, audit trail and documents in one ZIP file with a signed manifest.
+/// reviews, audit trail, documents and ISO report in one ZIP file with a signed manifest.
 #[derive(clap::Args, Debug)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct Opts {
@@ -170,11 +170,11 @@ async fn make(ctx: &Context, o: MakeOpts) -> Result<u8> {
     let period = super::report::period_or_default(ctx, o.period);
     let (ctx, config) = super::subprocessors::configured(ctx, o.config.config)?;
     let organisation = o.organization.or(config.organization);
-    let audit_key = audit_key(&ctx);
     if period.to > OffsetDateTime::now_utc().date() {
         let e = evidence::EvidenceError::Future(vetted_core::date::format_date(period.to));
         return Err(Reported(format!("--period: {e}")).into());
     }
+    let audit_key = audit_key(&ctx);
     let extra = report_files(&ctx, period, organisation.clone(), o.chromium, o.no_pdf).await?;
     let store = ctx.store().await?;
     let made = evidence::assemble(
@@ -214,7 +214,7 @@ fn audit_key(ctx: &Context) -> Option<AuditKey> {
     match loaded {
         Ok(key) => Some(key),
         Err(e) => {
-            eprintln!("note: no audit key ({e:#}): the pack says the audit trail was not verified");
+            eprintln!("note: no audit key ({e}): the pack says the audit trail was not verified");
             None
         }
     }

@@ -170,11 +170,7 @@ fn policy_files(
             .rfind(|v| v.uploaded_at <= t)
             .map(|v| v.number)
     };
-    for (i, v) in versions.iter().enumerate() {
-        let until = versions.get(i + 1).map(|next| next.uploaded_at);
-        if v.uploaded_at > end || until.is_some_and(|u| u <= start) {
-            continue;
-        }
+    for (v, until) in crate::report::in_force_during(versions, start, end) {
         let file = format!("policy/version-{}.toml", v.number);
         files.push((file.clone(), v.toml.clone().into_bytes()));
         listed.push(json!({

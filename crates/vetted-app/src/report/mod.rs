@@ -30,9 +30,6 @@ pub struct PolicyInForce {
     pub until: Option<OffsetDateTime>,
     /// Who uploaded it.
     pub by: String,
-    /// The stored text, exactly as uploaded (for the evidence pack).
-    #[serde(skip)]
-    pub toml: String,
 }
 
 /// The policy the figures are evaluated under.
@@ -158,27 +155,39 @@ pub async fn policy_versions(
     from: OffsetDateTime,
     to: OffsetDateTime,
 ) -> Result<Vec<PolicyInForce>, vetted_store::StoreError> {
-    let mut all = store.policy_versions().await?;
-    all.sort_by_key(|v| v.number);
+    // Oldest first, as both stores answer.
+    let all = store.policy_versions().await?;
     let mut out = Vec::new();
-    for (i, v) in all.iter().enumerate() {
-        let until = all.get(i + 1).map(|n| n.uploaded_at);
-        if v.uploaded_at <= to && until.is_none_or(|u| u > from) {
-            let version = Policy::from_toml(&v.toml)
-                .map(|p| p.version)
-                .unwrap_or_default();
-            out.push(PolicyInForce {
-                number: v.number,
-                version,
-                fingerprint: v.fingerprint.clone(),
-                from: v.uploaded_at,
-                until,
-                by: v.uploaded_by.to_string(),
-                toml: v.toml.clone(),
-            });
-        }
+    for (v, until) in in_force_during(&all, from, to) {
+        let version = Policy::from_toml(&v.toml)
+            .map(|p| p.version)
+            .unwrap_or_default();
+        out.push(PolicyInForce {
+            number: v.number,
+            version,
+            fingerprint: v.fingerprint.clone(),
+            from: v.uploaded_at,
+            until,
+            by: v.uploaded_by.to_string(),
+        });
     }
     Ok(out)
+}
+
+/// The versions of `versions` (oldest first) in force at some moment from `from` to `to`, each
+/// with the moment the next one replaced it (none: still in force). A version is in force from
+/// its upload until the next upload.
+pub fn in_force_during(
+    versions: &[vetted_store::PolicyVersion],
+    from: OffsetDateTime,
+    to: OffsetDateTime,
+) -> Vec<(&vetted_store::PolicyVersion, Option<OffsetDateTime>)> {
+    versions
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (v, versions.get(i + 1).map(|next| next.uploaded_at)))
+        .filter(|(v, until)| v.uploaded_at <= to && until.is_none_or(|u| u > from))
+        .collect()
 }
 
 /// The twelve months to today, included: the default of a report (today counts, so a register
